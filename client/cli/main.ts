@@ -4,24 +4,20 @@
 import type { Command, CommandIO } from './command.ts';
 import { UsageError } from './command.ts';
 
-/** Sub-commands by name, each loaded lazily from `client/cli/commands/<name>.ts`. */
-const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
-  validate: () => import('./commands/validate.ts'),
-  compile: () => import('./commands/compile.ts'),
-  schema: () => import('./commands/schema.ts'),
-  graph: () => import('./commands/graph.ts'),
-  simulate: () => import('./commands/simulate.ts'),
-  explain: () => import('./commands/explain.ts'),
-  worker: () => import('./commands/worker.ts'),
-  enrol: () => import('./commands/enrol.ts'),
-  event: () => import('./commands/event.ts'),
-  status: () => import('./commands/status.ts'),
-  plan: () => import('./commands/plan.ts'),
-  deploy: () => import('./commands/deploy.ts'),
-  serve: () => import('./commands/serve.ts'),
-  import: () => import('./commands/import.ts'),
-  report: () => import('./commands/report.ts'),
-};
+/**
+ * Sub-commands, each in `client/cli/commands/<name>.ts` with a default export
+ * of type {@link Command}. The path is computed so a command is loaded only
+ * when it runs.
+ */
+const COMMAND_NAMES = [
+  'validate', 'compile', 'schema', 'graph', 'simulate', 'explain',
+  'worker', 'enrol', 'event', 'status', 'plan', 'deploy',
+  'serve', 'import', 'report',
+] as const;
+
+function loadCommand(name: string): Promise<{ default: Command }> {
+  return import(`./commands/${name}.ts`) as Promise<{ default: Command }>;
+}
 
 export async function main(argv: string[], io: CommandIO = defaultIO()): Promise<number> {
   const [name, ...rest] = argv;
@@ -29,14 +25,13 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     await printHelp(io);
     return name === undefined ? 2 : 0;
   }
-  const load = COMMANDS[name];
-  if (!load) {
+  if (!(COMMAND_NAMES as readonly string[]).includes(name)) {
     io.stderr.write(`milepost: unknown command '${name}'; run 'milepost help' for the list\n`);
     return 2;
   }
   let command: Command;
   try {
-    command = (await load()).default;
+    command = (await loadCommand(name)).default;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(`commands/${name}.ts`)) {
       io.stderr.write(`milepost: the '${name}' command is not available in this build\n`);
@@ -57,8 +52,8 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
 
 async function printHelp(io: CommandIO): Promise<void> {
   io.stdout.write('usage: milepost <command> [arguments]\n\ncommands:\n');
-  for (const [name, load] of Object.entries(COMMANDS)) {
-    const summary = await load().then((m) => m.default.summary, () => '(not available in this build)');
+  for (const name of COMMAND_NAMES) {
+    const summary = await loadCommand(name).then((m) => m.default.summary, () => '(not available in this build)');
     io.stdout.write(`  ${name.padEnd(10)} ${summary}\n`);
   }
 }
