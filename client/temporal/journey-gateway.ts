@@ -1,0 +1,102 @@
+/**
+ * The journey gateway: how the rest of Milepost (HTTP API, CLI) talks to
+ * durable journeys on Temporal. It hides workflow ids, message names and
+ * Temporal's errors behind four verbs.
+ */
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { PlaybookIR } from '../../dsl/ir/schema.ts';
+import type { Contract, JourneyCustomer, JourneyEvent, JourneyReport } from '../../workflows/engine/types.ts';
+import type { JourneyInput } from '../../workflows/journey-input.ts';
+import { completeMilestone, deliverEvents, getProgress, getReport, type JourneyProgress, type ManualCompletion } from '../../workflows/messages.ts';
+import { journeyWorkflowId } from './journey-id.ts';
+
+export { journeyWorkflowId };
+
+/** The workflow type name, as registered by the worker's bundle. */
+export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
+
+/** What enrolling needs. Instants are epoch ms (UTC). */
+export interface Enrolment {
+  ir: PlaybookIR;
+  customer: JourneyCustomer;
+  contract: Contract;
+  enrolledAt: number;
+  /** Events already stored for this customer, visible from the journey's start. */
+  events?: JourneyEvent[];
+}
+
+export interface JourneyGatewayOptions {
+  client: Client;
+  taskQueue: string;
+  /** Upsert Milepost's custom search attributes (registered on the namespace). Default false. */
+  searchAttributes?: boolean;
+}
+
+export interface JourneyGateway {
+  /**
+   * Starts the customer's journey pinned to `ir`. Idempotent: when the
+   * journey already exists (running or finished) nothing is started and
+   * `alreadyEnrolled` is true.
+   */
+  enrol(enrolment: Enrolment): Promise<{ workflowId: string; alreadyEnrolled: boolean }>;
+  /**
+   * Signals one event to the running journey. The event must be stored first
+   * (ARCHITECTURE: events are stored before they are signalled); a journey
+   * that is not running is reported by the returned `delivered: false`.
+   */
+  deliverEvent(input: { playbook: string; customerId: string; event: JourneyEvent }): Promise<{ delivered: boolean }>;
+  /** The journey's report; `until` (epoch ms) defaults to the last processed instant. */
+  report(playbook: string, customerId: string, until?: number): Promise<JourneyReport>;
+  /** Where the journey stands. */
+  progress(playbook: string, customerId: string): Promise<JourneyProgress>;
+  /** Completes a milestone by hand; rejected (throws) when the milestone is unknown or not open. */
+  completeMilestone(playbook: string, customerId: string, completion: ManualCompletion): Promise<JourneyProgress>;
+}
+
+/** Builds the gateway over a connected Temporal client. */
+export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGateway {
+  const { client, taskQueue } = options;
+  const handle = (playbook: string, customerId: string) => client.workflow.getHandle(journeyWorkflowId(playbook, customerId));
+  return {
+    async enrol({ ir, customer, contract, enrolledAt, events }) {
+      const workflowId = journeyWorkflowId(ir.playbook, customer.id);
+      const input: JourneyInput = {
+        kind: 'start',
+        start: { ir, customer, contract, enrolledAt, events: events ?? [], searchAttributes: options.searchAttributes ?? false },
+      };
+      try {
+        await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+          workflowId,
+          taskQueue,
+          args: [input],
+          // One journey per customer and playbook, ever: a finished journey is
+          // not restarted by enrolling again.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+        return { workflowId, alreadyEnrolled: false };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, alreadyEnrolled: true };
+        throw err;
+      }
+    },
+    async deliverEvent({ playbook, customerId, event }) {
+      try {
+        await handle(playbook, customerId).signal(deliverEvents, [event]);
+        return { delivered: true };
+      } catch (err) {
+        if (isNotFound(err)) return { delivered: false };
+        throw err;
+      }
+    },
+    report: (playbook, customerId, until) =>
+      until === undefined ? handle(playbook, customerId).query(getReport) : handle(playbook, customerId).query(getReport, until),
+    progress: (playbook, customerId) => handle(playbook, customerId).query(getProgress),
+    completeMilestone: (playbook, customerId, completion) => handle(playbook, customerId).executeUpdate(completeMilestone, { args: [completion] }),
+  };
+}
+
+/** True for "no such running workflow" (never started, or already closed). */
+function isNotFound(err: unknown): boolean {
+  const name = (err as { name?: string } | null)?.name;
+  return name === 'WorkflowNotFoundError' || /not found|already completed/i.test(String((err as Error | null)?.message ?? ''));
+}

@@ -1,0 +1,40 @@
+/**
+ * What a journey workflow is started (and continued-as-new) with.
+ */
+import type { PlaybookIR } from '../dsl/ir/schema.ts';
+import type { Contract, JourneyCustomer, JourneyEvent } from './engine/types.ts';
+
+/** The input of a fresh journey. */
+export interface JourneyStart {
+  /** The compiled playbook, pinned for the journey's whole life. */
+  ir: PlaybookIR;
+  customer: JourneyCustomer;
+  contract: Contract;
+  /** Domain epoch ms. */
+  enrolledAt: number;
+  /**
+   * The domain instant the journey's first workflow task stands for. Leave
+   * unset in production (domain time is workflow time); the simulator sets it
+   * to `enrolledAt` so a 2026 journey runs on a server whose clock is today.
+   */
+  domainStart?: number;
+  /** Events known at enrolment (stored before the journey started). */
+  events?: JourneyEvent[];
+  /** Upsert Milepost's custom search attributes (the namespace must have them registered). */
+  searchAttributes?: boolean;
+}
+
+/** A journey carried across continue-as-new: compact, everything the next run needs. */
+export interface JourneyContinuation {
+  ir: PlaybookIR;
+  customer: JourneyCustomer;
+  contract: Contract;
+  enrolledAt: number;
+  clockOffsetMs: number;
+  /** The engine's JSON state plus the workflow's bookkeeping. */
+  carried: unknown;
+  searchAttributes?: boolean;
+}
+
+/** The journey workflow's single argument. */
+export type JourneyInput = { kind: 'start'; start: JourneyStart } | { kind: 'continue'; continuation: JourneyContinuation };

@@ -1,0 +1,53 @@
+/**
+ * The journey workflow's messages, defined once and shared by the workflow and
+ * its clients (gateway, CLI, simulator). Each constant shares its name with
+ * its wire string; client code imports the constant, never a string.
+ *
+ * 👉 Signals may arrive at any time, also before the handler is registered:
+ *    Temporal buffers them and the workflow sees every one exactly once.
+ * 👉 Queries never mutate state.
+ * 👉 Updates validate first (the validator may reject without touching
+ *    history), then mutate.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { JourneyEvent, JourneyReport, MilestoneState, Outcome } from './engine/types.ts';
+
+/** Customer events for the journey, in the order they were produced. */
+export const deliverEvents = defineSignal<[JourneyEvent[]]>('deliverEvents');
+
+/**
+ * The journey's report (SPEC §12). `until` (domain epoch ms) defaults to the
+ * last instant the journey has processed.
+ */
+export const getReport = defineQuery<JourneyReport, [number?]>('getReport');
+
+/** A small summary of where the journey stands. */
+export interface JourneyProgress {
+  playbook: string;
+  playbookHash: string;
+  customer: string;
+  outcome: Outcome;
+  /** The last domain instant processed, ISO-8601. */
+  processedUntil: string | null;
+  /** The next domain instant the journey wakes for, ISO-8601, or null when done. */
+  nextWake: string | null;
+  /** Milestone id (instances as `<id>#<k>`) to state. */
+  milestones: Record<string, MilestoneState>;
+  /** Events received but not yet visible (their instant is still to come). */
+  pendingEvents: number;
+  actionsFired: number;
+}
+
+/** Where the journey stands, see {@link JourneyProgress}. */
+export const getProgress = defineQuery<JourneyProgress>('getProgress');
+
+/** A milestone completed by hand (a CSM confirming what no event shows). */
+export interface ManualCompletion {
+  milestone: string;
+  note: string;
+  /** Who completed it (a person), recorded in the ledger. */
+  by: string;
+}
+
+/** Completes a milestone by hand, validated: it must exist and be open or overdue. */
+export const completeMilestone = defineUpdate<JourneyProgress, [ManualCompletion]>('completeMilestone');
