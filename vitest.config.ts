@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/setup/postgres-server.ts'],
     // Temporal servers and Postgres make some suites slow to start; keep the
     // per-test budget generous but finite so a hung server fails the run.
     testTimeout: 60_000,

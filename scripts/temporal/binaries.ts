@@ -18,7 +18,12 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CACHE_DIR = join(ROOT, '.cache');
+/**
+ * Where built binaries are kept: `MILEPOST_CACHE_DIR`, else `.cache/` in the
+ * repository (git-ignored). CI points it outside the clone so that warm runs
+ * reuse the builds.
+ */
+export const CACHE_DIR = process.env.MILEPOST_CACHE_DIR || join(ROOT, '.cache');
 
 /**
  * The CLI version that can still be `go install`ed: later tags carry a
