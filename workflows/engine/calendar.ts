@@ -1,0 +1,88 @@
+/**
+ * Calendar arithmetic for the journey engine (SPEC §3), in one place.
+ *
+ * Every instant is UTC epoch milliseconds. Hours, days and weeks are exact
+ * (24 h, 7·24 h); months and years are calendar arithmetic with the day
+ * clamped to the length of the target month (Jan 31 + 1 month = Feb 28, or
+ * Feb 29 in a leap year). Only `Date.UTC` and `Date#getUTC*` are used: both
+ * are deterministic, so this module is safe inside the Temporal sandbox.
+ */
+import type { Duration, TimeExpr } from '../../dsl/ir/schema.ts';
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+export const WEEK_MS = 7 * DAY_MS;
+
+/** Number of days in `month` (0-11) of `year`, leap years included. */
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+}
+
+/**
+ * `instant` plus `months` calendar months (negative to go back), keeping the
+ * time of day and clamping the day to the target month's length.
+ */
+export function addMonths(instant: number, months: number): number {
+  if (months === 0) return instant;
+  const d = new Date(instant);
+  const total = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12;
+  const day = Math.min(d.getUTCDate(), daysInMonth(year, month));
+  return Date.UTC(year, month, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+}
+
+/**
+ * `instant` plus `times` × `duration` (times may be negative: subtraction),
+ * computed in one addition: `n months` × 3 adds 3n months at once, so repeated
+ * instances of a Jan 31 series land on Apr 30, not on a drifted 28th.
+ */
+export function addDuration(instant: number, duration: Duration, times = 1): number {
+  const n = duration.amount * times;
+  switch (duration.unit) {
+    case 'hour': return instant + n * HOUR_MS;
+    case 'day': return instant + n * DAY_MS;
+    case 'week': return instant + n * WEEK_MS;
+    case 'month': return addMonths(instant, n);
+    case 'year': return addMonths(instant, 12 * n);
+    default: return assertNever(duration.unit);
+  }
+}
+
+/** The anchors a time expression may start from (SPEC §3). */
+export interface TimeAnchors {
+  start: number;
+  end: number;
+  /** The milestone (instance) instants; `null` outside a milestone. */
+  opens: number | null;
+  due: number | null;
+}
+
+/**
+ * Evaluates a time expression: its anchor, then each `± duration` term applied
+ * left to right. Returns `null` when it names `opens`/`due` outside a milestone
+ * (the compiler refuses that; the engine does not trust it blindly).
+ */
+export function evalTime(time: TimeExpr, anchors: TimeAnchors): number | null {
+  let t: number | null;
+  switch (time.anchor) {
+    case 'start': t = anchors.start; break;
+    case 'contract_end': t = anchors.end; break;
+    case 'opens': t = anchors.opens; break;
+    case 'due': t = anchors.due; break;
+    default: return assertNever(time.anchor);
+  }
+  if (t === null) return null;
+  for (const term of time.terms) t = addDuration(t, term.duration, term.sign);
+  return t;
+}
+
+/** Whole days (floor) from `from` to `now`: negative before `from`. */
+export function wholeDaysSince(from: number, now: number): number {
+  return Math.floor((now - from) / DAY_MS);
+}
+
+/** Exhaustiveness check for `switch` over a closed union. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}
