@@ -1,0 +1,118 @@
+/**
+ * The journey activities: the only place a journey touches the world.
+ *
+ * `createActivities(deps)` closes over the injected pool, mailer and HTTP
+ * client (the worker builds them; tests pass their own). Every activity is
+ * idempotent by the action's key `${journeyId}/${source}@${ISO instant}`,
+ * stored under a unique constraint.
+ */
+import type { ActivityDeps } from './deps.ts';
+import { postJson, sendEmail } from './channels.ts';
+import { PermanentDeliveryError } from './delivery-errors.ts';
+import { messageText } from './message-text.ts';
+import { deliverThroughOutbox } from './outbox.ts';
+import type { ActionDelivery, DeliveryStatus, JourneyRef, LedgerEntry } from './types.ts';
+import { actionKey } from '../workflows/ledger-entries.ts';
+
+export type { ActivityDeps } from './deps.ts';
+
+/** The activities, bound to their dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    /** Writes ledger rows; rows already written (same key) are left as they are. */
+    async recordLedger(journey: JourneyRef, entries: LedgerEntry[]): Promise<number> {
+      if (entries.length === 0) return 0;
+      const values: unknown[] = [];
+      const rows = entries.map((e, i) => {
+        values.push(e.idemKey, journey.journeyId, journey.customerId, journey.playbook, journey.playbookHash, new Date(e.at),
+          e.kind, e.subject, e.fromState, e.toState, e.detail === null ? null : JSON.stringify(e.detail));
+        const b = i * 11;
+        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11})`;
+      });
+      const result = await deps.pool.query(
+        `INSERT INTO milestone_ledger (idem_key, journey_id, customer_id, playbook, playbook_hash, at, kind, subject, from_state, to_state, detail)
+         VALUES ${rows.join(', ')} ON CONFLICT (idem_key) DO NOTHING`,
+        values,
+      );
+      return result.rowCount ?? 0;
+    },
+
+    /** Opens a task in the task list, once per key. */
+    async openTask({ journey, action }: ActionDelivery): Promise<DeliveryStatus> {
+      const result = await deps.pool.query(
+        `INSERT INTO tasks (idem_key, journey_id, customer_id, playbook, source, title, assignee_role, assignee, priority, due_at, fired_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (idem_key) DO NOTHING`,
+        [
+          actionKey(journey.journeyId, action), journey.journeyId, journey.customerId, journey.playbook, action.source,
+          action.title ?? action.source, action.to, recipientOf(action.recipient), action.priority ?? 'normal',
+          action.dueAt === undefined ? null : new Date(action.dueAt), new Date(action.at),
+        ],
+      );
+      return result.rowCount === 1 ? 'opened' : 'exists';
+    },
+
+    /** Sends a reminder on its channel (email by default). */
+    sendReminder: (delivery: ActionDelivery): Promise<DeliveryStatus> => sendMessage(deps, delivery),
+
+    /** Sends an escalation (email). */
+    escalate: (delivery: ActionDelivery): Promise<DeliveryStatus> => sendMessage(deps, delivery),
+
+    /** Calls the named webhook with a signed POST. */
+    async postWebhook({ journey, action }: ActionDelivery): Promise<DeliveryStatus> {
+      const idemKey = actionKey(journey.journeyId, action);
+      const url = deps.webhookUrls[action.to];
+      const body = JSON.stringify({
+        id: idemKey, webhook: action.to, playbook: journey.playbook, customer: journey.customerId,
+        source: action.source, at: new Date(action.at).toISOString(), payload: action.payload ?? {},
+      });
+      return deliverThroughOutbox(deps, {
+        idemKey, journey, source: action.source, kind: 'webhook', channel: 'webhook', recipientRole: action.to,
+        recipient: url ?? null, subject: null, body: null, payload: action.payload ?? {}, firedAt: action.at,
+      }, async () => {
+        if (url === undefined) throw new PermanentDeliveryError('ChannelNotConfigured', `no endpoint configured for webhook '${action.to}'`);
+        await postJson(deps, url, body, idemKey, true);
+      });
+    },
+  };
+}
+
+/** The activities' type, for `proxyActivities` in the workflow. */
+export type JourneyActivities = ReturnType<typeof createActivities>;
+
+function recipientOf(value: unknown): string | null {
+  return value === null || value === undefined || value === '' ? null : String(value);
+}
+
+/** Reminders and escalations: through the outbox, on the action's channel. */
+function sendMessage(deps: ActivityDeps, { journey, action }: ActionDelivery): Promise<DeliveryStatus> {
+  const idemKey = actionKey(journey.journeyId, action);
+  const channel = action.kind === 'escalate' ? 'email' : action.channel ?? 'email';
+  const recipient = recipientOf(action.recipient);
+  const { subject, body } = messageText(journey, action);
+  const kind = action.kind === 'escalate' ? 'escalate' : 'remind';
+  const payload = { kind, to: action.to, recipient, subject, text: body, template: action.template ?? null, source: action.source, at: new Date(action.at).toISOString() };
+  const send = ((): (() => Promise<void>) | null => {
+    switch (channel) {
+      case 'email':
+        if (deps.mailer === null) return null;
+        return async () => {
+          if (recipient === null) throw new PermanentDeliveryError('NoRecipient', `role '${action.to}' has no address for ${journey.customerId}`);
+          await sendEmail(deps, { to: recipient, subject, text: body, idemKey });
+        };
+      case 'slack': {
+        const url = deps.slackWebhookUrl;
+        if (url === null) return null;
+        return () => postJson(deps, url, JSON.stringify({ text: `*${subject}*\n${body}` }), idemKey, false);
+      }
+      case 'webhook': {
+        const url = deps.webhookUrls.reminders;
+        if (url === undefined) return null;
+        return () => postJson(deps, url, JSON.stringify(payload), idemKey, true);
+      }
+    }
+  })();
+  return deliverThroughOutbox(deps, {
+    idemKey, journey, source: action.source, kind, channel, recipientRole: action.to, recipient, subject, body,
+    payload: channel === 'email' ? null : payload, firedAt: action.at,
+  }, send);
+}

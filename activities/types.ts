@@ -1,0 +1,40 @@
+/**
+ * What the journey workflow hands to its activities: plain JSON, one shape per
+ * delivery. Every delivery carries its idempotency key,
+ * `${journeyId}/${source}@${ISO instant}` (built by `actionKey` in
+ * workflows/ledger-entries.ts), stored
+ * under a unique constraint so retries, worker crashes and replays never open
+ * a task or send a message twice.
+ */
+import type { FiredAction } from '../workflows/engine/types.ts';
+
+/** Which journey an activity acts for. */
+export interface JourneyRef {
+  /** The workflow id (stable across continue-as-new). */
+  journeyId: string;
+  customerId: string;
+  playbook: string;
+  /** `sha256:...` of the pinned playbook version. */
+  playbookHash: string;
+}
+
+/** One fired action, for the journey it belongs to. */
+export interface ActionDelivery {
+  journey: JourneyRef;
+  action: FiredAction;
+}
+
+/** A row of the milestone ledger (table `milestone_ledger`). */
+export interface LedgerEntry {
+  idemKey: string;
+  /** Domain instant, epoch ms. */
+  at: number;
+  kind: 'milestone' | 'risk' | 'action' | 'term' | 'manual' | 'migration';
+  subject: string;
+  fromState: string | null;
+  toState: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+/** How a delivery ended. `failed` is final: recorded in the outbox, never retried again. */
+export type DeliveryStatus = 'opened' | 'exists' | 'sent' | 'already-sent' | 'stored' | 'failed';

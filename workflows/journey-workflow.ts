@@ -1,0 +1,172 @@
+/**
+ * The journey workflow: one customer's journey through one pinned playbook.
+ *
+ * A thin shell around the pure engine (through {@link catchUp}): it takes
+ * events in as signals, sleeps with `condition(…, timeout)` until the next
+ * instant anything can change or the next signal (never polling), hands what
+ * fired to activities, and continues as new with its compact state when
+ * Temporal suggests it. See journey-driver.ts for the equal-instant rule.
+ */
+import {
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities,
+  setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.ts';
+import type { ActionDelivery, JourneyRef } from '../activities/types.ts';
+import type { PlaybookIR } from '../dsl/ir/schema.ts';
+import { domainDelay, fixDomainClock, toDomain, type DomainClock } from './domain-clock.ts';
+import type { Contract, FiredAction, JourneyCustomer, JourneyReport, Transition } from './engine/types.ts';
+import type { JourneyContinuation, JourneyInput } from './journey-input.ts';
+import { acceptEvents, catchUp, driverReport, nextWake, startDriver, type DriverState } from './journey-driver.ts';
+import { iso, ledgerEntries } from './ledger-entries.ts';
+import { completeMilestone, deliverEvents, getProgress, getReport, type JourneyProgress } from './messages.ts';
+import { MilepostCustomer, MilepostOpenMilestones, MilepostOutcome, MilepostOverdueMilestones, MilepostPlaybook } from './search-attributes.ts';
+
+type Activities = ReturnType<typeof createActivities>;
+
+// Postgres writes retry until Postgres is back: a journey must not lose its ledger or tasks.
+const store = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+});
+// Message channels retry with backoff; the activity itself records a delivery
+// as failed after its last attempt (or at once for a permanent failure), so the
+// retry policy here only bounds a channel that keeps timing out.
+const channels = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+});
+
+/** Runs a journey until its term closes; returns the final report. */
+export async function journeyWorkflow(input: JourneyInput): Promise<JourneyReport> {
+  const journey = openJourney(input);
+  const { ir, contract, clock, driver } = journey;
+  const now = (): number => toDomain(clock, Date.now());
+  const ref: JourneyRef = {
+    journeyId: workflowInfo().workflowId, customerId: journey.customer.id, playbook: ir.playbook, playbookHash: ir.sourceHash,
+  };
+  let woken = false;
+  let deliveries: Promise<void> = Promise.resolve();
+
+  setHandler(deliverEvents, (events) => {
+    acceptEvents(driver, events);
+    woken = true;
+  });
+  setHandler(getReport, (until) => driverReport(ir, driver, until ?? driver.processedUntil ?? contract.start));
+  setHandler(getProgress, () => progressOf(ir, driver, journey.customer, nextWake(ir, driver)));
+  setHandler(completeMilestone, () => {
+    throw ApplicationFailure.nonRetryable('completing a milestone by hand needs engine support', 'ManualCompletionUnsupported');
+  });
+
+  let lastAttributes = '';
+  for (;;) {
+    const { fired, transitions } = catchUp(ir, driver, now());
+    if (fired.length > 0 || transitions.length > 0) {
+      // Deliveries run behind the journey's clock, in order: a slow channel never delays the next instant.
+      const batch = { fired, transitions };
+      deliveries = deliveries.then(() => deliver(ref, batch));
+    }
+    if (journey.searchAttributes) lastAttributes = upsertProgress(ir, driver, lastAttributes);
+    const wake = nextWake(ir, driver);
+    if (wake === null) break;
+    if (workflowInfo().continueAsNewSuggested) {
+      await deliveries;
+      await condition(allHandlersFinished);
+      const continuation: JourneyContinuation = {
+        ir, customer: journey.customer, contract, enrolledAt: journey.enrolledAt, clockOffsetMs: clock.offsetMs,
+        carried: driver, searchAttributes: journey.searchAttributes,
+      };
+      return continueAsNew<typeof journeyWorkflow>({ kind: 'continue', continuation });
+    }
+    woken = false;
+    await condition(() => woken, domainDelay(now(), wake + 1));
+  }
+  await deliveries;
+  await condition(allHandlersFinished);
+  return driverReport(ir, driver, driver.processedUntil ?? contract.end);
+}
+
+interface OpenJourney {
+  ir: PlaybookIR;
+  customer: JourneyCustomer;
+  contract: Contract;
+  enrolledAt: number;
+  clock: DomainClock;
+  driver: DriverState;
+  searchAttributes: boolean;
+}
+
+/** A fresh journey from its start input, or the carried one after continue-as-new. */
+function openJourney(input: JourneyInput): OpenJourney {
+  if (input.kind === 'continue') {
+    const c = input.continuation;
+    return {
+      ir: c.ir, customer: c.customer, contract: c.contract, enrolledAt: c.enrolledAt,
+      clock: { offsetMs: c.clockOffsetMs }, driver: c.carried as DriverState, searchAttributes: c.searchAttributes ?? false,
+    };
+  }
+  const s = input.start;
+  const driver = startDriver(s.ir, s.customer, s.contract, s.enrolledAt);
+  acceptEvents(driver, s.events ?? []);
+  return {
+    ir: s.ir, customer: s.customer, contract: s.contract, enrolledAt: s.enrolledAt,
+    clock: fixDomainClock(Date.now(), s.domainStart), driver, searchAttributes: s.searchAttributes ?? false,
+  };
+}
+
+/**
+ * Writes the ledger, then delivers each action. A failing channel is logged and
+ * the journey goes on: the activity has recorded the failure in the outbox.
+ */
+async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; transitions: Transition[] }): Promise<void> {
+  await store.recordLedger(journey, ledgerEntries(journey.journeyId, batch.transitions, batch.fired));
+  await Promise.all(batch.fired.map(async (action) => {
+    const delivery: ActionDelivery = { journey, action };
+    try {
+      switch (action.kind) {
+        case 'open_task': await store.openTask(delivery); break;
+        case 'remind': await channels.sendReminder(delivery); break;
+        case 'escalate': await channels.escalate(delivery); break;
+        case 'webhook': await channels.postWebhook(delivery); break;
+      }
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('action delivery failed; the journey goes on', { source: action.source, at: iso(action.at), error: err.message });
+    }
+  }));
+}
+
+function progressOf(ir: PlaybookIR, driver: DriverState, customer: JourneyCustomer, wake: number | null): JourneyProgress {
+  const until = driver.processedUntil;
+  const report = until === null ? null : driverReport(ir, driver, until);
+  return {
+    playbook: ir.playbook,
+    playbookHash: ir.sourceHash,
+    customer: customer.id,
+    outcome: report?.outcome ?? 'running',
+    processedUntil: until === null ? null : iso(until),
+    nextWake: wake === null ? null : iso(wake),
+    milestones: Object.fromEntries((report?.milestones ?? []).map((m) => [m.id, m.state])),
+    pendingEvents: driver.pending.length,
+    actionsFired: driver.actionsFired,
+  };
+}
+
+/** Upserts the search attributes when they changed; returns what is now set. */
+function upsertProgress(ir: PlaybookIR, driver: DriverState, last: string): string {
+  const until = driver.processedUntil;
+  if (until === null) return last;
+  const report = driverReport(ir, driver, until);
+  const open = report.milestones.filter((m) => m.state === 'open' || m.state === 'overdue').map((m) => m.id);
+  const overdue = report.milestones.filter((m) => m.state === 'overdue').map((m) => m.id);
+  const key = JSON.stringify([report.outcome, open, overdue]);
+  if (key === last) return last;
+  upsertSearchAttributes([
+    { key: MilepostPlaybook, value: ir.playbook },
+    { key: MilepostCustomer, value: report.customer },
+    { key: MilepostOutcome, value: report.outcome },
+    { key: MilepostOpenMilestones, value: open },
+    { key: MilepostOverdueMilestones, value: overdue },
+  ]);
+  return key;
+}

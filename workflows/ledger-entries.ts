@@ -1,0 +1,58 @@
+/**
+ * Turns what the engine reports (transitions, fired actions) into milestone
+ * ledger rows, each with a stable idempotency key so a replayed or retried
+ * write lands once.
+ */
+import type { LedgerEntry } from '../activities/types.ts';
+import type { FiredAction, Transition } from './engine/types.ts';
+
+/** ISO-8601 with milliseconds, the form every key and report uses. */
+export function iso(at: number): string {
+  return new Date(at).toISOString();
+}
+
+/**
+ * The idempotency key of a fired action: `${journeyId}/${source}@${ISO instant}`
+ * (the engine's `key`, which adds `#n` when one source fires more than once at
+ * one instant).
+ */
+export function actionKey(journeyId: string, action: Pick<FiredAction, 'key'>): string {
+  return `${journeyId}/${action.key}`;
+}
+
+/** One ledger row per transition, then one per fired action, in that order. */
+export function ledgerEntries(journeyId: string, transitions: readonly Transition[], fired: readonly FiredAction[]): LedgerEntry[] {
+  const entries: LedgerEntry[] = transitions.map((t) => transitionEntry(journeyId, t));
+  for (const action of fired) {
+    entries.push({
+      idemKey: actionKey(journeyId, action),
+      at: action.at,
+      kind: 'action',
+      subject: action.source,
+      fromState: null,
+      toState: action.kind,
+      detail: { ...action },
+    });
+  }
+  return entries;
+}
+
+function transitionEntry(journeyId: string, t: Transition): LedgerEntry {
+  switch (t.kind) {
+    case 'milestone':
+      return {
+        idemKey: `${journeyId}/milestone/${t.milestone}:${t.to}@${iso(t.at)}`,
+        at: t.at, kind: 'milestone', subject: t.milestone, fromState: t.from, toState: t.to, detail: null,
+      };
+    case 'risk':
+      return {
+        idemKey: `${journeyId}/risk/${t.risk}:${t.change}@${iso(t.at)}`,
+        at: t.at, kind: 'risk', subject: t.risk, fromState: null, toState: t.change, detail: { actionsFired: t.actionsFired },
+      };
+    case 'term':
+      return {
+        idemKey: `${journeyId}/term@${iso(t.at)}`,
+        at: t.at, kind: 'term', subject: 'term', fromState: 'running', toState: t.outcome, detail: null,
+      };
+  }
+}
