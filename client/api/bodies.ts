@@ -1,0 +1,57 @@
+/**
+ * The request bodies of the HTTP API (SPEC §15) as zod schemas: the shape
+ * only. Whether a customer or an event matches its playbook's declarations is
+ * checked afterwards against the playbook (see declaration-checks.ts).
+ */
+import { z } from 'zod';
+import { parseInstant } from '../../workflows/engine/instant.ts';
+
+/** Most events one `POST /events` batch may carry. */
+export const MAX_BATCH = 1000;
+
+const Instant = z.string().refine((s) => parseInstant(s) !== null, {
+  message: 'expected an ISO-8601 instant such as 2026-03-02 or 2026-03-02T09:30:00Z',
+});
+
+/** A customer attribute or event field value as JSON carries it (dates as ISO strings). */
+export const JsonValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+const Key = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+/** One event of `POST /events`. `id` is the client's idempotency key. */
+export const EventBody = z.strictObject({
+  id: Key,
+  customer: Key,
+  type: z.string().min(1, 'must not be empty').max(100),
+  at: Instant,
+  data: z.record(z.string(), JsonValue).optional(),
+});
+export type EventBody = z.infer<typeof EventBody>;
+
+/** A batch of events: all or nothing. */
+export const EventBatchBody = z.strictObject({
+  events: z.array(z.unknown()).min(1, 'a batch needs at least one event').max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} events`),
+});
+
+/** `POST /customers`: enrol a customer in a playbook. */
+export const EnrolBody = z.strictObject({
+  playbook: z.string().min(1),
+  customer: z.object({ id: Key }).catchall(JsonValue),
+  contract: z.strictObject({ start: Instant, end: Instant }),
+  enrolled_at: Instant.optional(),
+});
+export type EnrolBody = z.infer<typeof EnrolBody>;
+
+/** `POST /customers/:id/journeys/:playbook/milestones/:milestone/complete`. */
+export const CompleteMilestoneBody = z.strictObject({
+  note: z.string().max(2000).default(''),
+  by: z.string().min(1).max(200),
+});
+
+/** Turns zod issues into one readable line each: `path: message`. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    return path === '' ? issue.message : `${path}: ${issue.message}`;
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Enrolling a customer in a playbook (`POST /customers`, CSV import): check
+ * the customer and contract against the playbook's newest deployed version,
+ * record customer and journey, then start the durable journey pinned to that
+ * version, handing it the customer's events already stored.
+ */
+import type { StoredEvent } from '../../store/customer-events.ts';
+import { findJourney, insertJourney, upsertCustomer, type JourneyRow } from '../../store/journeys.ts';
+import { latestPlaybookVersion, pinKey, playbookVersionsByHash } from '../../store/playbooks.ts';
+import type { Pool } from '../../store/pool.ts';
+import type { EnrolBody } from './bodies.ts';
+import { checkCustomerFor, checkEventFor } from './declaration-checks.ts';
+import type { ApiJourneyGateway } from './deps.ts';
+import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
+import { journeyWorkflowId } from '../temporal/journey-id.ts';
+
+/** The body of a successful enrolment, the same for 201 and 200 (SPEC §15). */
+export interface EnrolmentBody {
+  workflow_id: string;
+  playbook: string;
+  playbook_hash: string;
+  customer: string;
+  contract: { start: string; end: string };
+  enrolled_at: string;
+}
+
+/** What an enrolment came to. */
+export type EnrolOutcome =
+  | { status: 201 | 200; body: EnrolmentBody }
+  | { status: 400; errors: string[] };
+
+/** Checks an enrolment without recording anything; the errors, empty when it would be accepted. */
+export async function checkEnrolment(pool: Pool, request: EnrolBody): Promise<string[]> {
+  const version = await latestPlaybookVersion(pool, request.playbook);
+  if (version === null) return [`unknown playbook '${request.playbook}' (not deployed)`];
+  const checked = checkCustomerFor(version.ir, request.customer, request.contract);
+  return checked.ok ? [] : checked.errors;
+}
+
+/**
+ * Enrols `request.customer` in `request.playbook`. Idempotent: a customer
+ * already enrolled in that playbook gets 200 and the journey as recorded
+ * (the journey is re-started if its start was interrupted).
+ */
+export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, request: EnrolBody, now: number): Promise<EnrolOutcome> {
+  const existing = await findJourney(pool, request.customer.id, request.playbook);
+  if (existing !== null) {
+    await ensureStarted(pool, gateway, existing);
+    return { status: 200, body: enrolmentBody(existing) };
+  }
+  const version = await latestPlaybookVersion(pool, request.playbook);
+  if (version === null) return { status: 400, errors: [`unknown playbook '${request.playbook}' (not deployed)`] };
+  const checked = checkCustomerFor(version.ir, request.customer, request.contract);
+  if (!checked.ok) return { status: 400, errors: checked.errors };
+  const { customer, contract } = checked.value;
+  const enrolledAt = request.enrolled_at === undefined ? now : parseInstant(request.enrolled_at)!;
+  const { id, ...attrs } = request.customer;
+  const workflowId = journeyWorkflowId(request.playbook, id);
+  await upsertCustomer(pool, { id, attrs });
+  const created = await insertJourney(pool, {
+    workflowId, customerId: id, playbook: request.playbook, playbookHash: version.sourceHash,
+    contractStart: new Date(contract.start), contractEnd: new Date(contract.end), enrolledAt: new Date(enrolledAt),
+  });
+  const journey = await findJourney(pool, id, request.playbook);
+  if (journey === null) throw new Error(`journey ${workflowId} vanished right after it was recorded`);
+  if (!created) {
+    // Another request enrolled the same customer a moment ago.
+    await ensureStarted(pool, gateway, journey);
+    return { status: 200, body: enrolmentBody(journey) };
+  }
+  await gateway.enrol({
+    ir: version.ir, customer, contract, enrolledAt,
+    events: await storedEventsFor(pool, id, (e) => checkEventFor(version.ir, e)),
+  });
+  return { status: 201, body: enrolmentBody(journey) };
+}
+
+/** Starts the journey recorded in `journey` if it is not running yet (gateway.enrol is idempotent). */
+async function ensureStarted(pool: Pool, gateway: ApiJourneyGateway, journey: JourneyRow): Promise<void> {
+  const version = (await playbookVersionsByHash(pool, [{ playbook: journey.playbook, hash: journey.playbookHash }]))
+    .get(pinKey(journey.playbook, journey.playbookHash));
+  if (version === undefined) throw new Error(`journey ${journey.workflowId} is pinned to ${journey.playbookHash}, which is not in playbook_versions`);
+  const customer = { ...journey.attrs, id: journey.customerId };
+  const checked = checkCustomerFor(version.ir, customer, {
+    start: formatInstant(journey.contractStart.getTime()), end: formatInstant(journey.contractEnd.getTime()),
+  });
+  if (!checked.ok) throw new Error(`stored customer ${journey.customerId} no longer matches ${journey.playbook}: ${checked.errors.join('; ')}`);
+  await gateway.enrol({
+    ir: version.ir, customer: checked.value.customer, contract: checked.value.contract, enrolledAt: journey.enrolledAt.getTime(),
+    events: await storedEventsFor(pool, journey.customerId, (e) => checkEventFor(version.ir, e)),
+  });
+}
+
+/** The customer's stored events that `check` accepts, in time order, as engine events. */
+async function storedEventsFor(pool: Pool, customerId: string, check: (e: { id: string; type: string; at: string; data: Record<string, unknown> }) => ReturnType<typeof checkEventFor>) {
+  const { rows } = await pool.query<Omit<StoredEvent, 'at' | 'customerId'> & { at: Date }>(
+    'SELECT event_id AS id, type, at, data FROM customer_events WHERE customer_id = $1 ORDER BY at, received_at', [customerId]);
+  return rows.flatMap((row) => {
+    const checked = check({ id: row.id, type: row.type, at: formatInstant(row.at.getTime()), data: row.data });
+    return checked.ok ? [checked.value] : [];
+  });
+}
+
+function enrolmentBody(journey: JourneyRow): EnrolmentBody {
+  return {
+    workflow_id: journey.workflowId,
+    playbook: journey.playbook,
+    playbook_hash: journey.playbookHash,
+    customer: journey.customerId,
+    contract: { start: formatInstant(journey.contractStart.getTime()), end: formatInstant(journey.contractEnd.getTime()) },
+    enrolled_at: formatInstant(journey.enrolledAt.getTime()),
+  };
+}

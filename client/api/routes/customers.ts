@@ -1,0 +1,46 @@
+/**
+ * Enrolment and a journey's report (SPEC §15): `POST /customers`,
+ * `GET /customers/:id/journeys/:playbook`, and completing a milestone by hand.
+ */
+import type { FastifyInstance } from 'fastify';
+import { findJourney, saveJourneyReport } from '../../../store/journeys.ts';
+import { CompleteMilestoneBody, EnrolBody, describeIssues } from '../bodies.ts';
+import type { ApiDeps } from '../deps.ts';
+import { enrolCustomer } from '../enrol.ts';
+
+/** Registers the customer routes. */
+export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.post('/customers', async (request, reply) => {
+    const parsed = EnrolBody.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });
+    const outcome = await enrolCustomer(deps.pool, deps.gateway, parsed.data, deps.clock());
+    if (outcome.status === 400) return reply.code(400).send({ errors: outcome.errors });
+    return reply.code(outcome.status).send(outcome.body);
+  });
+
+  app.get<{ Params: { id: string; playbook: string } }>('/customers/:id/journeys/:playbook', async (request, reply) => {
+    const { id, playbook } = request.params;
+    const journey = await findJourney(deps.pool, id, playbook);
+    if (journey === null) return reply.code(404).send({ errors: [`customer '${id}' is not enrolled in playbook '${playbook}'`] });
+    const report = await deps.gateway.report(playbook, id, deps.clock());
+    await saveJourneyReport(deps.pool, journey.workflowId, report);
+    return report;
+  });
+
+  app.post<{ Params: { id: string; playbook: string; milestone: string } }>(
+    '/customers/:id/journeys/:playbook/milestones/:milestone/complete', async (request, reply) => {
+      const { id, playbook, milestone } = request.params;
+      const parsed = CompleteMilestoneBody.safeParse(request.body ?? {});
+      if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });
+      const journey = await findJourney(deps.pool, id, playbook);
+      if (journey === null) return reply.code(404).send({ errors: [`customer '${id}' is not enrolled in playbook '${playbook}'`] });
+      try {
+        const progress = await deps.gateway.completeMilestone(playbook, id, { milestone, note: parsed.data.note, by: parsed.data.by });
+        await saveJourneyReport(deps.pool, journey.workflowId, await deps.gateway.report(playbook, id, deps.clock()));
+        return progress;
+      } catch (err) {
+        // The workflow's update validator refuses unknown or closed milestones.
+        return reply.code(400).send({ errors: [(err as Error).message] });
+      }
+    });
+}

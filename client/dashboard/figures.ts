@@ -1,0 +1,262 @@
+/**
+ * The managers' figures, computed in one pure function shared by the
+ * dashboard, `GET /figures` and `milepost report` so the three never
+ * disagree.
+ *
+ * Input is the read model: each journey's last report (SPEC §12) plus what
+ * its pinned playbook says about its milestones. Reports are refreshed when
+ * events arrive and periodically, so one may be a little older than `now`;
+ * {@link effectiveState} therefore re-derives the time-driven transitions
+ * (open → overdue at `due`, anything unfinished → missed when the term has
+ * closed) from the report's own instants, so "overdue now" means now.
+ *
+ * Definitions (also in docs/api.md):
+ * - A milestone instance is *due* once it is done, late, missed or overdue.
+ *   On-time / late / missed / overdue-now rates are shares of the due ones.
+ * - Instances of a repeating milestone (`qbr#1`, `qbr#2`) count under their
+ *   milestone (`qbr`).
+ * - Activation: the milestone with id `activation`, or else the playbook's
+ *   first milestone. The activation rate is completed (done or late) over
+ *   journeys where it is not skipped.
+ * - Renewal: the playbook's `renewal: true` milestone. Renewal rate by count
+ *   is renewed over closed terms (renewed + churned); by amount the same
+ *   weighted by the customer's `arr` attribute (0 when absent).
+ * - Cohort: the month of `contract.start`, `YYYY-MM`.
+ */
+import type { JourneyReport, MilestoneState, Outcome } from '../../workflows/engine/types.ts';
+
+const DAY = 24 * 60 * 60 * 1000;
+/** How far ahead "renewals due" looks. */
+export const RENEWAL_HORIZON_DAYS = 90;
+
+/** What the figures need of one milestone of a playbook. */
+export interface MilestoneMeta {
+  id: string;
+  title: string;
+  renewal: boolean;
+}
+
+/** What the figures need of one risk of a playbook. */
+export interface RiskMeta {
+  id: string;
+  title: string;
+  level: 'low' | 'medium' | 'high';
+}
+
+/** One journey of the read model. Instants are epoch ms. */
+export interface PortfolioJourney {
+  customerId: string;
+  playbook: string;
+  csm: string | null;
+  /** The customer's `arr` attribute when it is a number, else null. */
+  arr: number | null;
+  contractStart: number;
+  contractEnd: number;
+  /** The last stored report, or null before the first refresh. */
+  report: Pick<JourneyReport, 'outcome' | 'milestones' | 'risks'> | null;
+  milestones: MilestoneMeta[];
+  risks: RiskMeta[];
+}
+
+/** Counts of milestone instances by state, and the rates over the due ones. */
+export interface MilestoneCounts {
+  done: number; late: number; missed: number; overdue: number; open: number; pending: number; skipped: number;
+  /** done + late + missed + overdue */
+  due: number;
+  onTimeRate: number | null; lateRate: number | null; missedRate: number | null; overdueRate: number | null;
+}
+
+/** One milestone's counts within a group (a playbook, a CSM, a cohort). */
+export interface MilestoneFigures extends MilestoneCounts {
+  playbook: string;
+  milestone: string;
+  title: string;
+}
+
+/** A renewal coming up. */
+export interface RenewalDue {
+  customerId: string; playbook: string; csm: string | null; arr: number | null;
+  contractEnd: string; daysLeft: number;
+  /** The renewal milestone's state now, or null when the playbook has none. */
+  state: MilestoneState | null;
+}
+
+/** A risk raised and not cleared. */
+export interface OpenRisk {
+  customerId: string; playbook: string; csm: string | null;
+  risk: string; title: string; level: string; raisedAt: string;
+}
+
+/** Everything the dashboard and `milepost report` show. */
+export interface PortfolioFigures {
+  asOf: string;
+  journeys: number;
+  customers: number;
+  /** Journeys with no report yet (just enrolled, or Temporal unreachable). */
+  unreported: number;
+  outcomes: Record<Outcome, number>;
+  milestones: MilestoneFigures[];
+  byCsm: Array<MilestoneFigures & { csm: string }>;
+  byCohort: Array<MilestoneFigures & { cohort: string }>;
+  activation: { eligible: number; activated: number; onTime: number; rate: number | null; onTimeRate: number | null };
+  renewals: {
+    dueSoon: RenewalDue[];
+    closed: number; renewed: number; churned: number; rateByCount: number | null;
+    amountClosed: number; amountRenewed: number; rateByAmount: number | null;
+  };
+  risks: OpenRisk[];
+}
+
+/**
+ * A milestone's state as of `now`, from a report that may be older: open
+ * (or pending) past its due is overdue; unfinished after the term is missed.
+ */
+export function effectiveState(
+  milestone: { state: MilestoneState; due_at: string | null; opens_at: string | null },
+  contractEnd: number,
+  now: number,
+): MilestoneState {
+  const { state } = milestone;
+  if (state === 'done' || state === 'late' || state === 'missed' || state === 'skipped') return state;
+  if (now >= contractEnd) return 'missed';
+  const due = milestone.due_at === null ? null : Date.parse(milestone.due_at);
+  if (due !== null && now >= due) return 'overdue';
+  const opens = milestone.opens_at === null ? null : Date.parse(milestone.opens_at);
+  if (state === 'pending' && opens !== null && now >= opens) return 'open';
+  return state;
+}
+
+/** `qbr#3` → `qbr`: instances of a repeating milestone count under it. */
+export function milestoneOf(instanceId: string): string {
+  const hash = instanceId.indexOf('#');
+  return hash === -1 ? instanceId : instanceId.slice(0, hash);
+}
+
+/** The activation milestone of a playbook: `activation`, or the first one. */
+export function activationMilestone(milestones: MilestoneMeta[]): string | null {
+  return milestones.find((m) => m.id === 'activation')?.id ?? milestones[0]?.id ?? null;
+}
+
+/** `YYYY-MM` of an instant. */
+export function cohortOf(instant: number): string {
+  return new Date(instant).toISOString().slice(0, 7);
+}
+
+function emptyCounts(): MilestoneCounts {
+  return { done: 0, late: 0, missed: 0, overdue: 0, open: 0, pending: 0, skipped: 0, due: 0, onTimeRate: null, lateRate: null, missedRate: null, overdueRate: null };
+}
+
+function finish<T extends MilestoneCounts>(counts: T): T {
+  counts.due = counts.done + counts.late + counts.missed + counts.overdue;
+  const rate = (n: number) => (counts.due === 0 ? null : n / counts.due);
+  counts.onTimeRate = rate(counts.done);
+  counts.lateRate = rate(counts.late);
+  counts.missedRate = rate(counts.missed);
+  counts.overdueRate = rate(counts.overdue);
+  return counts;
+}
+
+/** The outcome as of `now`, when the stored report predates the term's close. */
+export function effectiveOutcome(journey: PortfolioJourney, now: number): Outcome {
+  const reported = journey.report?.outcome ?? 'running';
+  if (reported !== 'running' || now < journey.contractEnd) return reported;
+  const renewal = journey.milestones.find((m) => m.renewal);
+  if (renewal === undefined) return 'ended';
+  const state = journey.report?.milestones.find((m) => m.id === renewal.id)?.state;
+  return state === 'done' || state === 'late' ? 'renewed' : 'churned';
+}
+
+/** Computes every figure of the portfolio as of `now` (epoch ms). */
+export function computeFigures(journeys: PortfolioJourney[], now: number): PortfolioFigures {
+  const byMilestone = new Map<string, MilestoneFigures>();
+  const byCsm = new Map<string, MilestoneFigures & { csm: string }>();
+  const byCohort = new Map<string, MilestoneFigures & { cohort: string }>();
+  const outcomes: Record<Outcome, number> = { running: 0, renewed: 0, churned: 0, ended: 0 };
+  const activation = { eligible: 0, activated: 0, onTime: 0 };
+  const renewals = { dueSoon: [] as RenewalDue[], closed: 0, renewed: 0, churned: 0, amountClosed: 0, amountRenewed: 0 };
+  const risks: OpenRisk[] = [];
+  const customers = new Set<string>();
+  let unreported = 0;
+
+  for (const journey of journeys) {
+    customers.add(journey.customerId);
+    const outcome = effectiveOutcome(journey, now);
+    outcomes[outcome] += 1;
+    if (journey.report === null) unreported += 1;
+    const titles = new Map(journey.milestones.map((m) => [m.id, m.title]));
+    const cohort = cohortOf(journey.contractStart);
+    const csm = journey.csm ?? '(none)';
+    const states = new Map<string, MilestoneState>();
+    for (const instance of journey.report?.milestones ?? []) {
+      const state = effectiveState(instance, journey.contractEnd, now);
+      const id = milestoneOf(instance.id);
+      // For a repeating milestone, the first instance stands for activation/renewal lookups.
+      if (!states.has(id)) states.set(id, state);
+      const base = { playbook: journey.playbook, milestone: id, title: titles.get(id) ?? id };
+      tally(byMilestone, `${journey.playbook}\u0000${id}`, () => ({ ...base, ...emptyCounts() }), state);
+      tally(byCsm, `${csm}\u0000${journey.playbook}\u0000${id}`, () => ({ ...base, csm, ...emptyCounts() }), state);
+      tally(byCohort, `${cohort}\u0000${journey.playbook}\u0000${id}`, () => ({ ...base, cohort, ...emptyCounts() }), state);
+    }
+    const activationId = activationMilestone(journey.milestones);
+    const activationState = activationId === null ? undefined : states.get(activationId);
+    if (activationState !== undefined && activationState !== 'skipped') {
+      activation.eligible += 1;
+      if (activationState === 'done' || activationState === 'late') activation.activated += 1;
+      if (activationState === 'done') activation.onTime += 1;
+    }
+    const renewal = journey.milestones.find((m) => m.renewal);
+    if (renewal !== undefined) {
+      if (outcome === 'renewed' || outcome === 'churned') {
+        renewals.closed += 1;
+        renewals.amountClosed += journey.arr ?? 0;
+        if (outcome === 'renewed') { renewals.renewed += 1; renewals.amountRenewed += journey.arr ?? 0; } else renewals.churned += 1;
+      }
+    }
+    if (journey.contractEnd > now && journey.contractEnd <= now + RENEWAL_HORIZON_DAYS * DAY) {
+      renewals.dueSoon.push({
+        customerId: journey.customerId, playbook: journey.playbook, csm: journey.csm, arr: journey.arr,
+        contractEnd: new Date(journey.contractEnd).toISOString(),
+        daysLeft: Math.ceil((journey.contractEnd - now) / DAY),
+        state: renewal === undefined ? null : states.get(renewal.id) ?? null,
+      });
+    }
+    if (outcome === 'running') {
+      for (const raise of journey.report?.risks ?? []) {
+        if (raise.cleared_at !== null) continue;
+        const meta = journey.risks.find((r) => r.id === raise.id);
+        risks.push({
+          customerId: journey.customerId, playbook: journey.playbook, csm: journey.csm,
+          risk: raise.id, title: meta?.title ?? raise.id, level: meta?.level ?? 'medium', raisedAt: raise.raised_at,
+        });
+      }
+    }
+  }
+
+  const ratio = (n: number, d: number) => (d === 0 ? null : n / d);
+  renewals.dueSoon.sort((a, b) => a.contractEnd.localeCompare(b.contractEnd) || a.customerId.localeCompare(b.customerId));
+  const levelRank: Record<string, number> = { high: 0, medium: 1, low: 2 };
+  risks.sort((a, b) => (levelRank[a.level] ?? 3) - (levelRank[b.level] ?? 3) || a.raisedAt.localeCompare(b.raisedAt) || a.customerId.localeCompare(b.customerId));
+  return {
+    asOf: new Date(now).toISOString(),
+    journeys: journeys.length,
+    customers: customers.size,
+    unreported,
+    outcomes,
+    milestones: [...byMilestone.values()].map(finish),
+    byCsm: [...byCsm.values()].map(finish).sort((a, b) => a.csm.localeCompare(b.csm)),
+    byCohort: [...byCohort.values()].map(finish).sort((a, b) => a.cohort.localeCompare(b.cohort)),
+    activation: { ...activation, rate: ratio(activation.activated, activation.eligible), onTimeRate: ratio(activation.onTime, activation.eligible) },
+    renewals: {
+      ...renewals,
+      rateByCount: ratio(renewals.renewed, renewals.closed),
+      rateByAmount: ratio(renewals.amountRenewed, renewals.amountClosed),
+    },
+    risks,
+  };
+}
+
+function tally<T extends MilestoneCounts>(groups: Map<string, T>, key: string, create: () => T, state: MilestoneState): void {
+  let group = groups.get(key);
+  if (group === undefined) { group = create(); groups.set(key, group); }
+  group[state] += 1;
+}

@@ -1,0 +1,64 @@
+/**
+ * Customer events as the API stores them: accepted events (keyed by the
+ * client's idempotency key) and rejected ones with the reason.
+ */
+import type { Pool, PoolClient } from './pool.ts';
+
+type Queryable = Pool | PoolClient;
+
+/** An accepted event, as stored. `at` is epoch ms. */
+export interface StoredEvent {
+  id: string;
+  customerId: string;
+  type: string;
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Inserts the events whose ids are new, in one statement; returns the ids
+ * actually inserted (the rest were already stored: duplicates).
+ */
+export async function insertCustomerEvents(db: Queryable, events: StoredEvent[]): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
+  const { rows } = await db.query<{ event_id: string }>(
+    `INSERT INTO customer_events (event_id, customer_id, type, at, data)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
+     ON CONFLICT (event_id) DO NOTHING
+     RETURNING event_id`,
+    [events.map((e) => e.id), events.map((e) => e.customerId), events.map((e) => e.type),
+      events.map((e) => new Date(e.at).toISOString()), events.map((e) => JSON.stringify(e.data))]);
+  return new Set(rows.map((r) => r.event_id));
+}
+
+/** Marks events as signalled to every journey that declares them. */
+export async function markEventsSignalled(db: Queryable, ids: string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('UPDATE customer_events SET signalled_at = $2 WHERE event_id = ANY($1::text[])', [ids, at]);
+}
+
+/** Events stored but not yet signalled (a journey was down), oldest first. */
+export async function unsignalledEvents(db: Queryable, limit: number): Promise<StoredEvent[]> {
+  const { rows } = await db.query<{ event_id: string; customer_id: string; type: string; at: Date; data: Record<string, unknown> }>(
+    `SELECT event_id, customer_id, type, at, data FROM customer_events
+      WHERE signalled_at IS NULL ORDER BY received_at, event_id LIMIT $1`, [limit]);
+  return rows.map((r) => ({ id: r.event_id, customerId: r.customer_id, type: r.type, at: r.at.getTime(), data: r.data }));
+}
+
+/** A refused event and why. */
+export interface RejectedEvent {
+  eventId: string | null;
+  customerId: string | null;
+  payload: unknown;
+  reason: string;
+}
+
+/** Keeps refused events with their reasons, in one statement. */
+export async function insertRejectedEvents(db: Queryable, rejected: RejectedEvent[]): Promise<void> {
+  if (rejected.length === 0) return;
+  await db.query(
+    `INSERT INTO rejected_events (event_id, customer_id, payload, reason)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[])`,
+    [rejected.map((r) => r.eventId), rejected.map((r) => r.customerId),
+      rejected.map((r) => JSON.stringify(r.payload ?? null)), rejected.map((r) => r.reason)]);
+}

@@ -1,0 +1,82 @@
+/**
+ * Deployed playbook versions: each deploy of a changed source is a new
+ * version; journeys pin one by its source hash.
+ */
+import { PlaybookIR } from '../dsl/ir/schema.ts';
+import type { Pool, PoolClient } from './pool.ts';
+
+/** One row of `playbook_versions`. */
+export interface PlaybookVersion {
+  playbook: string;
+  version: number;
+  sourceHash: string;
+  ir: PlaybookIR;
+  deployedBy: string;
+  deployedAt: Date;
+}
+
+type Queryable = Pool | PoolClient;
+
+interface Row { playbook: string; version: number; source_hash: string; ir: unknown; deployed_by: string; deployed_at: Date }
+
+function toVersion(row: Row): PlaybookVersion {
+  return {
+    playbook: row.playbook,
+    version: row.version,
+    sourceHash: row.source_hash,
+    // The IR was validated when deployed; parsing again guards against a row
+    // written by an older, incompatible Milepost.
+    ir: PlaybookIR.parse(row.ir),
+    deployedBy: row.deployed_by,
+    deployedAt: row.deployed_at,
+  };
+}
+
+const COLUMNS = 'playbook, version, source_hash, ir, deployed_by, deployed_at';
+
+/** The newest deployed version of `playbook`, or null when it was never deployed. */
+export async function latestPlaybookVersion(db: Queryable, playbook: string): Promise<PlaybookVersion | null> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM playbook_versions WHERE playbook = $1 ORDER BY version DESC LIMIT 1`, [playbook]);
+  return rows[0] === undefined ? null : toVersion(rows[0]);
+}
+
+/** The deployed versions with these (playbook, source hash) pairs, keyed `playbook@hash`. */
+export async function playbookVersionsByHash(db: Queryable, pins: Array<{ playbook: string; hash: string }>): Promise<Map<string, PlaybookVersion>> {
+  const found = new Map<string, PlaybookVersion>();
+  if (pins.length === 0) return found;
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM playbook_versions
+      WHERE (playbook, source_hash) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    [pins.map((p) => p.playbook), pins.map((p) => p.hash)]);
+  for (const row of rows) found.set(pinKey(row.playbook, row.source_hash), toVersion(row));
+  return found;
+}
+
+/** The key of {@link playbookVersionsByHash}'s map. */
+export function pinKey(playbook: string, hash: string): string {
+  return `${playbook}@${hash}`;
+}
+
+/**
+ * Records a deploy. Deploying the same source again is a no-op that returns
+ * the existing version (`created: false`).
+ */
+export async function insertPlaybookVersion(db: Queryable, input: { source: string; ir: PlaybookIR; deployedBy: string }): Promise<{ version: number; created: boolean }> {
+  const { rows } = await db.query<{ version: number; created: boolean }>(
+    `WITH existing AS (
+       SELECT version FROM playbook_versions WHERE playbook = $1 AND source_hash = $2
+     ), inserted AS (
+       INSERT INTO playbook_versions (playbook, version, source, ir, source_hash, deployed_by)
+       SELECT $1, coalesce((SELECT max(version) FROM playbook_versions WHERE playbook = $1), 0) + 1, $3, $4, $2, $5
+        WHERE NOT EXISTS (SELECT 1 FROM existing)
+       ON CONFLICT (playbook, source_hash) DO NOTHING
+       RETURNING version
+     )
+     SELECT version, true AS created FROM inserted
+     UNION ALL SELECT version, false AS created FROM existing`,
+    [input.ir.playbook, input.ir.sourceHash, input.source, JSON.stringify(input.ir), input.deployedBy]);
+  const row = rows[0];
+  if (row === undefined) throw new Error(`deploy of ${input.ir.playbook} raced with another deploy; retry`);
+  return row;
+}

@@ -1,0 +1,257 @@
+/**
+ * The HTTP contract (SPEC §15) over real HTTP on loopback against real
+ * Postgres: what is accepted, and that every bad input gets a clear error
+ * and leaves the data unchanged.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { deploy, enrolment } from './support/playbook.ts';
+import { recordingGateway, type RecordingGateway } from './support/recording-gateway.ts';
+import { rowCounts, startApi, type RunningApi } from './support/server.ts';
+
+let db: TestDatabase;
+let api: RunningApi;
+let gateway: RecordingGateway;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await deploy(db.pool);
+  gateway = recordingGateway();
+  api = await startApi(db.pool, gateway);
+  expect((await api.call('/customers', { body: enrolment('acme') })).status).toBe(201);
+});
+afterAll(async () => {
+  await api?.close();
+  await db?.drop();
+});
+beforeEach(() => {
+  gateway.failDeliveries = false;
+});
+
+const event = (id: string, overrides: Record<string, unknown> = {}) => ({
+  id, customer: 'acme', type: 'ticket_opened', at: '2026-02-03T10:00:00Z', data: { category: 'billing', severity: 2, urgent: false }, ...overrides,
+});
+
+describe('POST /customers', () => {
+  it('enrols with 201, then answers 200 with the same body when enrolled again', async () => {
+    const first = await api.call('/customers', { body: enrolment('beta') });
+    expect(first.status).toBe(201);
+    expect(first.json).toMatchObject({ workflow_id: 'journey:onboarding:beta', playbook: 'onboarding', customer: 'beta', contract: { start: '2026-01-31T00:00:00.000Z', end: '2027-01-31T00:00:00.000Z' } });
+    const before = await rowCounts(db.pool);
+    const again = await api.call('/customers', { body: enrolment('beta') });
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual(first.json);
+    expect(await rowCounts(db.pool)).toEqual(before);
+    expect(gateway.enrolled.filter((id) => id === 'journey:onboarding:beta')).toHaveLength(1);
+  });
+
+  it.each([
+    ['an unknown playbook', enrolment('x1', { playbook: 'nope' }), /unknown playbook 'nope'/],
+    ['a missing declared attribute', { ...enrolment('x2'), customer: { id: 'x2', name: 'X', tier: 'growth', arr: 1, signed_on: '2026-01-01' } }, /csm/],
+    ['an attribute of the wrong type', { ...enrolment('x3'), customer: { ...enrolment('x3').customer, arr: 'lots' } }, /arr/],
+    ['an enum value that is not a member', { ...enrolment('x4'), customer: { ...enrolment('x4').customer, tier: 'gold' } }, /tier/],
+    ['a contract ending before it starts', enrolment('x5', { contract: { start: '2026-05-01', end: '2026-01-01' } }), /after contract.start/],
+    ['a contract date that is not ISO-8601', enrolment('x6', { contract: { start: '31/01/2026', end: '2027-01-31' } }), /ISO-8601/],
+    ['a body with an unknown key', { ...enrolment('x7'), extra: 1 }, /extra/],
+  ])('refuses %s with 400 and changes nothing', async (_name, body, message) => {
+    const before = await rowCounts(db.pool);
+    const enrolledBefore = gateway.enrolled.length;
+    const response = await api.call('/customers', { body });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.json.errors)).toMatch(message);
+    expect(await rowCounts(db.pool)).toEqual(before);
+    expect(gateway.enrolled.length).toBe(enrolledBefore);
+  });
+});
+
+describe('POST /events', () => {
+  it('stores one event before signalling it, and answers 202', async () => {
+    const response = await api.call('/events', { body: event('e-single') });
+    expect(response.status).toBe(202);
+    expect(response.json).toEqual({ accepted: 1, duplicates: 0 });
+    const { rows } = await db.pool.query('SELECT customer_id, type, at, data, signalled_at FROM customer_events WHERE event_id = $1', ['e-single']);
+    expect(rows[0]).toMatchObject({ customer_id: 'acme', type: 'ticket_opened', data: { category: 'billing', severity: 2, urgent: false } });
+    expect(rows[0].at.toISOString()).toBe('2026-02-03T10:00:00.000Z');
+    expect(rows[0].signalled_at).not.toBeNull();
+    const signalled = gateway.delivered.find((d) => d.event.id === 'e-single');
+    expect(signalled).toMatchObject({ playbook: 'onboarding', customerId: 'acme', event: { type: 'ticket_opened', at: Date.parse('2026-02-03T10:00:00Z') } });
+  });
+
+  it('is idempotent by event id: a repeated id is a duplicate, not applied again', async () => {
+    const batch = { events: [event('e-dup-1'), event('e-dup-2')] };
+    expect((await api.call('/events', { body: batch })).json).toEqual({ accepted: 2, duplicates: 0 });
+    const signalledBefore = gateway.delivered.length;
+    const again = await api.call('/events', { body: { events: [event('e-dup-1'), event('e-dup-3'), event('e-dup-3')] } });
+    expect(again.status).toBe(202);
+    expect(again.json).toEqual({ accepted: 1, duplicates: 2 });
+    expect(gateway.delivered.length - signalledBefore).toBe(1);
+  });
+
+  it('keeps events stored while Temporal is unreachable, unsignalled, for the sweep', async () => {
+    gateway.failDeliveries = true;
+    const response = await api.call('/events', { body: event('e-down') });
+    expect(response.status).toBe(202);
+    const { rows } = await db.pool.query('SELECT signalled_at FROM customer_events WHERE event_id = $1', ['e-down']);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].signalled_at).toBeNull();
+    gateway.failDeliveries = false;
+    const { sweepUnsignalledEvents } = await import('../../client/api/event-delivery.ts');
+    const swept = await sweepUnsignalledEvents(db.pool, gateway, Date.now());
+    expect(swept.signalled).toBe(1);
+    expect(gateway.delivered.at(-1)?.event.id).toBe('e-down');
+  });
+
+  it('accepts a batch of 1,000 and refuses 1,001', async () => {
+    const ok = await api.call('/events', { body: { events: Array.from({ length: 1000 }, (_, i) => event(`e-k-${i}`, { type: 'usage', data: { active_users: i } })) } });
+    expect(ok.status).toBe(202);
+    expect(ok.json.accepted).toBe(1000);
+    const before = await rowCounts(db.pool);
+    const tooMany = await api.call('/events', { body: { events: Array.from({ length: 1001 }, (_, i) => event(`e-m-${i}`)) } });
+    expect(tooMany.status).toBe(400);
+    expect(JSON.stringify(tooMany.json)).toMatch(/at most 1000/);
+    expect(await rowCounts(db.pool)).toEqual(before);
+  });
+
+  const badEvents: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['an unknown customer', event('b1', { customer: 'ghost' }), /unknown customer 'ghost'/],
+    ['an undeclared event type', event('b2', { type: 'teleported' }), /'teleported' is not declared/],
+    ['a number field given as text', event('b3', { data: { category: 'x', severity: 'high' } }), /severity/],
+    ['a string field given as a number', event('b4', { data: { category: 7, severity: 1 } }), /category/],
+    ['a boolean field given as text', event('b5', { data: { urgent: 'yes' } }), /urgent/],
+    ['an at that is not ISO-8601', event('b6', { at: 'yesterday' }), /ISO-8601/],
+    ['an impossible date', event('b7', { at: '2026-02-30' }), /ISO-8601/],
+    ['a missing id', (({ id: _id, ...rest }) => rest)(event('b8')), /id/],
+    ['an id that is a number', event('b9', { id: 42 }), /id/],
+    ['nested data', event('b10', { data: { category: { nested: true } } }), /data.category/],
+    ['an unknown key', event('b11', { timestamp: 1 }), /timestamp/],
+  ];
+
+  it.each(badEvents)('refuses %s with 400, keeps it in rejected_events and changes nothing else', async (_name, bad, message) => {
+    const before = await rowCounts(db.pool);
+    const signalledBefore = gateway.delivered.length;
+    const response = await api.call('/events', { body: bad });
+    expect(response.status).toBe(400);
+    expect(response.json.errors).toHaveLength(1);
+    expect(response.json.errors[0].index).toBe(0);
+    expect(response.json.errors[0].error).toMatch(message);
+    const after = await rowCounts(db.pool);
+    expect(after).toEqual({ ...before, rejected_events: before.rejected_events! + 1 });
+    expect(gateway.delivered.length).toBe(signalledBefore);
+    const { rows } = await db.pool.query('SELECT reason, payload FROM rejected_events ORDER BY id DESC LIMIT 1');
+    expect(rows[0].reason).toBe(response.json.errors[0].error);
+    expect(rows[0].payload).toEqual(bad);
+  });
+
+  it('applies nothing of a batch with one bad event, and names each bad one by index and id', async () => {
+    const before = await rowCounts(db.pool);
+    const response = await api.call('/events', { body: { events: [event('m1'), event('m2', { type: 'teleported' }), event('m3'), event('m4', { customer: 'ghost' })] } });
+    expect(response.status).toBe(400);
+    expect(response.json.errors.map((e: { index: number; id: string }) => [e.index, e.id])).toEqual([[1, 'm2'], [3, 'm4']]);
+    expect(await rowCounts(db.pool)).toEqual({ ...before, rejected_events: before.rejected_events! + 2 });
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM customer_events WHERE event_id IN ('m1', 'm3')`);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('stores SQL metacharacters in every string field as plain text', async () => {
+    const nasty = `'; DROP TABLE customer_events; -- "\\ \u0000x`.replace('\u0000', '');
+    const customer = { ...enrolment(`sql-${nasty}`).customer, name: nasty, csm: nasty };
+    expect((await api.call('/customers', { body: { ...enrolment('unused'), customer } })).status).toBe(201);
+    const response = await api.call('/events', { body: event(`id-${nasty}`, { customer: customer.id, data: { category: nasty, severity: 1 } }) });
+    expect(response.status).toBe(202);
+    const { rows } = await db.pool.query('SELECT event_id, customer_id, data FROM customer_events WHERE customer_id = $1', [customer.id]);
+    expect(rows).toEqual([{ event_id: `id-${nasty}`, customer_id: customer.id, data: { category: nasty, severity: 1 } }]);
+    const stored = await db.pool.query('SELECT attrs, csm FROM customers WHERE id = $1', [customer.id]);
+    expect(stored.rows[0].attrs.name).toBe(nasty);
+    expect(stored.rows[0].csm).toBe(nasty);
+  });
+
+  it('refuses SQL metacharacters in a bad event the same way as any bad event', async () => {
+    const before = await rowCounts(db.pool);
+    const nasty = `x' OR '1'='1`;
+    const response = await api.call('/events', { body: event(nasty, { customer: nasty, type: nasty }) });
+    expect(response.status).toBe(400);
+    expect(response.json.errors[0].error).toContain(`unknown customer '${nasty}'`);
+    expect(await rowCounts(db.pool)).toEqual({ ...before, rejected_events: before.rejected_events! + 1 });
+  });
+});
+
+describe('malformed requests', () => {
+  it.each([
+    ['malformed JSON', '{"id": "z", "customer": ', /malformed JSON/],
+    ['an empty body', '', /empty body/],
+    ['a JSON array', '[1, 2]', /expected a JSON object/],
+    ['a JSON string', '"hello"', /expected a JSON object/],
+    ['a batch that is not a list', '{"events": 5}', /events/],
+    ['an empty batch', '{"events": []}', /at least one event/],
+  ])('answers %s with 400 and a clear message, changing nothing', async (_name, raw, message) => {
+    const before = await rowCounts(db.pool);
+    const response = await api.call('/events', { raw });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.json.errors)).toMatch(message);
+    expect(await rowCounts(db.pool)).toEqual(before);
+  });
+
+  it('answers a body over 1 MiB with 413, changing nothing', async () => {
+    const before = await rowCounts(db.pool);
+    const big = { events: Array.from({ length: 900 }, (_, i) => event(`big-${i}`, { data: { category: 'x'.repeat(1200), severity: 1 } })) };
+    const raw = JSON.stringify(big);
+    expect(raw.length).toBeGreaterThan(1024 * 1024);
+    const response = await api.call('/events', { raw });
+    expect(response.status).toBe(413);
+    expect(response.json.errors[0].error).toMatch(/1 MiB/);
+    expect(await rowCounts(db.pool)).toEqual(before);
+  });
+
+  it('answers a body that is not JSON with 415', async () => {
+    const response = await api.call('/events', { raw: '<event/>', headers: { 'content-type': 'application/xml' } });
+    expect(response.status).toBe(415);
+    expect(response.json.errors[0].error).toMatch(/application\/json/);
+  });
+});
+
+describe('authentication', () => {
+  it.each([
+    ['no token', { authorization: null }, /missing bearer token/],
+    ['a wrong token', { authorization: 'Bearer not-the-token' }, /wrong bearer token/],
+    ['a token without the Bearer scheme', { authorization: 'test-token-0123456789' }, /malformed Authorization/],
+  ] as const)('refuses %s with 401 on every route, changing nothing', async (_name, headers, message) => {
+    const before = await rowCounts(db.pool);
+    for (const [method, path, body] of [
+      ['POST', '/events', event('auth-1')], ['POST', '/customers', enrolment('auth-c')],
+      ['GET', '/customers/acme/journeys/onboarding', undefined], ['GET', '/journeys', undefined],
+      ['GET', '/tasks', undefined], ['GET', '/ledger', undefined], ['GET', '/openapi.json', undefined], ['GET', '/dashboard', undefined],
+    ] as const) {
+      const response = await api.call(path, { method, body, headers: { ...headers } });
+      expect(response.status, `${method} ${path}`).toBe(401);
+      expect(JSON.stringify(response.json), `${method} ${path}`).toMatch(message);
+    }
+    expect(await rowCounts(db.pool)).toEqual(before);
+  });
+
+  it('serves /health without a token', async () => {
+    const response = await api.call('/health', { headers: { authorization: null } });
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({ status: 'ok', postgres: 'ok', temporal: 'ok' });
+  });
+
+  it('answers /health with 503 naming Temporal when it does not answer', async () => {
+    const down = await startApi(db.pool, gateway, { temporalHealth: async () => { throw new Error('connection refused'); } });
+    try {
+      const response = await down.call('/health', { headers: { authorization: null } });
+      expect(response.status).toBe(503);
+      expect(response.json).toMatchObject({ status: 'unavailable', postgres: 'ok', temporal: 'error: connection refused' });
+    } finally {
+      await down.close();
+    }
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('describes every route with the request schemas the server validates with', async () => {
+    const response = await api.call('/openapi.json');
+    expect(response.status).toBe(200);
+    expect(response.json.openapi).toBe('3.1.0');
+    expect(Object.keys(response.json.paths)).toEqual(expect.arrayContaining(['/events', '/customers', '/customers/{id}/journeys/{playbook}', '/health', '/tasks', '/ledger']));
+    expect(response.json.components.schemas.Event.required).toEqual(expect.arrayContaining(['id', 'customer', 'type', 'at']));
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * A journey gateway that records what the API asks of it and answers with
+ * fixed reports. For tests of the HTTP layer (validation, auth, storage) that
+ * must prove what reached the journeys and what did not; the end-to-end
+ * tests use the real Temporal gateway.
+ */
+import type { ApiJourneyGateway } from '../../../client/api/deps.ts';
+import type { JourneyEvent, JourneyReport } from '../../../workflows/engine/types.ts';
+
+/** Recorded calls plus the gateway. */
+export interface RecordingGateway extends ApiJourneyGateway {
+  enrolled: string[];
+  delivered: Array<{ playbook: string; customerId: string; event: JourneyEvent }>;
+  /** Makes the next `deliverEvent` calls throw (Temporal unreachable). */
+  failDeliveries: boolean;
+}
+
+/** A fresh recording gateway. */
+export function recordingGateway(): RecordingGateway {
+  const enrolled = new Set<string>();
+  const gateway: RecordingGateway = {
+    enrolled: [],
+    delivered: [],
+    failDeliveries: false,
+    async enrol({ ir, customer }) {
+      const workflowId = `journey:${ir.playbook}:${customer.id}`;
+      const alreadyEnrolled = enrolled.has(workflowId);
+      enrolled.add(workflowId);
+      if (!alreadyEnrolled) gateway.enrolled.push(workflowId);
+      return { workflowId, alreadyEnrolled };
+    },
+    async deliverEvent(input) {
+      if (gateway.failDeliveries) throw new Error('temporal unreachable (test)');
+      gateway.delivered.push(input);
+      return { delivered: true };
+    },
+    async report(playbook, customerId, until): Promise<JourneyReport> {
+      return { playbook, customer: customerId, until: new Date(until ?? 0).toISOString(), outcome: 'running', milestones: [], actions: [], risks: [] };
+    },
+    async completeMilestone() {
+      throw new Error('not supported by the recording gateway');
+    },
+  };
+  return gateway;
+}
