@@ -58,6 +58,13 @@ export interface FiredAction {
   message?: string;
   channel?: 'email' | 'slack' | 'webhook';
   payload?: Record<string, string>;
+  /**
+   * A key unique within the journey, stable across replays: `<source>@<at>`,
+   * plus `#<n>` (n = 2, 3, ...) when one source fires more than once at one
+   * instant (a trigger matching several events at the same instant). Use
+   * `${journeyId}/${key}` as the idempotency key.
+   */
+  key: string;
 }
 
 /** A change the ledger records: a milestone changing state, or a risk raised/cleared. */
@@ -91,4 +98,137 @@ export interface JourneyReport {
     message?: string;
   }>;
   risks: Array<{ id: string; raised_at: string; cleared_at: string | null }>;
+}
+
+// ---------------------------------------------------------------------------
+// The journey's state (plain JSON, bounded; carried across continue-as-new)
+
+/**
+ * A running aggregate of one event query without `within` (SPEC §4), so the
+ * engine need not keep every event: matching events counted, and over the
+ * query's field the non-null values' count, sum, min and max, plus the most
+ * recent matching event's instant and field value.
+ */
+export interface QueryAggregate {
+  /** matching events */
+  n: number;
+  /** non-null numeric field values */
+  vn: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  /** the most recent matching event's field value (may be null) */
+  latest: Value;
+  /** the most recent matching event's instant; null when none */
+  latestAt: number | null;
+}
+
+/** An event kept in a `within` buffer: its instant, arrival order and retained fields. */
+export interface BufferedEvent {
+  at: number;
+  /** arrival sequence: breaks ties between equal instants */
+  seq: number;
+  data: Record<string, Value>;
+  /** the instant it leaves the longest window over its type (no query counts it from then) */
+  expires: number;
+}
+
+/** A queued event: the event plus its arrival sequence. */
+export interface QueuedEvent extends JourneyEvent {
+  seq: number;
+}
+
+/** One milestone instance (`<id>` or `<id>#<k>` for repeats). */
+export interface MilestoneInstanceState {
+  /** `<id>`, or `<id>#<k>` for instance k of a repeating milestone */
+  id: string;
+  /** index into `ir.milestones` */
+  m: number;
+  /** 1-based instance number */
+  k: number;
+  opensAt: number;
+  dueAt: number;
+  /** the step instants, by step index */
+  steps: number[];
+  state: MilestoneState;
+  openedAt: number | null;
+  completedAt: number | null;
+  /** when it became overdue / missed / skipped (for reports as of an earlier instant) */
+  overdueAt: number | null;
+  closedAt: number | null;
+  /** the next instant its `done_when` can change value without a new event; null: none */
+  wake: number | null;
+  /** per-instance aggregates of queries using `since opens`/`since due`, by query index */
+  aggs: Record<string, QueryAggregate> | null;
+  /** since-instants of those queries, by query index */
+  since: Record<string, number> | null;
+}
+
+/** One risk's state. */
+export interface RiskState {
+  /** is its `when` true (raised and not cleared) */
+  on: boolean;
+  /** the next instant its `when` can change without a new event; null: none */
+  wake: number | null;
+  /** when its actions last fired (for `cooldown`), null: never */
+  lastFired: number | null;
+  /** every raise: [raised at, cleared at or null] */
+  raises: Array<[number, number | null]>;
+}
+
+/** An entry of the report's action list, kept as fired. */
+export type ReportedAction = JourneyReport['actions'][number];
+
+/**
+ * A journey's whole state: plain JSON, small and bounded (by the retention
+ * windows, the number of milestone instances, and the actions and raises it
+ * has recorded). Produced by `startJourney`, threaded through
+ * `receiveEvent` / `advanceJourney`; never mutated by them.
+ */
+export interface JourneyState {
+  v: 1;
+  playbook: string;
+  sourceHash: string;
+  customer: JourneyCustomer;
+  contract: Contract;
+  enrolledAt: number;
+  /** every instant <= clock is processed; null before the first advance */
+  clock: number | null;
+  /** the last instant at which something was processed; null before any */
+  lastInstant: number | null;
+  closed: boolean;
+  seq: number;
+  /** received, not yet visible, by (`at`, `seq`) */
+  pending: QueuedEvent[];
+  /** `within` buffers by event type */
+  buffers: Record<string, BufferedEvent[]>;
+  /** journey-wide aggregates by query index (queries without `within` and not per-instance) */
+  aggs: Record<string, QueryAggregate>;
+  milestones: MilestoneInstanceState[];
+  risks: RiskState[];
+  /** has `applies_when` been judged (at contract.start) */
+  judged: boolean;
+  /** actions fired so far, in firing order, as the report lists them */
+  actions: ReportedAction[];
+  /** counts of events seen per type (for explanations and benchmarks) */
+  seen: number;
+}
+
+/** What `explain` says about a milestone, risk or action. */
+export interface Explanation {
+  subject: string;
+  kind: 'milestone' | 'risk' | 'action';
+  /** one-line verdict, e.g. "done at 2026-02-20T09:30:00.000Z (on time)" */
+  summary: string;
+  /** the instant the condition was evaluated at, null when it was not */
+  at: number | null;
+  condition: null | {
+    source: string;
+    value: Value | Value[];
+    /** each sub-expression with the value it had at `at`, outermost first */
+    parts: Array<{ text: string; value: Value | Value[]; depth: number; evaluated: boolean }>;
+  };
+  /** the events that counted in the condition's queries at `at` */
+  events: Array<{ query: string; at: number; type: string; data: Record<string, Value> }>;
+  notes: string[];
 }

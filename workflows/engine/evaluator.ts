@@ -1,0 +1,582 @@
+/**
+ * The expression evaluator (SPEC §4): each IR expression is compiled once into
+ * a closure, cached per IR object, so an instant's re-evaluation is a few
+ * function calls rather than a tree walk with a `switch` per node.
+ *
+ * Besides its value, an evaluation reports the next instant at which the value
+ * can change without a new event (`ctx.wake`): an event leaving a `within`
+ * window (at `at + d`), or a `days_since` value crossing the threshold it is
+ * compared with (or, when it is not compared with a constant, its next whole
+ * day). Short-circuiting is sound for this: a part that was not evaluated
+ * cannot change the value before the evaluated parts do.
+ *
+ * Null semantics: arithmetic with `null` is `null`; division by zero is
+ * `null`; a comparison with a `null` operand is `false` (`is null` / `is not
+ * null` aside); `not null` is `true`; `and` / `or` count `null` as `false`.
+ */
+import type { Duration, Expr, PlaybookIR, Query, QueryFn, Rule, TimeExpr } from '../../dsl/ir/schema.ts';
+import { addDuration, assertNever, DAY_MS, evalTime } from './calendar.ts';
+import type { BufferedEvent, JourneyState, MilestoneInstanceState, QueryAggregate, Value } from './types.ts';
+
+/** A value during evaluation: a scalar, or a list literal's items (`in [..]`). */
+export type EvalValue = Value | Value[];
+
+/** What one evaluation reads and reports. Reused across evaluations of one instant. */
+export interface EvalContext {
+  now: number;
+  /** the next instant the evaluated value can change; `Infinity` for none */
+  wake: number;
+  state: JourneyState;
+  /** the milestone instance for `opens`/`due` and per-instance queries */
+  inst: MilestoneInstanceState | null;
+  /** the event whose fields `where` reads */
+  event: Record<string, Value> | null;
+  /** explain mode: every node's value by node id */
+  trace: Map<number, EvalValue> | null;
+  /** health and its components, cached for `now` */
+  healthAt: number;
+  health: { value: Value; wake: number; components: Array<{ value: Value; wake: number }> } | null;
+}
+
+export type Evaluator = (c: EvalContext) => EvalValue;
+
+/** A compiled event query. */
+export interface CompiledQuery {
+  index: number;
+  query: Query;
+  where: Evaluator | null;
+  within: Duration | null;
+  since: TimeExpr | null;
+  /** `since opens`/`since due`: one aggregate per milestone instance */
+  perInstance: boolean;
+}
+
+/** A playbook's compiled evaluators. */
+export interface CompiledPlaybook {
+  queries: CompiledQuery[];
+  /** aggregating queries (no `within`) by event type */
+  aggregatingByType: Map<string, CompiledQuery[]>;
+  /** per event type, the `within` durations of queries over it (buffer retention) */
+  windowsByType: Map<string, Duration[]>;
+  /** per event type, the fields `within` queries read (what a buffered event keeps) */
+  bufferFieldsByType: Map<string, string[]>;
+  appliesTo: Evaluator | null;
+  appliesWhen: Array<Evaluator | null>;
+  doneWhen: Evaluator[];
+  /** event types each milestone's `done_when` depends on (health included) */
+  doneWhenDeps: Array<Set<string>>;
+  riskWhen: Evaluator[];
+  riskDeps: Array<Set<string>>;
+  healthScores: Evaluator[];
+  /** `health` and its clamped components at `c.now` (cached per instant; does not touch `c.wake`) */
+  health: (c: EvalContext) => NonNullable<EvalContext['health']>;
+  /** how many closures were built (for the benchmark's figures) */
+  nodes: number;
+}
+
+const hot = new WeakMap<PlaybookIR, CompiledPlaybook>();
+const traced = new WeakMap<PlaybookIR, CompiledPlaybook>();
+
+/** The playbook's evaluators, compiled on first use and cached per IR object. */
+export function compiled(ir: PlaybookIR): CompiledPlaybook {
+  let pb = hot.get(ir);
+  if (pb === undefined) {
+    pb = compilePlaybookRules(ir, false);
+    hot.set(ir, pb);
+  }
+  return pb;
+}
+
+/** Like {@link compiled}, with every node recording its value in `ctx.trace` (for `explain`). */
+export function compiledTraced(ir: PlaybookIR): CompiledPlaybook {
+  let pb = traced.get(ir);
+  if (pb === undefined) {
+    pb = compilePlaybookRules(ir, true);
+    traced.set(ir, pb);
+  }
+  return pb;
+}
+
+/** A fresh evaluation context for instant `now`. */
+export function newContext(state: JourneyState, now: number): EvalContext {
+  return { now, wake: Infinity, state, inst: null, event: null, trace: null, healthAt: NaN, health: null };
+}
+
+/** `true` only for the boolean `true` (null and everything else count as false). */
+export function truthy(v: EvalValue): boolean {
+  return v === true;
+}
+
+/** Evaluates `ev` with a fresh wake; returns the value and its wake (null: none). */
+export function evaluate(ev: Evaluator, c: EvalContext): { value: EvalValue; wake: number | null } {
+  const saved = c.wake;
+  c.wake = Infinity;
+  const value = ev(c);
+  const wake = c.wake;
+  c.wake = Math.min(saved, wake);
+  return { value, wake: wake === Infinity ? null : wake };
+}
+
+/** An empty aggregate. */
+export function emptyAggregate(): QueryAggregate {
+  return { n: 0, vn: 0, sum: 0, min: null, max: null, latest: null, latestAt: null };
+}
+
+/** Adds one matching event to an aggregate (events arrive in time order, ties by arrival). */
+export function addToAggregate(agg: QueryAggregate, at: number, value: Value): void {
+  agg.n += 1;
+  if (typeof value === 'number') {
+    agg.vn += 1;
+    agg.sum += value;
+    agg.min = agg.min === null || value < agg.min ? value : agg.min;
+    agg.max = agg.max === null || value > agg.max ? value : agg.max;
+  }
+  // `>=`: a later arrival at an equal instant is the more recent one.
+  if (agg.latestAt === null || at >= agg.latestAt) {
+    agg.latestAt = at;
+    agg.latest = value;
+  }
+}
+
+/** The value of a query function over an aggregate. */
+export function aggregateValue(fn: QueryFn, agg: QueryAggregate, now: number): Value {
+  switch (fn) {
+    case 'happened': return agg.n > 0;
+    case 'count': return agg.n;
+    case 'sum': return agg.vn === 0 ? null : agg.sum;
+    case 'avg': return agg.vn === 0 ? null : agg.sum / agg.vn;
+    case 'min': return agg.min;
+    case 'max': return agg.max;
+    case 'latest': return agg.latestAt === null ? null : agg.latest;
+    case 'days_since': return agg.latestAt === null ? null : Math.floor((now - agg.latestAt) / DAY_MS);
+    default: return assertNever(fn);
+  }
+}
+
+/** Does a buffered event count for a `within d` query at `now` (`now - d < at <= now`, i.e. `now < at + d`)? */
+export function inWindow(e: BufferedEvent, within: Duration, now: number): number | null {
+  if (e.at > now) return null;
+  const exit = addDuration(e.at, within);
+  return exit > now ? exit : null;
+}
+
+/**
+ * The aggregate of a query at `c.now`: from the `within` buffer (recording the
+ * next window exit of a counted event in `c.wake`), or the running aggregate.
+ */
+export function queryAggregate(cq: CompiledQuery, c: EvalContext): QueryAggregate {
+  if (cq.within !== null) {
+    const agg = emptyAggregate();
+    const buffer = c.state.buffers[cq.query.event];
+    if (buffer === undefined) return agg;
+    const field = cq.query.field;
+    const savedEvent = c.event;
+    for (const e of buffer) {
+      const exit = inWindow(e, cq.within, c.now);
+      if (exit === null) continue;
+      if (cq.where !== null) {
+        c.event = e.data;
+        const ok = cq.where(c) === true;
+        c.event = savedEvent;
+        if (!ok) continue;
+      }
+      addToAggregate(agg, e.at, field === null ? null : (e.data[field] ?? null));
+      if (exit < c.wake) c.wake = exit;
+    }
+    return agg;
+  }
+  const key = String(cq.index);
+  const agg = cq.perInstance ? c.inst?.aggs?.[key] : c.state.aggs[key];
+  return agg ?? EMPTY;
+}
+
+const EMPTY: QueryAggregate = Object.freeze(emptyAggregate()) as QueryAggregate;
+
+/** The next whole-day count after `n` at which `cmp(count, k)` differs from `cmp(n, k)`; null when never. */
+function nextCrossing(n: number, k: number, cmp: (a: number, b: number) => boolean): number | null {
+  const now = cmp(n, k);
+  const candidates = [n + 1, Math.floor(k), Math.floor(k) + 1, Math.ceil(k), Math.ceil(k) + 1]
+    .filter((x) => x > n)
+    .sort((a, b) => a - b);
+  for (const x of candidates) if (cmp(x, k) !== now) return x;
+  return null;
+}
+
+const COMPARE: Record<string, (a: number, b: number) => boolean> = {
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+  '==': (a, b) => a === b,
+  '!=': (a, b) => a !== b,
+};
+const FLIPPED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '==': '==', '!=': '!=' };
+
+function compare(op: string, a: EvalValue, b: EvalValue): boolean {
+  if (a === null || b === null || Array.isArray(a) || Array.isArray(b)) return false;
+  switch (op) {
+    case '==': return a === b;
+    case '!=': return a !== b;
+    case '<': return a < b;
+    case '<=': return a <= b;
+    case '>': return a > b;
+    case '>=': return a >= b;
+    default: throw new Error(`not a comparison: ${op}`);
+  }
+}
+
+function num(v: EvalValue): number | null {
+  return typeof v === 'number' ? v : null;
+}
+
+/** Rounds half away from zero (2.5 → 3, −2.5 → −3), as people round. */
+export function roundHalfAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+/** Compiles every rule of a playbook. */
+function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook {
+  let nodes = 0;
+  const healthIndex = new Map((ir.health?.components ?? []).map((h, i) => [h.id, i] as const));
+
+  // Health and its components: computed once per instant, shared by every rule.
+  const healthOf = (c: EvalContext): NonNullable<EvalContext['health']> => {
+    if (c.health !== null && c.healthAt === c.now) return c.health;
+    const components: Array<{ value: Value; wake: number }> = [];
+    let total = 0, weights = 0, wake = Infinity;
+    const comps = ir.health?.components ?? [];
+    for (let i = 0; i < comps.length; i++) {
+      const saved = c.wake;
+      c.wake = Infinity;
+      const raw = pb.healthScores[i]!(c);
+      const w = c.wake;
+      c.wake = saved;
+      const score = typeof raw === 'number' ? Math.min(100, Math.max(0, raw)) : null;
+      components.push({ value: score, wake: w });
+      wake = Math.min(wake, w);
+      if (score !== null) {
+        total += comps[i]!.weight * score;
+        weights += comps[i]!.weight;
+      }
+    }
+    const health = { value: weights > 0 ? total / weights : null, wake, components };
+    c.health = health;
+    c.healthAt = c.now;
+    return health;
+  };
+
+  const compileExpr = (e: Expr): Evaluator => {
+    nodes++;
+    const inner = compileNode(e);
+    if (!trace) return inner;
+    return (c) => {
+      const v = inner(c);
+      c.trace?.set(e.id, v);
+      return v;
+    };
+  };
+
+  /** For `days_since` nodes: the reference instant (or null), without the day-step wake. */
+  const compileDaysSinceRef = (e: Expr): ((c: EvalContext) => number | null) | null => {
+    if (e.k === 'days_since_time') {
+      const time = e.time;
+      return (c) => evalTime(time, anchorsOf(c));
+    }
+    if (e.k === 'query' && e.fn === 'days_since') {
+      const cq = queries[e.query]!;
+      return (c) => queryAggregate(cq, c).latestAt;
+    }
+    return null;
+  };
+
+  const compileNode = (e: Expr): Evaluator => {
+    switch (e.k) {
+      case 'literal': {
+        const value = e.value;
+        return () => value;
+      }
+      case 'list': {
+        const items = e.items.map(compileExpr);
+        return (c) => items.map((item) => item(c) as Value);
+      }
+      case 'ref': {
+        const ref = e.ref;
+        switch (ref.kind) {
+          case 'customer': {
+            const attr = ref.attr;
+            return (c) => c.state.customer.attrs[attr] ?? null;
+          }
+          case 'contract_start': return (c) => c.state.contract.start;
+          case 'contract_end': return (c) => c.state.contract.end;
+          case 'health': return (c) => {
+            const h = healthOf(c);
+            if (h.wake < c.wake) c.wake = h.wake;
+            return h.value;
+          };
+          case 'health_component': {
+            const i = healthIndex.get(ref.component);
+            if (i === undefined) return () => null;
+            return (c) => {
+              const comp = healthOf(c).components[i]!;
+              if (comp.wake < c.wake) c.wake = comp.wake;
+              return comp.value;
+            };
+          }
+          case 'field': {
+            const field = ref.field;
+            return (c) => c.event?.[field] ?? null;
+          }
+          default: return assertNever(ref);
+        }
+      }
+      case 'time': {
+        const time = e.time;
+        return (c) => evalTime(time, anchorsOf(c));
+      }
+      case 'not': {
+        const operand = compileExpr(e.operand);
+        return (c) => operand(c) !== true;
+      }
+      case 'neg': {
+        const operand = compileExpr(e.operand);
+        return (c) => {
+          const v = operand(c);
+          return typeof v === 'number' ? -v : null;
+        };
+      }
+      case 'binary': return compileBinary(e);
+      case 'in': {
+        const operand = compileExpr(e.operand);
+        const list = compileExpr(e.list);
+        return (c) => {
+          const v = operand(c);
+          if (v === null || Array.isArray(v)) return false;
+          const items = list(c);
+          return Array.isArray(items) ? items.includes(v) : false;
+        };
+      }
+      case 'is_null': {
+        const operand = compileExpr(e.operand);
+        const negated = e.negated;
+        return (c) => (operand(c) === null) !== negated;
+      }
+      case 'call': {
+        const args = e.args.map(compileExpr);
+        const fn = e.fn;
+        return (c) => {
+          const values: number[] = [];
+          for (const a of args) {
+            const v = num(a(c));
+            if (v === null) return null;
+            values.push(v);
+          }
+          switch (fn) {
+            case 'min': return Math.min(...values);
+            case 'max': return Math.max(...values);
+            case 'clamp': return Math.min(Math.max(values[0]!, values[1]!), values[2]!);
+            case 'abs': return Math.abs(values[0]!);
+            case 'round': return roundHalfAway(values[0]!);
+            default: return assertNever(fn);
+          }
+        };
+      }
+      case 'days_since_time':
+      case 'query': {
+        if (e.k === 'query' && e.fn !== 'days_since') {
+          const cq = queries[e.query]!;
+          const fn = e.fn;
+          return (c) => aggregateValue(fn, queryAggregate(cq, c), c.now);
+        }
+        // A days_since value not compared with a constant: wake at its next whole day.
+        const ref = compileDaysSinceRef(e)!;
+        return (c) => {
+          const from = ref(c);
+          if (from === null) return null;
+          const n = Math.floor((c.now - from) / DAY_MS);
+          const next = from + (n + 1) * DAY_MS;
+          if (next < c.wake) c.wake = next;
+          return n;
+        };
+      }
+      default: return assertNever(e);
+    }
+  };
+
+  const compileBinary = (e: Extract<Expr, { k: 'binary' }>): Evaluator => {
+    const op = e.op;
+    if (op === 'and' || op === 'or') {
+      const left = compileExpr(e.left);
+      const right = compileExpr(e.right);
+      return op === 'and'
+        ? (c) => left(c) === true && right(c) === true
+        : (c) => left(c) === true || right(c) === true;
+    }
+    if (op in COMPARE) {
+      // `days_since(...) <op> k`: wake exactly when the comparison flips, not every day.
+      const leftRef = compileDaysSinceRef(e.left);
+      const rightRef = leftRef === null ? compileDaysSinceRef(e.right) : null;
+      if (leftRef !== null || rightRef !== null) {
+        const refSide = leftRef ?? rightRef!;
+        const other = compileExpr(leftRef !== null ? e.right : e.left);
+        const cmpOp = leftRef !== null ? op : FLIPPED[op]!;
+        const cmp = COMPARE[cmpOp]!;
+        const dsNode = leftRef !== null ? e.left : e.right;
+        return (c) => {
+          const from = refSide(c);
+          const n = from === null ? null : Math.floor((c.now - from) / DAY_MS);
+          c.trace?.set(dsNode.id, n);
+          if (n === null || from === null) return false;
+          const k = other(c);
+          if (typeof k !== 'number') return false;
+          const crossing = nextCrossing(n, k, cmp);
+          if (crossing !== null) {
+            const at = from + crossing * DAY_MS;
+            if (at < c.wake) c.wake = at;
+          }
+          return cmp(n, k);
+        };
+      }
+      const left = compileExpr(e.left);
+      const right = compileExpr(e.right);
+      return (c) => compare(op, left(c), right(c));
+    }
+    const left = compileExpr(e.left);
+    const right = compileExpr(e.right);
+    switch (op) {
+      case '+': return (c) => {
+        const a = left(c);
+        if (a === null) return null;
+        const b = right(c);
+        if (typeof a === 'string' && typeof b === 'string') return a + b;
+        return typeof a === 'number' && typeof b === 'number' ? a + b : null;
+      };
+      case '-': return (c) => {
+        const a = num(left(c));
+        if (a === null) return null;
+        const b = num(right(c));
+        return b === null ? null : a - b;
+      };
+      case '*': return (c) => {
+        const a = num(left(c));
+        if (a === null) return null;
+        const b = num(right(c));
+        return b === null ? null : a * b;
+      };
+      case '/': return (c) => {
+        const a = num(left(c));
+        if (a === null) return null;
+        const b = num(right(c));
+        return b === null || b === 0 ? null : a / b;
+      };
+      default: throw new Error(`unknown operator ${op}`);
+    }
+  };
+
+  const compileRule = (rule: Rule): Evaluator => compileExpr(rule.expr);
+
+  // Queries first: rules refer to them by index.
+  const queries: CompiledQuery[] = [];
+  ir.queries.forEach((q, index) => {
+    const within = q.window?.kind === 'within' ? q.window.duration : null;
+    const since = q.window?.kind === 'since' ? q.window.time : null;
+    queries.push({
+      index,
+      query: q,
+      where: null,
+      within,
+      since,
+      perInstance: since !== null && (since.anchor === 'opens' || since.anchor === 'due'),
+    });
+  });
+  for (const cq of queries) cq.where = cq.query.where === null ? null : compileExpr(cq.query.where);
+
+  const aggregatingByType = new Map<string, CompiledQuery[]>();
+  const windowsByType = new Map<string, Duration[]>();
+  const bufferFieldsByType = new Map<string, string[]>();
+  for (const cq of queries) {
+    const type = cq.query.event;
+    if (cq.within === null) {
+      push(aggregatingByType, type, cq);
+      continue;
+    }
+    push(windowsByType, type, cq.within);
+    const fields = bufferFieldsByType.get(type) ?? [];
+    if (cq.query.field !== null && !fields.includes(cq.query.field)) fields.push(cq.query.field);
+    if (cq.query.where !== null) for (const f of fieldRefs(cq.query.where)) if (!fields.includes(f)) fields.push(f);
+    bufferFieldsByType.set(type, fields);
+  }
+
+  const healthDeps = new Set<string>();
+  const pb: CompiledPlaybook = {
+    queries,
+    aggregatingByType,
+    windowsByType,
+    bufferFieldsByType,
+    appliesTo: ir.appliesTo === null ? null : compileRule(ir.appliesTo),
+    appliesWhen: ir.milestones.map((m) => (m.appliesWhen === null ? null : compileRule(m.appliesWhen))),
+    doneWhen: ir.milestones.map((m) => compileRule(m.doneWhen)),
+    doneWhenDeps: [],
+    riskWhen: ir.risks.map((r) => compileRule(r.when)),
+    riskDeps: [],
+    healthScores: (ir.health?.components ?? []).map((h) => compileRule(h.score)),
+    health: healthOf,
+    nodes: 0,
+  };
+  for (const h of ir.health?.components ?? []) for (const t of eventDeps(ir, h.score.expr, null)) healthDeps.add(t);
+  pb.doneWhenDeps = ir.milestones.map((m) => eventDeps(ir, m.doneWhen.expr, healthDeps));
+  pb.riskDeps = ir.risks.map((r) => eventDeps(ir, r.when.expr, healthDeps));
+  pb.nodes = nodes;
+  return pb;
+}
+
+/** The anchors for time expressions in context: the contract, and the instance's opens/due. */
+function anchorsOf(c: EvalContext) {
+  return {
+    start: c.state.contract.start,
+    end: c.state.contract.end,
+    opens: c.inst?.opensAt ?? null,
+    due: c.inst?.dueAt ?? null,
+  };
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/** Visits every node of an expression tree, outermost first. */
+export function walkExpr(e: Expr, visit: (node: Expr, depth: number) => void, depth = 0): void {
+  visit(e, depth);
+  switch (e.k) {
+    case 'list': for (const item of e.items) walkExpr(item, visit, depth + 1); break;
+    case 'not': case 'neg': walkExpr(e.operand, visit, depth + 1); break;
+    case 'binary': walkExpr(e.left, visit, depth + 1); walkExpr(e.right, visit, depth + 1); break;
+    case 'in': walkExpr(e.operand, visit, depth + 1); walkExpr(e.list, visit, depth + 1); break;
+    case 'is_null': walkExpr(e.operand, visit, depth + 1); break;
+    case 'call': for (const a of e.args) walkExpr(a, visit, depth + 1); break;
+    default: break;
+  }
+}
+
+function fieldRefs(e: Expr): string[] {
+  const out: string[] = [];
+  walkExpr(e, (n) => {
+    if (n.k === 'ref' && n.ref.kind === 'field') out.push(n.ref.field);
+  });
+  return out;
+}
+
+/** The event types whose arrival can change an expression's value (`health` adds the health deps). */
+function eventDeps(ir: PlaybookIR, e: Expr, healthDeps: Set<string> | null): Set<string> {
+  const deps = new Set<string>();
+  walkExpr(e, (n) => {
+    if (n.k === 'query') {
+      const q = ir.queries[n.query];
+      if (q !== undefined) deps.add(q.event);
+    } else if (n.k === 'ref' && (n.ref.kind === 'health' || n.ref.kind === 'health_component') && healthDeps !== null) {
+      for (const t of healthDeps) deps.add(t);
+    }
+  });
+  return deps;
+}

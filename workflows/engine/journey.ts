@@ -1,0 +1,448 @@
+/**
+ * The journey engine: a pure, deterministic function of (IR, customer,
+ * contract, events received, the instant to advance to). See docs/engine.md.
+ *
+ * Time is continuous: {@link nextInstant} names the next instant at which
+ * anything can change (an event, an `opens`/`due`/step instant, a window exit,
+ * a `days_since` threshold, `contract.end`), and {@link advanceJourney}
+ * processes every such instant up to a bound, each in SPEC §10 order.
+ *
+ * Late events: an event whose `at` is at or before the journey's clock (every
+ * instant up to the clock is already processed) is applied at `clock + 1 ms`,
+ * the first instant not yet processed. It keeps its own `at` for windows,
+ * aggregates, `days_since` and the enrolment check of triggers; the actions
+ * it causes fire at the instant it is applied. Events after `contract.end` are
+ * never seen: nothing happens after the term closes.
+ */
+import type { PlaybookIR } from '../../dsl/ir/schema.ts';
+import { buildAction } from './actions.ts';
+import type { TemplateScope } from './actions.ts';
+import { addDuration, evalTime } from './calendar.ts';
+import {
+  addToAggregate, compiled, emptyAggregate, evaluate, newContext, walkExpr,
+} from './evaluator.ts';
+import type { CompiledPlaybook, EvalContext } from './evaluator.ts';
+import type {
+  Contract, FiredAction, JourneyCustomer, JourneyEvent, JourneyState, MilestoneInstanceState,
+  QueuedEvent, Transition, Value,
+} from './types.ts';
+import type { Action } from '../../dsl/ir/schema.ts';
+
+/** A repeating milestone never has more instances than this (a guard against `every 1 hour` over decades). */
+export const MAX_INSTANCES = 5000;
+
+/** What {@link startJourney} needs. */
+export interface JourneyStartInput {
+  customer: JourneyCustomer;
+  contract: Contract;
+  /** Enrolment instant (epoch ms); no action before it fires (SPEC §10). */
+  enrolledAt: number;
+}
+
+/**
+ * A fresh journey: every milestone instance laid out with its instants, no
+ * event seen, nothing processed.
+ */
+export function startJourney(ir: PlaybookIR, input: JourneyStartInput): JourneyState {
+  const { customer, contract, enrolledAt } = input;
+  const pb = compiled(ir);
+  const milestones: MilestoneInstanceState[] = [];
+  const base = { start: contract.start, end: contract.end, opens: null, due: null };
+  ir.milestones.forEach((m, mi) => {
+    const opens1 = evalTime(m.opens, base) ?? contract.start;
+    const due1 = evalTime(m.due, { ...base, opens: opens1 }) ?? contract.end;
+    const steps1 = m.steps.map((s) => evalTime(s.at, { ...base, opens: opens1, due: due1 }) ?? contract.end);
+    const perInstance = perInstanceQueries(ir, pb, mi);
+    const repeat = m.repeat !== null && m.repeat.amount > 0 ? m.repeat : null;
+    for (let k = 1; k <= MAX_INSTANCES; k++) {
+      const shift = (t: number) => (repeat === null ? t : addDuration(t, repeat, k - 1));
+      const opensAt = shift(opens1);
+      if (repeat !== null && opensAt >= contract.end) break;
+      const dueAt = shift(due1);
+      const inst: MilestoneInstanceState = {
+        id: repeat === null ? m.id : `${m.id}#${k}`,
+        m: mi,
+        k,
+        opensAt,
+        dueAt,
+        steps: steps1.map(shift),
+        state: 'pending',
+        openedAt: null,
+        completedAt: null,
+        overdueAt: null,
+        closedAt: null,
+        wake: null,
+        aggs: null,
+        since: null,
+      };
+      if (perInstance.length > 0) {
+        inst.aggs = {};
+        inst.since = {};
+        for (const qi of perInstance) {
+          const since = pb.queries[qi]!.since!;
+          inst.since[qi] = evalTime(since, { ...base, opens: opensAt, due: dueAt }) ?? opensAt;
+        }
+      }
+      milestones.push(inst);
+      if (repeat === null) break;
+    }
+  });
+  return {
+    v: 1,
+    playbook: ir.playbook,
+    sourceHash: ir.sourceHash,
+    customer,
+    contract,
+    enrolledAt,
+    clock: null,
+    lastInstant: null,
+    closed: false,
+    seq: 0,
+    pending: [],
+    buffers: {},
+    aggs: {},
+    milestones,
+    risks: ir.risks.map(() => ({ on: false, wake: null, lastFired: null, raises: [] })),
+    judged: false,
+    actions: [],
+    seen: 0,
+  };
+}
+
+/** The per-instance queries (`since opens`/`since due`) a milestone's rules use. */
+function perInstanceQueries(ir: PlaybookIR, pb: CompiledPlaybook, mi: number): number[] {
+  const out: number[] = [];
+  const m = ir.milestones[mi]!;
+  const visit = (e: Parameters<typeof walkExpr>[0]) => walkExpr(e, (n) => {
+    if (n.k === 'query' && pb.queries[n.query]?.perInstance && !out.includes(n.query)) out.push(n.query);
+  });
+  visit(m.doneWhen.expr);
+  if (m.appliesWhen !== null) visit(m.appliesWhen.expr);
+  // Queries used inside `where` of per-instance queries cannot nest (where reads fields only).
+  return out;
+}
+
+/**
+ * Queues an event; it becomes visible when its instant is processed. Returns
+ * a new state (the input is not changed). Events after the term closed are
+ * ignored.
+ */
+export function receiveEvent(ir: PlaybookIR, state: JourneyState, event: JourneyEvent): JourneyState {
+  return receiveEvents(ir, state, [event]);
+}
+
+/** {@link receiveEvent} for many events at once (one copy of the queue, not one per event). */
+export function receiveEvents(_ir: PlaybookIR, state: JourneyState, events: readonly JourneyEvent[]): JourneyState {
+  if (state.closed || events.length === 0) return state;
+  const pending = state.pending.slice();
+  let seq = state.seq;
+  for (const event of events) {
+    if (event.at > state.contract.end) continue;
+    const queued: QueuedEvent = { ...event, seq: seq++ };
+    // Stable insertion: after every queued event with at <= this one's.
+    let i = pending.length;
+    while (i > 0 && pending[i - 1]!.at > queued.at) i--;
+    pending.splice(i, 0, queued);
+  }
+  return { ...state, pending, seq };
+}
+
+/**
+ * The next instant after the clock at which anything can change, or `null`
+ * once the term has closed. Callers sleep until then: nothing is polled.
+ */
+export function nextInstant(ir: PlaybookIR, state: JourneyState): number | null {
+  void ir;
+  if (state.closed) return null;
+  const clock = state.clock ?? -Infinity;
+  const start = state.contract.start;
+  let next = state.contract.end;
+  const first = state.pending[0];
+  if (first !== undefined) next = Math.min(next, first.at > clock ? first.at : clock + 1);
+  if (!state.judged) return Math.min(next, start);
+  for (const inst of state.milestones) {
+    switch (inst.state) {
+      case 'pending':
+        next = Math.min(next, Math.max(inst.opensAt, start));
+        break;
+      case 'open':
+      case 'overdue':
+        if (inst.state === 'open' && inst.dueAt > clock) next = Math.min(next, inst.dueAt);
+        for (const s of inst.steps) if (s > clock && s < next) next = s;
+        if (inst.wake !== null) next = Math.min(next, inst.wake);
+        break;
+      default:
+        break;
+    }
+  }
+  for (const risk of state.risks) if (risk.wake !== null) next = Math.min(next, risk.wake);
+  return next > clock ? next : clock + 1;
+}
+
+/** What {@link advanceJourney} returns. */
+export interface Advance {
+  state: JourneyState;
+  /** actions fired, in firing order (none before enrolment) */
+  fired: FiredAction[];
+  /** milestone, risk and term changes, in order, for the ledger */
+  transitions: Transition[];
+}
+
+/** A deep copy of a state (it is plain JSON). */
+export function cloneState(state: JourneyState): JourneyState {
+  return JSON.parse(JSON.stringify(state)) as JourneyState;
+}
+
+/**
+ * Processes every instant `t <= to` at which anything can happen, in time
+ * order, each in SPEC §10 order. Returns the new state (the input is not
+ * changed), the actions fired and the transitions.
+ */
+export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number): Advance {
+  const out: Advance = { state, fired: [], transitions: [] };
+  if (state.closed || (state.clock !== null && to <= state.clock)) return out;
+  const s = cloneState(state);
+  out.state = s;
+  const pb = compiled(ir);
+  for (;;) {
+    const t = nextInstant(ir, s);
+    if (t === null || t > to) break;
+    processInstant(ir, pb, s, t, out);
+  }
+  if (!s.closed && (s.clock === null || to > s.clock)) s.clock = to;
+  return out;
+}
+
+/** Processes one instant `t` in SPEC §10 order, mutating the working state `s`. */
+function processInstant(ir: PlaybookIR, pb: CompiledPlaybook, s: JourneyState, t: number, out: Advance): void {
+  const c = newContext(s, t);
+  const keys = new Map<string, number>();
+  const fire = (source: string, action: Action, scope: TemplateScope) => {
+    if (t < s.enrolledAt) return;
+    const base = `${source}@${t}`;
+    const n = (keys.get(base) ?? 0) + 1;
+    keys.set(base, n);
+    const built = buildAction(ir, s, t, source, n === 1 ? base : `${base}#${n}`, action, scope);
+    out.fired.push(built.fired);
+    s.actions.push(built.reported);
+  };
+  const health = (): Value => {
+    const saved = c.inst;
+    c.inst = null;
+    const h = pb.healthScores.length === 0 ? null : pb.health(c).value;
+    c.inst = saved;
+    return h;
+  };
+  const milestoneScope = (inst: MilestoneInstanceState): TemplateScope => ({
+    milestone: { title: ir.milestones[inst.m]!.title, dueAt: inst.dueAt },
+    health,
+    event: null,
+  });
+
+  // 1. Events with at == t (and late ones) become visible, in order; triggers fire.
+  const visible: QueuedEvent[] = [];
+  while (s.pending.length > 0 && s.pending[0]!.at <= t) visible.push(s.pending.shift()!);
+  const dirty: string[] = [];
+  for (const e of visible) {
+    makeVisible(pb, s, c, e, t);
+    if (!dirty.includes(e.type)) dirty.push(e.type);
+  }
+  for (const e of visible) {
+    if (e.at < s.enrolledAt) continue;
+    for (const trigger of ir.triggers) {
+      const cq = pb.queries[trigger.on];
+      if (cq === undefined || cq.query.event !== e.type) continue;
+      if (cq.where !== null) {
+        c.event = e.data;
+        const ok = cq.where(c) === true;
+        c.event = null;
+        if (!ok) continue;
+      }
+      const scope: TemplateScope = { milestone: null, health, event: { type: e.type, data: e.data } };
+      trigger.actions.forEach((action, i) => fire(`trigger/${trigger.id}/${i}`, action, scope));
+    }
+  }
+  s.lastInstant = t;
+  s.clock = t;
+  if (t < s.contract.start) return;
+
+  // 2. Milestones open (at contract.start: applies_when judged, some skipped).
+  const firstJudgement = !s.judged;
+  if (firstJudgement) {
+    s.judged = true;
+    for (const inst of s.milestones) {
+      const appliesWhen = pb.appliesWhen[inst.m];
+      if (appliesWhen === undefined || appliesWhen === null) continue;
+      c.inst = inst;
+      const applies = appliesWhen(c) === true;
+      c.inst = null;
+      if (!applies) {
+        transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: inst.state, to: 'skipped' });
+        inst.state = 'skipped';
+        inst.closedAt = t;
+        inst.aggs = inst.since = null;
+      }
+    }
+  }
+  for (const inst of s.milestones) {
+    if (inst.state === 'pending' && Math.max(inst.opensAt, s.contract.start) <= t && inst.opensAt < Infinity) {
+      transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: 'pending', to: 'open' });
+      inst.state = 'open';
+      inst.openedAt = t;
+    }
+  }
+
+  // 3. Open or overdue milestones whose done_when holds complete; on_done fires.
+  for (const inst of s.milestones) {
+    if (inst.state !== 'open' && inst.state !== 'overdue') continue;
+    if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touches(pb.doneWhenDeps[inst.m]!, dirty)) continue;
+    c.inst = inst;
+    const r = evaluate(pb.doneWhen[inst.m]!, c);
+    c.inst = null;
+    inst.wake = r.wake;
+    if (r.value !== true) continue;
+    const to = t <= inst.dueAt ? 'done' : 'late';
+    transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: inst.state, to });
+    inst.state = to;
+    inst.completedAt = t;
+    inst.wake = null;
+    const scope = milestoneScope(inst);
+    ir.milestones[inst.m]!.onDone.forEach((action, i) => fire(`milestone/${inst.id}/on_done/${i}`, action, scope));
+  }
+
+  // 4. Open milestones at or past due become overdue.
+  for (const inst of s.milestones) {
+    if (inst.state === 'open' && inst.dueAt <= t) {
+      transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: 'open', to: 'overdue' });
+      inst.state = 'overdue';
+      inst.overdueAt = t;
+    }
+  }
+
+  // 5. Steps at t fire, for milestones opened and not completed, skipped or missed.
+  for (const inst of s.milestones) {
+    if (inst.state !== 'open' && inst.state !== 'overdue') continue;
+    const steps = ir.milestones[inst.m]!.steps;
+    for (let i = 0; i < inst.steps.length; i++) {
+      if (inst.steps[i] !== t) continue;
+      fire(`milestone/${inst.id}/step/${i}`, steps[i]!.action, milestoneScope(inst));
+    }
+  }
+
+  // 6. Risks: raised or cleared at the first instant their condition flips.
+  ir.risks.forEach((risk, ri) => {
+    const rs = s.risks[ri]!;
+    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !touches(pb.riskDeps[ri]!, dirty)) return;
+    const r = evaluate(pb.riskWhen[ri]!, c);
+    rs.wake = r.wake;
+    const on = r.value === true;
+    if (on === rs.on) return;
+    rs.on = on;
+    if (!on) {
+      const last = rs.raises[rs.raises.length - 1];
+      if (last !== undefined) last[1] = t;
+      transition(out, { at: t, kind: 'risk', risk: risk.id, change: 'cleared', actionsFired: false });
+      return;
+    }
+    rs.raises.push([t, null]);
+    const cooled = risk.cooldown === null || rs.lastFired === null || t >= addDuration(rs.lastFired, risk.cooldown);
+    const fires = cooled && t >= s.enrolledAt;
+    transition(out, { at: t, kind: 'risk', risk: risk.id, change: 'raised', actionsFired: fires });
+    if (!fires) return;
+    rs.lastFired = t;
+    const scope: TemplateScope = { milestone: null, health, event: null };
+    risk.actions.forEach((action, i) => fire(`risk/${risk.id}/${i}`, action, scope));
+  });
+
+  // 7. At contract.end the term closes: what is not completed or skipped is missed.
+  if (t >= s.contract.end) {
+    for (const inst of s.milestones) {
+      if (inst.state === 'pending' || inst.state === 'open' || inst.state === 'overdue') {
+        transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: inst.state, to: 'missed' });
+        inst.state = 'missed';
+        inst.closedAt = t;
+        inst.wake = null;
+      }
+    }
+    for (const rs of s.risks) rs.wake = null;
+    s.closed = true;
+    s.pending = [];
+    transition(out, { at: t, kind: 'term', outcome: outcomeOf(ir, s) });
+  }
+}
+
+function transition(out: Advance, t: Transition): void {
+  out.transitions.push(t);
+}
+
+function touches(deps: Set<string>, dirty: string[]): boolean {
+  for (const type of dirty) if (deps.has(type)) return true;
+  return false;
+}
+
+/** Makes one event visible at instant t: running aggregates, the `within` buffer. */
+function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: QueuedEvent, t: number): void {
+  s.seen++;
+  const aggregating = pb.aggregatingByType.get(e.type);
+  if (aggregating !== undefined) {
+    c.event = e.data;
+    for (const cq of aggregating) {
+      const field = cq.query.field;
+      const value = field === null ? null : (e.data[field] ?? null);
+      if (cq.perInstance) {
+        for (const inst of s.milestones) {
+          const since = inst.since?.[cq.index];
+          if (since === undefined || e.at < since || inst.aggs === null) continue;
+          if (cq.where !== null && cq.where(c) !== true) continue;
+          const agg = (inst.aggs[cq.index] ??= emptyAggregate());
+          addToAggregate(agg, e.at, value);
+        }
+        continue;
+      }
+      if (cq.since !== null) {
+        const since = evalTime(cq.since, { start: s.contract.start, end: s.contract.end, opens: null, due: null });
+        if (since === null || e.at < since) continue;
+      }
+      if (cq.where !== null && cq.where(c) !== true) continue;
+      const agg = (s.aggs[cq.index] ??= emptyAggregate());
+      addToAggregate(agg, e.at, value);
+    }
+    c.event = null;
+  }
+  const windows = pb.windowsByType.get(e.type);
+  if (windows !== undefined) {
+    let expires = -Infinity;
+    for (const d of windows) expires = Math.max(expires, addDuration(e.at, d));
+    const buffer = (s.buffers[e.type] ??= []);
+    // Drop what no window can count any more (expiry is monotonic in `at`).
+    let drop = 0;
+    while (drop < buffer.length && buffer[drop]!.expires <= t) drop++;
+    if (drop > 0) buffer.splice(0, drop);
+    if (expires > t) {
+      const data: Record<string, Value> = {};
+      for (const f of pb.bufferFieldsByType.get(e.type) ?? []) data[f] = e.data[f] ?? null;
+      let i = buffer.length;
+      while (i > 0 && buffer[i - 1]!.at > e.at) i--;
+      buffer.splice(i, 0, { at: e.at, seq: e.seq, data, expires });
+    }
+  }
+}
+
+/** The journey's outcome once the term closed (SPEC §9). */
+export function outcomeOf(ir: PlaybookIR, s: JourneyState): 'renewed' | 'churned' | 'ended' {
+  const renewal = ir.milestones.findIndex((m) => m.renewal);
+  if (renewal < 0) return 'ended';
+  const completed = s.milestones.some((i) => i.m === renewal && i.completedAt !== null);
+  return completed ? 'renewed' : 'churned';
+}
+
+/**
+ * Does the playbook's `applies_to` hold for this customer (judged at
+ * contract.start, with no events)? `true` when the playbook has none.
+ */
+export function appliesTo(ir: PlaybookIR, customer: JourneyCustomer, contract: Contract): boolean {
+  const pb = compiled(ir);
+  if (pb.appliesTo === null) return true;
+  const s = startJourney(ir, { customer, contract, enrolledAt: contract.start });
+  return pb.appliesTo(newContext(s, contract.start)) === true;
+}
