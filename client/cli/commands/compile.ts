@@ -1,0 +1,36 @@
+/**
+ * `milepost compile <playbook.yaml>`: prints the compiled IR as JSON on
+ * stdout (SPEC §13). Problems go to stderr as in `validate`, exit 1.
+ */
+import { createHash } from 'node:crypto';
+import type { Command } from '../command.ts';
+import { UsageError } from '../command.ts';
+import { compilePlaybook } from '../../../dsl/index.ts';
+import { printDiagnostics } from '../diagnostics-printer.ts';
+import { readPlaybook } from '../read-playbook.ts';
+
+/** Same string as the compiler's pure-TS default, computed natively. */
+function nodeHash(source: string): string {
+  return `sha256:${createHash('sha256').update(source, 'utf8').digest('hex')}`;
+}
+
+const compile: Command = {
+  summary: 'compile a playbook and print its IR as JSON',
+  usage: 'milepost compile <playbook.yaml>',
+  async run(argv, io) {
+    if (argv.length !== 1 || argv[0]!.startsWith('-')) throw new UsageError('name exactly one playbook file');
+    const file = argv[0]!;
+    const read = await readPlaybook(file, io.cwd);
+    if ('error' in read) {
+      io.stderr.write(`milepost compile: ${read.error}\n`);
+      return 2;
+    }
+    const { ir, diagnostics } = compilePlaybook(read.source, file, { hash: nodeHash });
+    printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true);
+    if (!ir) return 1;
+    io.stdout.write(`${JSON.stringify(ir, null, 2)}\n`);
+    return 0;
+  },
+};
+
+export default compile;

@@ -1,0 +1,50 @@
+/**
+ * Where a rule is written, and what it may therefore use. One context per
+ * YAML scalar being checked; it also maps rule-local offsets to the file.
+ */
+import type { DiagnosticCode, DiagnosticSink } from '../diagnostics.ts';
+import type { FieldType } from '../ir/schema.ts';
+import type { ScalarOffsets } from '../yaml/scalar-offsets.ts';
+import { mapRange } from '../yaml/scalar-offsets.ts';
+import type { Span } from '../rules/ast.ts';
+
+export interface RuleScope {
+  /** The milestone the rule belongs to, if any (`opens`/`due`/`owner`/`{{milestone.*}}` need one). */
+  milestone: { id: string; owner: string; title: string } | null;
+  /** Which of `opens` / `due` may be used (a milestone's `opens` may not use itself). */
+  anchors: ReadonlySet<'opens' | 'due'>;
+  /** False inside health scores: a score cannot read the health it makes up. */
+  health: boolean;
+  /** The trigger's event fields, for `{{event.<field>}}`; `null` outside triggers. */
+  triggerEvent: { name: string; fields: Map<string, FieldType> } | null;
+  /** Describes the place for messages: "a milestone's done_when", ... */
+  place: string;
+}
+
+export class RuleContext {
+  readonly text: string;
+  readonly scope: RuleScope;
+  private readonly offsets: ScalarOffsets;
+  private readonly sink: DiagnosticSink;
+
+  constructor(text: string, offsets: ScalarOffsets, scope: RuleScope, sink: DiagnosticSink) {
+    this.text = text;
+    this.offsets = offsets;
+    this.scope = scope;
+    this.sink = sink;
+  }
+
+  /** File offsets of a rule-local span. */
+  fileRange(span: Span): [number, number] {
+    return mapRange(this.offsets, span[0], span[1]);
+  }
+
+  error(code: DiagnosticCode, message: string, span: Span): void {
+    this.sink.error(code, message, this.fileRange(span));
+  }
+
+  /** The source text of a span. */
+  slice(span: Span): string {
+    return this.text.slice(span[0], span[1]);
+  }
+}

@@ -1,0 +1,485 @@
+/**
+ * The playbook compiler: YAML source in, IR plus diagnostics out.
+ *
+ * Stages, in order (STYLE: validate once, at compile time): YAML syntax,
+ * zod structure, declarations, then every rule, time, duration, role and
+ * template, parsed with Chevrotain and type-checked. The semantic stages walk
+ * the raw data defensively, so a structural mistake in one milestone does not
+ * hide a type error in the next: one run reports every problem.
+ */
+import type { Document } from 'yaml';
+import { DiagnosticSink } from '../diagnostics.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { Action, Duration, FieldType, HealthComponent, Milestone, PlaybookIR, Risk, Rule, Step, Template, TimeExpr, Trigger } from '../ir/schema.ts';
+import { IR_VERSION } from '../ir/schema.ts';
+import { parseFieldType, TYPE_NAMES } from '../check/declarations.ts';
+import type { Declarations } from '../check/declarations.ts';
+import { RuleChecker } from '../check/check-rule.ts';
+import { RuleContext } from '../check/rule-context.ts';
+import type { RuleScope } from '../check/rule-context.ts';
+import { checkTemplate } from '../check/template.ts';
+import { toValueType } from '../check/types.ts';
+import { parseEventQuery, parseExpression } from '../rules/parse-rule.ts';
+import { RESERVED_WORDS } from '../rules/tokens.ts';
+import { sourceHash } from '../sha256.ts';
+import { checkStructure } from '../structure/check-structure.ts';
+import { didYouMean } from '../suggest.ts';
+import { loadYaml, rangeAt, sourceTextAt } from '../yaml/load-document.ts';
+import type { Path } from '../yaml/load-document.ts';
+import { computeRetention } from './retention.ts';
+
+/** The result of compiling one playbook. */
+export interface CompileResult {
+  /** Present only when there is no error-severity diagnostic. */
+  ir?: PlaybookIR;
+  /** Every problem found, in source order. */
+  diagnostics: Diagnostic[];
+  /** Side table: expression node id -> `[start, end)` offsets in the source. */
+  positions: Map<number, [number, number]>;
+}
+
+export interface CompileOptions {
+  /**
+   * Computes `sourceHash` from the source; defaults to the pure-TS SHA-256
+   * (`sha256:<hex>` of the UTF-8 bytes). Callers with `node:crypto` may pass
+   * a faster one producing the same string.
+   */
+  hash?: (source: string) => string;
+}
+
+const ID = /^[a-z][a-z0-9_]*$/;
+const PLAYBOOK_ID = /^[a-z][a-z0-9-]*$/;
+const VERBS = ['remind', 'open_task', 'escalate', 'webhook'] as const;
+type Verb = (typeof VERBS)[number];
+const VERB_FIELDS: Record<Verb, readonly string[]> = {
+  remind: ['template', 'message', 'channel'],
+  open_task: ['assignee', 'due_in', 'priority'],
+  escalate: ['message'],
+  webhook: ['payload'],
+};
+
+type Raw = Record<string, unknown>;
+
+function isRecord(v: unknown): v is Raw {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/**
+ * Compiles a playbook. Pure: no I/O; `file` is only used in diagnostics.
+ * Never throws for bad input.
+ */
+export function compilePlaybook(source: string, file: string, options: CompileOptions = {}): CompileResult {
+  const sink = new DiagnosticSink(file, source);
+  const loaded = loadYaml(source, sink);
+  if (!loaded.ok) return { diagnostics: sink.sorted(), positions: new Map() };
+  const structureOk = checkStructure(loaded.data, loaded.doc, sink);
+  if (!isRecord(loaded.data)) return { diagnostics: sink.sorted(), positions: new Map() };
+  const ir = new PlaybookCompiler(source, loaded.doc, loaded.data, sink).compile(options.hash ?? sourceHash);
+  const ok = structureOk && !sink.hasErrors;
+  return { ...(ok ? { ir } : {}), diagnostics: sink.sorted(), positions: ir.positions };
+}
+
+class PlaybookCompiler {
+  private readonly source: string;
+  private readonly doc: Document.Parsed;
+  private readonly data: Raw;
+  private readonly sink: DiagnosticSink;
+  private readonly decls: Declarations = { customer: new Map(), events: new Map(), health: null };
+  private checker!: RuleChecker;
+  /** Per event type, the fields trigger templates read. */
+  private readonly templateFields = new Map<string, Set<string>>();
+
+  constructor(source: string, doc: Document.Parsed, data: Raw, sink: DiagnosticSink) {
+    this.source = source;
+    this.doc = doc;
+    this.data = data;
+    this.sink = sink;
+  }
+
+  compile(hash: (s: string) => string): PlaybookIR & { positions: Map<number, [number, number]> } {
+    const d = this.data;
+    const id = str(d['playbook']) ?? '';
+    if (typeof d['playbook'] === 'string' && !PLAYBOOK_ID.test(id)) {
+      this.sink.error('INVALID_ID', `the playbook id \`${id}\` must be lowercase letters, digits and dashes, starting with a letter`, rangeAt(this.doc, ['playbook']));
+    }
+    this.declareCustomer();
+    this.declareEvents();
+    const healthIds = this.declareHealth();
+    this.checker = new RuleChecker(this.decls);
+
+    const base: RuleScope = { milestone: null, anchors: new Set(), health: true, triggerEvent: null, place: 'this rule' };
+    const appliesTo = d['applies_to'] === undefined ? null : this.rule(['applies_to'], { ...base, place: '`applies_to`' }, 'boolean') ?? null;
+    const health = d['health'] === undefined ? null : { components: this.healthComponents(healthIds, base) };
+    const milestones = this.milestones(base);
+    const risks = this.risks(base);
+    const triggers = this.triggers(base);
+    const queries = this.checker.queries.queries;
+    return {
+      irVersion: IR_VERSION,
+      playbook: id,
+      title: str(d['title']) ?? '',
+      sourceHash: hash(this.source),
+      appliesTo,
+      customer: Object.fromEntries(this.decls.customer),
+      events: Object.fromEntries([...this.decls.events].map(([k, v]) => [k, Object.fromEntries(v)])),
+      health,
+      milestones,
+      risks,
+      triggers,
+      queries,
+      retention: computeRetention([...this.decls.events.keys()], queries, this.templateFields),
+      positions: this.checker.positions,
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Declarations
+
+  private checkName(name: string, what: string, path: Path): boolean {
+    if (RESERVED_WORDS.has(name)) {
+      this.sink.error('RESERVED_WORD', `\`${name}\` is a reserved word and cannot be ${what}`, rangeAt(this.doc, path, { key: true }));
+      return false;
+    }
+    if (!ID.test(name)) {
+      this.sink.error('INVALID_ID', `${what} \`${name}\` must be lowercase letters, digits and underscores, starting with a letter`, rangeAt(this.doc, path, { key: true }));
+      return false;
+    }
+    return true;
+  }
+
+  private fieldType(v: unknown, path: Path): FieldType | undefined {
+    if (typeof v !== 'string') return undefined;
+    const r = parseFieldType(v);
+    if ('type' in r) return r.type;
+    const hint = r.word ? didYouMean(r.word, TYPE_NAMES) : '';
+    this.sink.error('UNKNOWN_TYPE', `${r.problem}${hint}`, rangeAt(this.doc, path));
+    return undefined;
+  }
+
+  private declareCustomer(): void {
+    const c = this.data['customer'];
+    if (!isRecord(c)) return;
+    for (const [name, v] of Object.entries(c)) {
+      const ok = this.checkName(name, 'a customer attribute name', ['customer', name]);
+      // An attribute whose type is wrong is still declared (as a string), so
+      // its uses do not each report a second, misleading "unknown attribute".
+      const t = this.fieldType(v, ['customer', name]);
+      if (ok) this.decls.customer.set(name, t ?? { kind: 'string' });
+    }
+  }
+
+  private declareEvents(): void {
+    const e = this.data['events'];
+    if (!isRecord(e)) return;
+    for (const [name, fields] of Object.entries(e)) {
+      if (!this.checkName(name, 'an event type name', ['events', name])) continue;
+      const map = new Map<string, FieldType>();
+      if (isRecord(fields)) {
+        for (const [f, v] of Object.entries(fields)) {
+          const ok = this.checkName(f, 'an event field name', ['events', name, f]);
+          const t = this.fieldType(v, ['events', name, f]);
+          if (ok) map.set(f, t ?? { kind: 'string' });
+        }
+      }
+      this.decls.events.set(name, map);
+    }
+  }
+
+  private declareHealth(): string[] {
+    const h = this.data['health'];
+    if (!isRecord(h)) return [];
+    this.decls.health = new Set();
+    const ids: string[] = [];
+    list(h['components']).forEach((c, i) => {
+      const id = isRecord(c) ? this.id(c['id'], ['health', 'components', i, 'id'], 'health component', ids) : undefined;
+      if (id) this.decls.health?.add(id);
+      ids.push(id ?? '');
+    });
+    return ids;
+  }
+
+  /** Checks an id's form and uniqueness among `seen`. */
+  private id(v: unknown, path: Path, what: string, seen: readonly string[]): string | undefined {
+    if (typeof v !== 'string') return undefined;
+    if (RESERVED_WORDS.has(v)) {
+      this.sink.error('RESERVED_WORD', `\`${v}\` is a reserved word and cannot be a ${what} id`, rangeAt(this.doc, path));
+      return undefined;
+    }
+    if (!ID.test(v)) {
+      this.sink.error('INVALID_ID', `the ${what} id \`${v}\` must be lowercase letters, digits and underscores, starting with a letter`, rangeAt(this.doc, path));
+      return undefined;
+    }
+    if (seen.includes(v)) {
+      this.sink.error('DUPLICATE_ID', `another ${what} already has the id \`${v}\``, rangeAt(this.doc, path));
+      return undefined;
+    }
+    return v;
+  }
+
+  // -------------------------------------------------------------------------
+  // Rules, times, durations, roles, templates
+
+  private context(path: Path, scope: RuleScope, slice = 0): RuleContext | undefined {
+    const st = sourceTextAt(this.doc, this.source, path);
+    if (!st) return undefined;
+    return new RuleContext(st.text.slice(slice), st.offsets.slice(slice), scope, this.sink);
+  }
+
+  private parsed(ctx: RuleContext) {
+    const { ast, problems } = parseExpression(ctx.text);
+    for (const p of problems) ctx.error('RULE_SYNTAX', p.message, [p.start, p.end]);
+    return ast;
+  }
+
+  private rule(path: Path, scope: RuleScope, want: 'boolean' | 'number'): Rule | undefined {
+    const ctx = this.context(path, scope);
+    if (!ctx) return undefined;
+    const ast = this.parsed(ctx);
+    if (!ast) return undefined;
+    const c = this.checker.rule(ast, ctx, want);
+    return { source: ctx.text, expr: c.expr, type: c.ty.t === 'error' ? want : toValueType(c.ty) };
+  }
+
+  private time(path: Path, scope: RuleScope): TimeExpr | undefined {
+    const ctx = this.context(path, scope);
+    if (!ctx) return undefined;
+    const ast = this.parsed(ctx);
+    return ast ? this.checker.time(ast, ctx) : undefined;
+  }
+
+  private duration(path: Path, scope: RuleScope, slice = 0): Duration | undefined {
+    const ctx = this.context(path, scope, slice);
+    if (!ctx) return undefined;
+    const ast = this.parsed(ctx);
+    return ast ? this.checker.duration(ast, ctx) : undefined;
+  }
+
+  private role(v: unknown, path: Path, scope: RuleScope): string {
+    if (typeof v !== 'string') return 'csm';
+    if (v === 'owner') {
+      if (scope.milestone) return scope.milestone.owner;
+      this.sink.error('NOT_ALLOWED_HERE', '`owner` means the milestone\'s owner and can only be used inside a milestone; name a role such as `csm`', rangeAt(this.doc, path));
+      return v;
+    }
+    if (!this.decls.customer.has(v)) {
+      const roles = [...this.decls.customer.keys(), ...(scope.milestone ? ['owner'] : [])];
+      this.sink.error('UNKNOWN_ROLE', `unknown role \`${v}\`: a role is ${scope.milestone ? '`owner` or ' : ''}a customer attribute holding a person${didYouMean(v, roles)}`, rangeAt(this.doc, path));
+    }
+    return v;
+  }
+
+  private template(path: Path, scope: RuleScope): Template | undefined {
+    const ctx = this.context(path, { ...scope, place: 'this template' });
+    if (!ctx) return undefined;
+    const t = checkTemplate(ctx, this.decls);
+    if (scope.triggerEvent) {
+      const set = this.templateFields.get(scope.triggerEvent.name) ?? new Set<string>();
+      for (const p of t.parts) if (typeof p !== 'string' && p.kind === 'event') set.add(p.field);
+      this.templateFields.set(scope.triggerEvent.name, set);
+    }
+    return t;
+  }
+
+  // -------------------------------------------------------------------------
+  // Actions
+
+  private actions(v: unknown, path: Path, scope: RuleScope): Action[] {
+    const out: Action[] = [];
+    list(v).forEach((a, i) => {
+      const action = this.action(a, [...path, i], scope, []);
+      if (action) out.push(action);
+    });
+    return out;
+  }
+
+  private action(a: unknown, path: Path, scope: RuleScope, extraKeys: readonly string[]): Action | undefined {
+    if (!isRecord(a)) return undefined;
+    const verbs = VERBS.filter((verb) => verb in a);
+    if (verbs.length === 0) {
+      const keys = Object.keys(a).filter((k) => !extraKeys.includes(k));
+      const guess = keys.map((k) => didYouMean(k, VERBS)).find((s) => s) ?? '';
+      this.sink.error('UNKNOWN_ACTION', `this action has no verb: use one of remind, open_task, escalate, webhook${guess}`, rangeAt(this.doc, path));
+      return undefined;
+    }
+    const verb = verbs[0]!;
+    for (const other of verbs.slice(1)) {
+      this.sink.error('UNKNOWN_ACTION', `an action has one verb; \`${other}\` and \`${verb}\` are both here (make them two actions)`, rangeAt(this.doc, [...path, other], { key: true }));
+    }
+    const allowed = new Set<string>([verb, ...VERB_FIELDS[verb], ...extraKeys]);
+    for (const k of Object.keys(a)) {
+      if (allowed.has(k) || (VERBS as readonly string[]).includes(k)) continue;
+      const owner = VERBS.find((vb) => VERB_FIELDS[vb].includes(k));
+      if (owner) {
+        this.sink.error('ACTION_FIELD_NOT_ALLOWED', `\`${k}\` belongs to \`${owner}\`, not to \`${verb}\` (which takes ${VERB_FIELDS[verb].join(', ') || 'no other fields'})`, rangeAt(this.doc, [...path, k], { key: true }));
+      }
+      // Keys unknown to every verb were already reported by the structure check.
+    }
+    const here = (k: string): Path => [...path, k];
+    switch (verb) {
+      case 'remind': {
+        const hasTemplate = typeof a['template'] === 'string';
+        const hasMessage = a['message'] !== undefined;
+        if (!hasTemplate && !hasMessage) {
+          this.sink.error('MISSING_KEY', 'a reminder needs a `template` (a delivery template name) or a `message`', rangeAt(this.doc, here('remind'), { key: true }));
+        } else if (hasTemplate && hasMessage) {
+          this.sink.error('ACTION_FIELD_NOT_ALLOWED', 'a reminder has either a `template` or a `message`, not both', rangeAt(this.doc, here('message'), { key: true }));
+        }
+        return {
+          kind: 'remind',
+          to: this.role(a['remind'], here('remind'), scope),
+          template: str(a['template']) ?? null,
+          message: hasMessage ? this.template(here('message'), scope) ?? null : null,
+          channel: (str(a['channel']) as 'email' | undefined) ?? 'email',
+        };
+      }
+      case 'open_task':
+        return {
+          kind: 'open_task',
+          title: this.template(here('open_task'), scope) ?? { source: '', parts: [] },
+          assignee: a['assignee'] === undefined ? 'csm' : this.role(a['assignee'], here('assignee'), scope),
+          dueIn: a['due_in'] === undefined ? { amount: 7, unit: 'day' } : this.duration(here('due_in'), scope) ?? { amount: 7, unit: 'day' },
+          priority: (str(a['priority']) as 'normal' | undefined) ?? 'normal',
+        };
+      case 'escalate':
+        return {
+          kind: 'escalate',
+          to: this.role(a['escalate'], here('escalate'), scope),
+          message: a['message'] === undefined ? null : this.template(here('message'), scope) ?? null,
+        };
+      case 'webhook': {
+        const payload = a['payload'];
+        let compiled: Record<string, Template> | null = null;
+        if (isRecord(payload)) {
+          compiled = {};
+          for (const k of Object.keys(payload)) {
+            const t = this.template([...here('payload'), k], scope);
+            if (t) compiled[k] = t;
+          }
+        }
+        return { kind: 'webhook', name: str(a['webhook']) ?? '', payload: compiled };
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Milestones, health, risks, triggers
+
+  private milestones(base: RuleScope): Milestone[] {
+    const out: Milestone[] = [];
+    const ids: string[] = [];
+    let renewal: string | undefined;
+    list(this.data['milestones']).forEach((m, i) => {
+      const path: Path = ['milestones', i];
+      if (!isRecord(m)) {
+        ids.push('');
+        return;
+      }
+      const id = this.id(m['id'], [...path, 'id'], 'milestone', ids) ?? '';
+      ids.push(id);
+      const title = str(m['title']) ?? id;
+      const owner = m['owner'] === undefined ? 'csm' : str(m['owner']) ?? 'csm';
+      if (owner === 'owner') this.sink.error('UNKNOWN_ROLE', 'a milestone\'s `owner` must name a role such as `csm`, not `owner`', rangeAt(this.doc, [...path, 'owner']));
+      else if (m['owner'] !== undefined) this.role(owner, [...path, 'owner'], base);
+      else if (!this.decls.customer.has('csm')) this.sink.error('UNKNOWN_ROLE', 'this milestone has no `owner` and the default owner `csm` is not a declared customer attribute', rangeAt(this.doc, [...path, 'id']));
+      const ms: RuleScope = { ...base, milestone: { id, owner, title }, place: 'this rule' };
+      if (m['renewal'] === true) {
+        if (renewal !== undefined) this.sink.error('MULTIPLE_RENEWAL', `only one milestone can be the renewal; \`${renewal}\` already is`, rangeAt(this.doc, [...path, 'renewal']));
+        else renewal = id;
+      }
+      const repeat = this.repeat(m['repeat'], [...path, 'repeat'], ms);
+      const opens = m['opens'] === undefined ? { anchor: 'start' as const, terms: [], source: 'start' } : this.time([...path, 'opens'], { ...ms, anchors: new Set() });
+      const due = this.time([...path, 'due'], { ...ms, anchors: new Set(['opens']) });
+      const appliesWhen = m['applies_when'] === undefined ? null : this.rule([...path, 'applies_when'], { ...ms, anchors: new Set(), place: '`applies_when`' }, 'boolean');
+      const inside: RuleScope = { ...ms, anchors: new Set(['opens', 'due']) };
+      const doneWhen = this.rule([...path, 'done_when'], { ...inside, place: '`done_when`' }, 'boolean');
+      const steps: Step[] = [];
+      list(m['steps']).forEach((s, j) => {
+        if (!isRecord(s)) return;
+        const at = this.time([...path, 'steps', j, 'at'], inside);
+        const action = this.action(s, [...path, 'steps', j], inside, ['at']);
+        if (at && action) steps.push({ at, action });
+      });
+      const onDone = this.actions(m['on_done'], [...path, 'on_done'], inside);
+      if (!opens || !due || !doneWhen || appliesWhen === undefined) return;
+      out.push({ id, title, appliesWhen, opens, due, doneWhen, owner, renewal: m['renewal'] === true, repeat, steps, onDone });
+    });
+    return out;
+  }
+
+  private repeat(v: unknown, path: Path, scope: RuleScope): Duration | null {
+    if (typeof v !== 'string') return null;
+    const m = /^\s*every\s+/.exec(v);
+    if (!m) {
+      this.sink.error('NOT_A_DURATION', '`repeat` is written `every <duration>`, as in `every 3 months`', rangeAt(this.doc, path));
+      return null;
+    }
+    const d = this.duration(path, scope, m[0].length);
+    if (d && d.amount === 0) {
+      this.sink.error('NOT_A_DURATION', 'a milestone cannot repeat every 0 units of time', rangeAt(this.doc, path));
+      return null;
+    }
+    return d ?? null;
+  }
+
+  private healthComponents(ids: string[], base: RuleScope): HealthComponent[] {
+    const h = this.data['health'];
+    const out: HealthComponent[] = [];
+    list(isRecord(h) ? h['components'] : undefined).forEach((c, i) => {
+      if (!isRecord(c)) return;
+      const score = this.rule(['health', 'components', i, 'score'], { ...base, health: false, place: 'a health score' }, 'number');
+      const id = ids[i];
+      if (score && id && typeof c['weight'] === 'number') out.push({ id, weight: c['weight'], score });
+    });
+    return out;
+  }
+
+  private risks(base: RuleScope): Risk[] {
+    const out: Risk[] = [];
+    const ids: string[] = [];
+    list(this.data['risks']).forEach((r, i) => {
+      const path: Path = ['risks', i];
+      if (!isRecord(r)) return;
+      const id = this.id(r['id'], [...path, 'id'], 'risk', ids) ?? '';
+      ids.push(id);
+      const when = this.rule([...path, 'when'], { ...base, place: 'a risk\'s `when`' }, 'boolean');
+      const cooldown = r['cooldown'] === undefined ? null : this.duration([...path, 'cooldown'], base) ?? null;
+      const actions = this.actions(r['actions'], [...path, 'actions'], base);
+      const level = str(r['level']);
+      if (!when || (level !== 'low' && level !== 'medium' && level !== 'high')) return;
+      out.push({ id, title: str(r['title']) ?? id, when, level, cooldown, actions });
+    });
+    return out;
+  }
+
+  private triggers(base: RuleScope): Trigger[] {
+    const out: Trigger[] = [];
+    const ids: string[] = [];
+    list(this.data['triggers']).forEach((t, i) => {
+      const path: Path = ['triggers', i];
+      if (!isRecord(t)) return;
+      const id = this.id(t['id'], [...path, 'id'], 'trigger', ids) ?? '';
+      ids.push(id);
+      const ctx = this.context([...path, 'on'], { ...base, place: 'a trigger\'s `on`' });
+      if (!ctx) return;
+      const { ast, problems } = parseEventQuery(ctx.text);
+      for (const p of problems) ctx.error('RULE_SYNTAX', p.message, [p.start, p.end]);
+      const q = ast ? this.checker.query(ast, ctx, null) : undefined;
+      // The event is known from the query's head even when the rest of the
+      // query is wrong, so the actions' `{{event.*}}` are still checked.
+      const event = q?.event ?? (ast?.value.kind === 'path' ? ast.value.head.name : undefined);
+      const fields = event === undefined ? undefined : this.decls.events.get(event);
+      const scope: RuleScope = { ...base, triggerEvent: event !== undefined && fields ? { name: event, fields } : null };
+      const actions = this.actions(t['actions'], [...path, 'actions'], scope);
+      if (q) out.push({ id, on: q.index, actions });
+    });
+    return out;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * "Did you mean" suggestions for misspelt names (keys, attributes, events,
+ * fields, enum members, functions).
+ */
+
+/** Levenshtein edit distance, with an early cut-off once it exceeds `max`. */
+export function editDistance(a: string, b: string, max = Infinity): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const v = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/**
+ * The candidate closest to `name`, when it is close enough to be a plausible
+ * typo (at most a third of the name's length in edits, at least one), else
+ * `undefined`. Case differences count as half an edit's worth: they are
+ * checked first.
+ */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates];
+  const lower = name.toLowerCase();
+  const sameCase = list.find((c) => c.toLowerCase() === lower && c !== name);
+  if (sameCase !== undefined) return sameCase;
+  const max = Math.max(1, Math.floor(name.length / 3));
+  let best: string | undefined;
+  let bestDistance = max + 1;
+  for (const c of list) {
+    const d = editDistance(lower, c.toLowerCase(), max);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** `; did you mean \`x\`?` or the empty string. */
+export function didYouMean(name: string, candidates: Iterable<string>, format: (s: string) => string = (s) => s): string {
+  const c = closest(name, candidates);
+  return c === undefined ? '' : `; did you mean \`${format(c)}\`?`;
+}

@@ -1,0 +1,100 @@
+/**
+ * Maps character positions inside a YAML scalar's value back to offsets in
+ * the file, so an error inside a rule string points at the exact token.
+ *
+ * Plain and single-line double-quoted scalars map exactly (escapes
+ * included). Other styles (single-quoted, block, multi-line) are aligned
+ * character by character, treating folded line breaks as whitespace, which
+ * is exact for everything but exotic escapes.
+ */
+
+/** `offsets[i]` is the file offset of value character `i`; `offsets[value.length]` is the end. */
+export type ScalarOffsets = number[];
+
+const WS = /[ \t\r\n]/;
+
+/** Decodes a double-quoted scalar's body, remembering where each value character came from. */
+function decodeDoubleQuoted(raw: string): number[] {
+  const out: number[] = [];
+  let i = 1; // after the opening quote
+  while (i < raw.length - 1) {
+    const ch = raw[i]!;
+    if (ch === '\\') {
+      const next = raw[i + 1];
+      if (next === '\n' || next === '\r') {
+        i += 2;
+        while (i < raw.length && WS.test(raw[i]!)) i++;
+        continue;
+      }
+      out.push(i);
+      i += next === 'x' ? 4 : next === 'u' ? 6 : next === 'U' ? 10 : 2;
+      continue;
+    }
+    if (ch === '\n' || ch === '\r') {
+      // A folded line break: becomes a space (or stays a break after blank lines).
+      out.push(i);
+      i++;
+      while (i < raw.length - 1 && WS.test(raw[i]!)) i++;
+      continue;
+    }
+    out.push(i);
+    i++;
+  }
+  return out;
+}
+
+/** Greedy alignment of value characters to raw characters, whitespace matching any whitespace. */
+function align(value: string, raw: string, from: number): number[] {
+  const out: number[] = [];
+  let j = from;
+  for (const ch of value) {
+    let k = j;
+    const ws = WS.test(ch);
+    while (k < raw.length && !(ws ? WS.test(raw[k]!) : raw[k] === ch)) k++;
+    if (k >= raw.length) k = Math.min(j, raw.length);
+    out.push(k);
+    j = k + 1;
+    // Skip the rest of a folded whitespace run.
+    if (ws) while (j < raw.length && WS.test(raw[j]!) && raw[j] !== ch) j++;
+  }
+  return out;
+}
+
+/**
+ * The file offsets of each character of a scalar's `value`.
+ * @param value the scalar's string value
+ * @param type the yaml Scalar type (`PLAIN`, `QUOTE_DOUBLE`, `QUOTE_SINGLE`, `BLOCK_LITERAL`, `BLOCK_FOLDED`)
+ * @param source the whole file
+ * @param start offset of the scalar's first source character
+ * @param end offset just past its last source character
+ */
+export function scalarOffsets(value: string, type: string | undefined, source: string, start: number, end: number): ScalarOffsets {
+  const raw = source.slice(start, end);
+  let local: number[];
+  if (type === 'PLAIN' && raw === value) {
+    local = Array.from(value, (_, i) => i);
+  } else if (type === 'QUOTE_DOUBLE') {
+    local = decodeDoubleQuoted(raw);
+    if (local.length !== value.length) local = align(value, raw, 1);
+  } else if (type === 'QUOTE_SINGLE') {
+    local = align(value, raw, 1);
+  } else if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') {
+    const nl = raw.indexOf('\n');
+    local = align(value, raw, nl < 0 ? raw.length : nl + 1);
+  } else {
+    local = align(value, raw, 0);
+  }
+  const offsets = local.map((i) => start + i);
+  const last = offsets.at(-1);
+  offsets.push(last === undefined ? start : last + 1);
+  return offsets;
+}
+
+/** Maps `[from, to)` in value coordinates to file offsets. */
+export function mapRange(offsets: ScalarOffsets, from: number, to: number): [number, number] {
+  const n = offsets.length - 1;
+  const a = offsets[Math.max(0, Math.min(from, n))] ?? 0;
+  if (to <= from) return [a, a + 1];
+  const lastChar = offsets[Math.max(0, Math.min(to - 1, n))] ?? a;
+  return [a, Math.max(a + 1, to > n ? lastChar : lastChar + 1)];
+}
