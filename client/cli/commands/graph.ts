@@ -1,0 +1,110 @@
+/**
+ * `milepost graph <playbook.yaml> --mermaid [--start YYYY-MM-DD] [--end YYYY-MM-DD]`:
+ * draws the playbook's timeline as a Mermaid Gantt chart: one section per
+ * milestone (one bar per repeat instance, from `opens` to `due`) with its
+ * ladder steps as milestone markers. Times are computed for a sample
+ * contract (default: 2026-01-01 for one year) with the engine's calendar,
+ * so the chart shows exactly the instants a journey would use.
+ */
+import type { Command } from '../command.ts';
+import { UsageError } from '../command.ts';
+import { compilePlaybook } from '../../../dsl/index.ts';
+import type { PlaybookIR } from '../../../dsl/index.ts';
+import type { Action } from '../../../dsl/ir/schema.ts';
+import { addDuration, evalTime, formatDate, MAX_INSTANCES, parseInstant } from '../../../workflows/engine/index.ts';
+import { printDiagnostics } from '../diagnostics-printer.ts';
+import { readPlaybook } from '../read-playbook.ts';
+
+/** Mermaid task names may not contain `:` `;` `#` (they start metadata, end statements, start entities). */
+function label(text: string): string {
+  return text.replace(/[:;#]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+function describeAction(a: Action): string {
+  switch (a.kind) {
+    case 'remind': return `remind ${a.to}`;
+    case 'open_task': return `task for ${a.assignee}`;
+    case 'escalate': return `escalate to ${a.to}`;
+    case 'webhook': return `webhook ${a.name}`;
+  }
+}
+
+/**
+ * The Mermaid Gantt source for `ir` over the contract `[start, end)` (epoch ms).
+ * Skipped-at-start milestones (`applies_when`) are drawn: the chart shows the plan, not one customer.
+ */
+export function playbookGantt(ir: PlaybookIR, start: number, end: number): string {
+  const lines = [
+    'gantt',
+    `  title ${label(ir.title)} (contract ${formatDate(start)} to ${formatDate(end)})`,
+    '  dateFormat YYYY-MM-DD',
+    '  axisFormat %Y-%m-%d',
+    '  section Contract',
+    `  Term :done, term, ${formatDate(start)}, ${formatDate(end)}`,
+  ];
+  let n = 0;
+  for (const m of ir.milestones) {
+    lines.push(`  section ${label(m.title)}${m.renewal ? ' (renewal)' : ''}`);
+    for (let k = 1; k <= MAX_INSTANCES; k++) {
+      const shift = (t: number) => (m.repeat ? addDuration(t, m.repeat, k - 1) : t);
+      const opens = evalTime(m.opens, { start, end, opens: null, due: null });
+      if (opens === null) break;
+      const opensAt = shift(opens);
+      if (m.repeat && opensAt >= end) break;
+      const due = evalTime(m.due, { start, end, opens, due: null });
+      if (due === null) break;
+      const dueAt = shift(due);
+      const id = m.repeat ? `${m.id}#${k}` : m.id;
+      const crit = m.renewal ? 'crit, ' : '';
+      lines.push(`  ${label(id)} (${label(m.opens.source)} to ${label(m.due.source)}) :${crit}m${n++}, ${formatDate(opensAt)}, ${formatDate(Math.max(dueAt, opensAt))}`);
+      m.steps.forEach((s, i) => {
+        const at = evalTime(s.at, { start, end, opens, due });
+        if (at === null) return;
+        lines.push(`  ${label(`${id} step ${i} ${s.at.source}, ${describeAction(s.action)}`)} :milestone, m${n++}, ${formatDate(shift(at))}, 0d`);
+      });
+      if (!m.repeat) break;
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function option(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a date (YYYY-MM-DD)`);
+  argv.splice(i, 2);
+  return v;
+}
+
+const graph: Command = {
+  summary: 'draw a playbook timeline as a Mermaid Gantt chart',
+  usage: 'milepost graph <playbook.yaml> --mermaid [--start YYYY-MM-DD] [--end YYYY-MM-DD]',
+  async run(argvIn, io) {
+    const argv = [...argvIn];
+    const startText = option(argv, '--start') ?? '2026-01-01';
+    const endText = option(argv, '--end');
+    const mermaid = argv.indexOf('--mermaid');
+    if (mermaid >= 0) argv.splice(mermaid, 1);
+    const unknown = argv.find((a) => a.startsWith('-'));
+    if (unknown) throw new UsageError(`unknown option ${unknown}`);
+    if (argv.length !== 1) throw new UsageError('name exactly one playbook file');
+    const start = parseInstant(startText);
+    if (start === null) throw new UsageError(`--start: not a date: ${startText}`);
+    const end = endText === undefined ? addDuration(start, { amount: 1, unit: 'year' }) : parseInstant(endText);
+    if (end === null || end <= start) throw new UsageError(`--end must be a date after --start`);
+    const file = argv[0]!;
+    const read = await readPlaybook(file, io.cwd);
+    if ('error' in read) {
+      io.stderr.write(`milepost graph: ${read.error}\n`);
+      return 2;
+    }
+    const { ir, diagnostics } = compilePlaybook(read.source, file);
+    printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true);
+    if (!ir) return 1;
+    io.stdout.write(playbookGantt(ir, start, end));
+    return 0;
+  },
+};
+
+export default graph;
