@@ -109,6 +109,15 @@ function report(issue: Issue, data: unknown, doc: Document.Parsed, sink: Diagnos
       return;
     }
     case 'invalid_union': {
+      // Report the alternative that got furthest into the value (its issues
+      // have the deepest paths): that is the shape the author meant.
+      const branches = issue.errors.filter((b) => b.length > 0);
+      const depth = (b: Issue[]) => Math.max(...b.map((i) => i.path.length));
+      const best = branches.sort((a, b) => depth(b) - depth(a))[0];
+      if (best && depth(best) > 0) {
+        for (const inner of best) report({ ...inner, path: [...issue.path, ...inner.path] } as Issue, data, doc, sink);
+        return;
+      }
       const actual = valueAt(data, path);
       const isRule = typeof path.at(-1) === 'string';
       sink.error('WRONG_SHAPE', `${where(path)} should be ${isRule ? 'text' : 'a map of keys'}, found ${kindOf(actual)}`, rangeAt(doc, path));
