@@ -33,6 +33,11 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   const lower = name.toLowerCase();
   const sameCase = list.find((c) => c.toLowerCase() === lower && c !== name);
   if (sameCase !== undefined) return sameCase;
+  // An abbreviation (`cnt` for `count`, `mgr` for `manager`): every letter in order.
+  if (lower.length >= 3) {
+    const abbreviated = list.find((c) => c.toLowerCase().startsWith(lower[0]!) && isSubsequence(lower, c.toLowerCase()));
+    if (abbreviated !== undefined && editDistance(lower, abbreviated.toLowerCase()) <= Math.ceil(abbreviated.length / 2)) return abbreviated;
+  }
   const max = Math.max(1, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestDistance = max + 1;
@@ -44,6 +49,12 @@ export function closest(name: string, candidates: Iterable<string>): string | un
     }
   }
   return best;
+}
+
+function isSubsequence(short: string, long: string): boolean {
+  let i = 0;
+  for (const ch of long) if (ch === short[i]) i++;
+  return i === short.length;
 }
 
 /** `; did you mean \`x\`?` or the empty string. */

@@ -363,7 +363,8 @@ export class RuleChecker {
     if (n.members.length > 0 || !ALL_FNS.includes(name)) {
       const full = [n.callee.name, ...n.members.map((m) => m.name)].join('.');
       ctx.error('UNKNOWN_FUNCTION', `unknown function \`${full}\`${didYouMean(full, ALL_FNS)}`, [n.callee.span[0], (n.members.at(-1) ?? n.callee).span[1]]);
-      n.args.forEach((a) => this.check(a.value, ctx, fields));
+      // The arguments are not checked: their meaning depends on the function
+      // the author meant, and guessing would add noise to the one real error.
       return this.bad(n.span, ctx);
     }
     const args = n.args;

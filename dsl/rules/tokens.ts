@@ -9,9 +9,9 @@ import { createToken, Lexer } from 'chevrotain';
 import type { TokenType } from 'chevrotain';
 
 /** Any word: identifiers and keywords. After a `.` every word is a name (`contract.start`). */
-export const AnyName = createToken({ name: 'AnyName', pattern: Lexer.NA });
+export const AnyName = createToken({ name: 'AnyName', pattern: Lexer.NA, label: 'a name' });
 /** `month`, `week`, `day`: both a time keyword (`month 3`) and a duration unit (`1 month`). */
-export const TimeKeyword = createToken({ name: 'TimeKeyword', pattern: Lexer.NA });
+export const TimeKeyword = createToken({ name: 'TimeKeyword', pattern: Lexer.NA, label: '`month`, `week` or `day`' });
 /** Units of a duration (SPEC §3). */
 export const Unit = createToken({ name: 'Unit', pattern: Lexer.NA, label: 'a duration unit (days, weeks, months, ...)' });
 export const CompareOp = createToken({ name: 'CompareOp', pattern: Lexer.NA, label: 'a comparison (==, !=, <, <=, >, >=)' });
