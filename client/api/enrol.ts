@@ -12,6 +12,7 @@ import type { EnrolBody } from './bodies.ts';
 import { checkCustomerFor, checkEventFor } from './declaration-checks.ts';
 import type { ApiJourneyGateway } from './deps.ts';
 import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
+import { appliesTo } from '../../workflows/engine/journey.ts';
 import { journeyWorkflowId } from '../temporal/journey-id.ts';
 
 /** The body of a successful enrolment, the same for 201 and 200 (SPEC §15). */
@@ -53,6 +54,9 @@ export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, requ
   const checked = checkCustomerFor(version.ir, request.customer, request.contract);
   if (!checked.ok) return { status: 400, errors: checked.errors };
   const { customer, contract } = checked.value;
+  if (!appliesTo(version.ir, customer, contract)) {
+    return { status: 400, errors: [`customer '${customer.id}' does not match the playbook's applies_to: ${version.ir.appliesTo?.source ?? ''}`] };
+  }
   const enrolledAt = request.enrolled_at === undefined ? now : parseInstant(request.enrolled_at)!;
   const { id, ...attrs } = request.customer;
   const workflowId = journeyWorkflowId(request.playbook, id);

@@ -1,0 +1,65 @@
+/**
+ * `milepost serve`: the HTTP API and the managers' dashboard.
+ *
+ * Postgres from `DATABASE_URL` (embedded PGlite under `.milepost/` when
+ * unset), Temporal from the `TEMPORAL_*` settings (worker/config.ts), the
+ * port from `MILEPOST_PORT` (default 8080), the token from
+ * `MILEPOST_API_TOKEN` (a random one is generated and printed when unset).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Command } from '../command.ts';
+import { UsageError } from '../command.ts';
+import { buildApiServer } from '../../api/server.ts';
+import { startBackgroundWork } from '../../api/background.ts';
+import { connectClient } from '../../temporal/connect.ts';
+import { createJourneyGateway } from '../../temporal/journey-gateway.ts';
+import { ConfigError, temporalConfig } from '../../../worker/config.ts';
+import { openDatabase } from '../../../store/database.ts';
+
+const serve: Command = {
+  summary: 'run the HTTP API and the dashboard',
+  usage: 'milepost serve [--host <address>]   (env: MILEPOST_PORT, MILEPOST_API_TOKEN, DATABASE_URL, TEMPORAL_*)',
+  async run(argv, io) {
+    let host = '127.0.0.1';
+    for (let i = 0; i < argv.length; i++) {
+      if (argv[i] === '--host' && argv[i + 1] !== undefined) host = argv[++i]!;
+      else throw new UsageError(`unknown argument ${argv[i]}`);
+    }
+    const port = Number(io.env.MILEPOST_PORT ?? 8080);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`MILEPOST_PORT must be a port number, got '${io.env.MILEPOST_PORT}'`);
+    let temporal;
+    try {
+      temporal = temporalConfig(io.env);
+    } catch (err) {
+      if (err instanceof ConfigError) { io.stderr.write(`milepost serve: ${err.message}\n`); return 2; }
+      throw err;
+    }
+    const token = io.env.MILEPOST_API_TOKEN || randomBytes(24).toString('base64url');
+    const database = await openDatabase(io.env, io.cwd);
+    const connection = await connectClient(temporal);
+    const gateway = createJourneyGateway({ client: connection.client, taskQueue: temporal.taskQueue, searchAttributes: temporal.searchAttributes });
+    const clock = () => Date.now();
+    const app = buildApiServer({
+      pool: database.pool, gateway, token, clock, logger: io.env.MILEPOST_LOG === '1',
+      temporalHealth: async () => { await connection.client.connection.workflowService.describeNamespace({ namespace: temporal.namespace }); },
+    });
+    const address = await app.listen({ port, host });
+    const background = startBackgroundWork({ pool: database.pool, gateway, clock, warn: (m) => io.stderr.write(`milepost serve: ${m}\n`) });
+    io.stdout.write(`milepost serve: listening on ${address} (database: ${database.description}; temporal: ${temporal.address}/${temporal.namespace})\n`);
+    io.stdout.write(io.env.MILEPOST_API_TOKEN ? 'milepost serve: API token from MILEPOST_API_TOKEN\n' : `milepost serve: API token (generated): ${token}\n`);
+    io.stdout.write(`milepost serve: dashboard at ${address}/dashboard?token=<token>\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    io.stdout.write('milepost serve: stopping\n');
+    await app.close();
+    await background.stop();
+    await connection.close();
+    await database.close();
+    return 0;
+  },
+};
+
+export default serve;

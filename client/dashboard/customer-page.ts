@@ -1,0 +1,144 @@
+/**
+ * A customer's page: attributes, and per journey the milestone timeline (SVG),
+ * each milestone's state with the engine's explanation of why, raised risks,
+ * the actions fired, and what became of them (tasks, outbox, ledger).
+ */
+import type { JourneyReport, MilestoneState } from '../../workflows/engine/types.ts';
+import type { Explanation } from '../../workflows/engine/types.ts';
+import type { LedgerRow, OutboxRow, TaskRow } from '../../store/journey-actions.ts';
+import { effectiveState } from './figures.ts';
+import { STATE_COLOURS, day, esc, href, page, stateBadge } from './html.ts';
+import { renderTable, type AnyTable, type TableSpec } from './tables.ts';
+
+/** One journey as the page shows it. */
+export interface CustomerJourneyView {
+  playbook: string;
+  playbookHash: string;
+  workflowId: string;
+  contractStart: number;
+  contractEnd: number;
+  enrolledAt: number;
+  report: JourneyReport | null;
+  reportUpdatedAt: Date | null;
+  titles: Map<string, string>;
+  explanations: Map<string, Explanation>;
+  explainProblem: string | null;
+  tasks: TaskRow[];
+  outbox: OutboxRow[];
+  ledger: LedgerRow[];
+}
+
+/** Renders the customer page. */
+export function renderCustomerPage(customer: { id: string; attrs: Record<string, unknown>; csm: string | null }, journeys: CustomerJourneyView[], now: number): string {
+  const attrs = Object.entries(customer.attrs).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
+  const sections = journeys.map((j) => renderJourney(customer.id, j, now)).join('');
+  const body = `<table id="attributes"><caption>Attributes</caption><tbody><tr><th>id</th><td>${esc(customer.id)}</td></tr>${attrs}</tbody></table>
+${journeys.length === 0 ? '<p class="muted">Not enrolled in any playbook.</p>' : sections}`;
+  return page(`Customer ${customer.id}`, body);
+}
+
+function renderJourney(customerId: string, j: CustomerJourneyView, now: number): string {
+  const report = j.report;
+  const exportHref = (table: string) => href(`/dashboard/customers/${encodeURIComponent(customerId)}/export/${table}.csv`, { playbook: j.playbook });
+  const header = `<h2 id="journey-${esc(j.playbook)}">${esc(j.playbook)} <span class="muted">${esc(j.workflowId)} · pinned ${esc(j.playbookHash.slice(0, 19))}…</span></h2>
+<p>Contract ${day(new Date(j.contractStart).toISOString())} → ${day(new Date(j.contractEnd).toISOString())}, enrolled ${day(new Date(j.enrolledAt).toISOString())}.
+Outcome: <strong>${esc(report?.outcome ?? 'not reported yet')}</strong>${j.reportUpdatedAt ? ` <span class="muted">(report of ${esc(j.reportUpdatedAt.toISOString())})</span>` : ''}</p>`;
+  if (report === null) return `${header}<p class="muted">The journey has not reported yet.</p>`;
+  const t = customerJourneyTables(j, now);
+  const problem = j.explainProblem === null ? '' : `<p class="muted">No explanations: ${esc(j.explainProblem)}</p>`;
+  return `${header}${timeline(j, report, now)}${problem}
+${Object.entries(t).map(([name, table]) => renderTable(table, exportHref(name))).join('\n')}`;
+}
+
+function renderWhy(explanation: Explanation | undefined): string {
+  if (explanation === undefined) return '<span class="muted">—</span>';
+  const parts = explanation.condition?.parts
+    .filter((p) => p.depth <= 1)
+    .map((p) => `<code>${esc(p.text)}</code> = ${esc(JSON.stringify(p.value))}`)
+    .join('; ');
+  const events = explanation.events.length === 0 ? '' : ` <span class="muted">(${explanation.events.length} event${explanation.events.length === 1 ? '' : 's'} counted)</span>`;
+  return `<div class="why">${esc(explanation.summary)}${parts ? `<br>${parts}` : ''}${events}</div>`;
+}
+
+/** The journey on a time axis: one bar per milestone instance from opens to due, a dot at completion, a line at now. */
+function timeline(j: CustomerJourneyView, report: JourneyReport, now: number): string {
+  const rows = report.milestones.filter((m) => m.opens_at !== null).slice(0, 40);
+  const left = 150, width = 700, rowHeight = 16, top = 20;
+  const span = j.contractEnd - j.contractStart;
+  const x = (iso: string | number) => left + Math.max(0, Math.min(1, ((typeof iso === 'number' ? iso : Date.parse(iso)) - j.contractStart) / span)) * width;
+  const height = top + rows.length * rowHeight + 24;
+  const bars = rows.map((m, i) => {
+    const y = top + i * rowHeight;
+    const state: MilestoneState = effectiveState(m, j.contractEnd, now);
+    const x1 = x(m.opens_at!), x2 = Math.max(x(m.due_at ?? m.opens_at!), x1 + 2);
+    const done = m.completed_at === null ? '' : `<circle cx="${x(m.completed_at).toFixed(1)}" cy="${y + rowHeight / 2 - 2}" r="4" fill="#1c2833"><title>completed ${esc(m.completed_at)}</title></circle>`;
+    return `<text x="${left - 6}" y="${y + rowHeight - 6}" text-anchor="end" font-size="11">${esc(m.id)}</text><rect x="${x1.toFixed(1)}" y="${y + 2}" width="${(x2 - x1).toFixed(1)}" height="${rowHeight - 8}" fill="${STATE_COLOURS[state]}"><title>${esc(m.id)}: ${state}, opens ${esc(m.opens_at)}, due ${esc(m.due_at)}</title></rect>${done}`;
+  }).join('');
+  const nowLine = now > j.contractStart && now < j.contractEnd ? `<line x1="${x(now)}" x2="${x(now)}" y1="${top - 6}" y2="${height - 18}" stroke="#c62828" stroke-dasharray="3 2"/><text x="${x(now)}" y="${top - 8}" font-size="10" text-anchor="middle" fill="#c62828">now</text>` : '';
+  const axis = `<text x="${left}" y="${height - 4}" font-size="10">${day(new Date(j.contractStart).toISOString())}</text><text x="${left + width}" y="${height - 4}" font-size="10" text-anchor="end">${day(new Date(j.contractEnd).toISOString())}</text>`;
+  return `<svg id="timeline-${esc(j.playbook)}" role="img" aria-label="journey timeline" width="${left + width + 20}" height="${height}" xmlns="http://www.w3.org/2000/svg">${bars}${nowLine}${axis}</svg>`;
+}
+
+/** A journey's tables, by the name their CSV export uses. */
+export function customerJourneyTables(j: CustomerJourneyView, now: number): Record<'milestones' | 'risks' | 'actions' | 'tasks' | 'outbox' | 'ledger', AnyTable> {
+  const report = j.report;
+  const milestones: TableSpec<JourneyReport['milestones'][number]> = {
+    id: `milestones-${j.playbook}`, title: 'Milestones and why',
+    columns: [
+      { name: 'milestone', value: (m) => m.id, html: (m) => `${esc(j.titles.get(m.id.split('#')[0]!) ?? m.id)} <span class="muted">${esc(m.id)}</span>` },
+      { name: 'state', value: (m) => effectiveState(m, j.contractEnd, now), html: (m) => stateBadge(effectiveState(m, j.contractEnd, now)) },
+      { name: 'opens', value: (m) => m.opens_at, html: (m) => day(m.opens_at) },
+      { name: 'due', value: (m) => m.due_at, html: (m) => day(m.due_at) },
+      { name: 'completed', value: (m) => m.completed_at, html: (m) => esc(m.completed_at ?? '—') },
+      { name: 'why', value: (m) => j.explanations.get(m.id)?.summary ?? '', html: (m) => renderWhy(j.explanations.get(m.id)) },
+    ],
+    rows: report?.milestones ?? [],
+  };
+  const risks: TableSpec<JourneyReport['risks'][number]> = {
+    id: `risks-${j.playbook}`, title: 'Risks',
+    columns: [
+      { name: 'risk', value: (r) => r.id },
+      { name: 'raised at', value: (r) => r.raised_at },
+      { name: 'cleared at', value: (r) => r.cleared_at, html: (r) => esc(r.cleared_at ?? 'still raised') },
+      { name: 'why', value: (r) => j.explanations.get(r.id)?.summary ?? '', html: (r) => renderWhy(j.explanations.get(r.id)) },
+    ],
+    rows: report?.risks ?? [],
+  };
+  const actions: TableSpec<JourneyReport['actions'][number]> = {
+    id: `actions-${j.playbook}`, title: 'Actions fired',
+    columns: [
+      { name: 'at', value: (a) => a.at },
+      { name: 'kind', value: (a) => a.kind },
+      { name: 'source', value: (a) => a.source },
+      { name: 'to', value: (a) => a.to },
+      { name: 'what', value: (a) => a.title ?? a.message ?? a.template ?? '' },
+    ],
+    rows: report?.actions ?? [],
+  };
+  const tasks: TableSpec<TaskRow> = {
+    id: `tasks-${j.playbook}`, title: 'Tasks',
+    columns: [
+      { name: 'title', value: (t) => t.title }, { name: 'assignee', value: (t) => t.assignee ?? t.assignee_role },
+      { name: 'priority', value: (t) => t.priority }, { name: 'due', value: (t) => t.due_at }, { name: 'status', value: (t) => t.status },
+    ],
+    rows: j.tasks,
+  };
+  const outbox: TableSpec<OutboxRow> = {
+    id: `outbox-${j.playbook}`, title: 'Messages (outbox)',
+    columns: [
+      { name: 'fired', value: (o) => o.fired_at }, { name: 'kind', value: (o) => o.kind }, { name: 'channel', value: (o) => o.channel },
+      { name: 'to', value: (o) => o.recipient ?? o.recipient_role }, { name: 'subject', value: (o) => o.subject },
+      { name: 'status', value: (o) => o.status }, { name: 'last error', value: (o) => o.last_error },
+    ],
+    rows: j.outbox,
+  };
+  const ledger: TableSpec<LedgerRow> = {
+    id: `ledger-${j.playbook}`, title: 'Ledger',
+    columns: [
+      { name: 'at', value: (l) => l.at }, { name: 'kind', value: (l) => l.kind }, { name: 'subject', value: (l) => l.subject },
+      { name: 'from', value: (l) => l.from_state }, { name: 'to', value: (l) => l.to_state },
+    ],
+    rows: j.ledger,
+  };
+  return { milestones, risks, actions, tasks, outbox, ledger };
+}

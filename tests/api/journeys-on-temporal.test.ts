@@ -1,0 +1,113 @@
+/**
+ * The API end to end on real durable journeys: enrol through POST /customers,
+ * push events through POST /events, read reports, tasks and the ledger the
+ * activities wrote, and the managers' figures — on a Temporal dev server with
+ * a real worker and real Postgres, over loopback HTTP.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshAllRunning } from '../../client/api/background.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { startApi, type RunningApi } from './support/server.ts';
+import { deployPlaybookFile, startTemporalJourneys, type TemporalJourneys } from './support/temporal-journeys.ts';
+
+const DAY = 86_400_000;
+const PLAYBOOK = 'clinic-first-year';
+let db: TestDatabase;
+let temporal: TemporalJourneys;
+let api: RunningApi;
+const now = Date.now();
+const iso = (t: number) => new Date(t).toISOString();
+
+function customer(id: string, tier: string, arr: number, csm: string) {
+  return { id, name: `Clinic ${id}`, segment: 'clinic', tier, arr, csm, manager: 'max@example.com' };
+}
+async function enrol(id: string, tier: string, startOffsetDays: number, lengthDays = 365, csm = 'ada@example.com', arr = 10_000) {
+  const start = now + startOffsetDays * DAY;
+  return api.call('/customers', { body: { playbook: PLAYBOOK, customer: customer(id, tier, arr, csm), contract: { start: iso(start), end: iso(start + lengthDays * DAY) }, enrolled_at: iso(start) } });
+}
+async function report(id: string) {
+  const response = await api.call(`/customers/${id}/journeys/${PLAYBOOK}`);
+  expect(response.status).toBe(200);
+  return response.json as { outcome: string; milestones: Array<{ id: string; state: string; completed_at: string | null }> };
+}
+const stateOf = async (id: string, milestone: string) => (await report(id)).milestones.find((m) => m.id === milestone)?.state;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await deployPlaybookFile(db.pool, `playbooks/${PLAYBOOK}.yaml`);
+  temporal = await startTemporalJourneys(db.pool);
+  api = await startApi(db.pool, temporal.gateway);
+  // Five clinics at different points of their first year, each enrolled at
+  // its contract start (so the steps already due have fired).
+  expect((await enrol('early', 'growth', -10)).status).toBe(201);            // activation due in ~20 days
+  expect((await enrol('slow', 'growth', -45)).status).toBe(201);             // activation overdue for ~15 days
+  expect((await enrol('silent', 'vip', -45, 365, 'bo@example.com')).status).toBe(201);
+  expect((await enrol('steady', 'stable', -20, 365, 'bo@example.com')).status).toBe(201); // activation skipped
+  expect((await enrol('renewing', 'growth', -300, 365, 'ada@example.com', 50_000)).status).toBe(201); // renewal window open
+}, 180_000);
+
+afterAll(async () => {
+  await api?.close();
+  await temporal?.stop();
+  await db?.drop();
+});
+
+describe('journeys through the API', () => {
+  it('refuses a customer outside the playbook\'s applies_to and starts no journey', async () => {
+    const response = await api.call('/customers', { body: { playbook: PLAYBOOK, customer: { ...customer('dentist', 'growth', 1, 'a'), segment: 'dental' }, contract: { start: iso(now), end: iso(now + 365 * DAY) } } });
+    expect(response.status).toBe(400);
+    expect(response.json.errors[0]).toMatch(/applies_to/);
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM journeys WHERE customer_id = 'dentist'`);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('shows milestone states that follow from the contract dates before any event', async () => {
+    await expect.poll(() => stateOf('slow', 'activation'), { timeout: 20_000 }).toBe('overdue');
+    expect(await stateOf('early', 'activation')).toBe('open');
+    expect(await stateOf('steady', 'activation')).toBe('skipped');
+    expect(await stateOf('renewing', 'renewal')).toBe('open');
+  });
+
+  it('completes milestones from events pushed through POST /events: on time and late', async () => {
+    const response = await api.call('/events', { body: { events: [
+      { id: 'ev-early-activated', customer: 'early', type: 'activated', at: iso(now) },
+      { id: 'ev-slow-activated', customer: 'slow', type: 'activated', at: iso(now) },
+      { id: 'ev-renewing-activated', customer: 'renewing', type: 'activated', at: iso(now) },
+      { id: 'ev-renewing-signed', customer: 'renewing', type: 'renewal_signed', at: iso(now), data: { amount: 52_000 } },
+    ] } });
+    expect(response.status).toBe(202);
+    expect(response.json).toEqual({ accepted: 4, duplicates: 0 });
+    await expect.poll(() => stateOf('early', 'activation'), { timeout: 20_000 }).toBe('done');
+    await expect.poll(() => stateOf('slow', 'activation'), { timeout: 20_000 }).toBe('late');
+    await expect.poll(() => stateOf('renewing', 'renewal'), { timeout: 20_000 }).toBe('done');
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM customer_events WHERE signalled_at IS NULL`);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('lets the activities record tasks and ledger entries, served by the read endpoints', async () => {
+    // 'silent' passed its activation due ~15 days ago: the step at `due` opened a task.
+    await expect.poll(async () => (await api.call('/tasks?customer=silent')).json.tasks.map((t: { title: string }) => t.title), { timeout: 20_000 })
+      .toContain('Get Clinic silent activated');
+    await expect.poll(async () => (await api.call('/ledger?customer=slow')).json.ledger
+      .filter((l: { kind: string; subject: string }) => l.kind === 'milestone' && l.subject === 'activation')
+      .map((l: { to_state: string }) => l.to_state), { timeout: 20_000 }).toEqual(expect.arrayContaining(['overdue', 'late']));
+    const journeys = (await api.call(`/journeys?playbook=${PLAYBOOK}`)).json.journeys;
+    expect(journeys.map((j: { customer: string }) => j.customer).sort()).toEqual(['early', 'renewing', 'silent', 'slow', 'steady']);
+  });
+
+  it('computes the managers\' figures from the refreshed journeys', async () => {
+    const refreshed = await refreshAllRunning(db.pool, temporal.gateway, Date.now());
+    expect(refreshed).toEqual({ refreshed: 5, failed: 0 });
+    const figures = (await api.call('/figures')).json;
+    // Activation: four clinics where it applies (steady is stable: skipped);
+    // early (on time), slow and renewing (late) are activated, silent is not.
+    expect(figures.activation).toMatchObject({ eligible: 4, activated: 3, onTime: 1, rate: 0.75, onTimeRate: 0.25 });
+    const activation = figures.milestones.find((m: { milestone: string }) => m.milestone === 'activation');
+    expect(activation).toMatchObject({ done: 1, late: 2, overdue: 1, skipped: 1, due: 4, onTimeRate: 0.25, overdueRate: 0.25 });
+    // 'renewing' ends in 65 days: the one renewal due within 90 days; no term has closed yet.
+    expect(figures.renewals.dueSoon.map((r: { customerId: string }) => r.customerId)).toEqual(['renewing']);
+    expect(figures.renewals).toMatchObject({ closed: 0, rateByCount: null });
+    const bo = figures.byCsm.filter((r: { csm: string; milestone: string }) => r.csm === 'bo@example.com' && r.milestone === 'activation')[0];
+    expect(bo).toMatchObject({ overdue: 1, skipped: 1 });
+  });
+});
