@@ -3,20 +3,27 @@
  * fields, enum members, functions).
  */
 
-/** Levenshtein edit distance, with an early cut-off once it exceeds `max`. */
+/**
+ * Edit distance with adjacent transpositions counting as one edit (optimal
+ * string alignment): `hihg` is one edit from `high`, as a typist would judge.
+ * Cut off once every path exceeds `max`.
+ */
 export function editDistance(a: string, b: string, max = Infinity): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const v = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      let v = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, (before[j - 2] ?? 0) + 1);
       cur.push(v);
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > max) return max + 1;
+    before = prev;
     prev = cur;
   }
   return prev[b.length] ?? 0;
@@ -43,7 +50,9 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   let bestDistance = max + 1;
   for (const c of list) {
     const d = editDistance(lower, c.toLowerCase(), max);
-    if (d < bestDistance) {
+    // On a tie, the candidate of the same length wins: `dayz` is `days`, not `day`.
+    const tieBreak = d === bestDistance && best !== undefined && Math.abs(c.length - name.length) < Math.abs(best.length - name.length);
+    if (d < bestDistance || tieBreak) {
       best = c;
       bestDistance = d;
     }

@@ -68,6 +68,12 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+function valueAtPath(data: unknown, path: Path): unknown {
+  let v = data;
+  for (const k of path) v = isRecord(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
 function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
@@ -227,7 +233,13 @@ class PlaybookCompiler {
   // -------------------------------------------------------------------------
   // Rules, times, durations, roles, templates
 
-  private context(path: Path, scope: RuleScope, slice = 0): RuleContext | undefined {
+  /**
+   * The rule context of the scalar at `path`. Rules accept YAML booleans and
+   * numbers as text (`done_when: true`); times, durations and templates must
+   * be strings (the structure check has reported anything else).
+   */
+  private context(path: Path, scope: RuleScope, slice = 0, scalars = false): RuleContext | undefined {
+    if (!scalars && typeof valueAtPath(this.data, path) !== 'string') return undefined;
     const st = sourceTextAt(this.doc, this.source, path);
     if (!st) return undefined;
     return new RuleContext(st.text.slice(slice), st.offsets.slice(slice), scope, this.sink);
@@ -240,7 +252,7 @@ class PlaybookCompiler {
   }
 
   private rule(path: Path, scope: RuleScope, want: 'boolean' | 'number'): Rule | undefined {
-    const ctx = this.context(path, scope);
+    const ctx = this.context(path, scope, 0, true);
     if (!ctx) return undefined;
     const ast = this.parsed(ctx);
     if (!ast) return undefined;

@@ -5,7 +5,10 @@
 import { EOF } from 'chevrotain';
 import type { IRecognitionException } from 'chevrotain';
 import type { Argument, Node } from './ast.ts';
+import type { IToken } from 'chevrotain';
+import { didYouMean } from '../suggest.ts';
 import { tokenize } from './lexer.ts';
+import { Identifier, NumberLiteral } from './tokens.ts';
 import { parseTokens } from './parser.ts';
 import { argumentToAst, expressionToAst } from './to-ast.ts';
 
@@ -27,6 +30,20 @@ function problemOf(e: IRecognitionException, text: string): SyntaxProblem {
   return { start: t.startOffset, end: t.startOffset + Math.max(1, t.image.length), message: e.message };
 }
 
+const UNIT_WORDS = ['hour', 'hours', 'day', 'days', 'week', 'weeks', 'month', 'months', 'year', 'years'];
+
+/**
+ * A word right after a number is almost always a misspelt unit (`7 dayz`):
+ * say so, rather than "the rule should end here".
+ */
+function unitHint(problem: SyntaxProblem, tokens: IToken[]): SyntaxProblem {
+  const i = tokens.findIndex((t) => t.startOffset === problem.start);
+  const t = tokens[i];
+  const prev = tokens[i - 1];
+  if (!t || !prev || prev.tokenType !== NumberLiteral || t.tokenType !== Identifier) return problem;
+  return { ...problem, message: `\`${t.image}\` is not a duration unit (hours, days, weeks, months, years)${didYouMean(t.image, UNIT_WORDS)}` };
+}
+
 function syntax(text: string, start: 'expression' | 'argument') {
   const { tokens, problems } = tokenize(text);
   if (problems.length > 0) return { cst: undefined, problems };
@@ -34,7 +51,7 @@ function syntax(text: string, start: 'expression' | 'argument') {
     return { cst: undefined, problems: [{ start: 0, end: Math.max(1, text.length), message: 'this rule is empty' }] };
   }
   const { cst, errors } = parseTokens(tokens, start);
-  return { cst, problems: errors.map((e) => problemOf(e, text)) };
+  return { cst, problems: errors.map((e) => unitHint(problemOf(e, text), tokens)) };
 }
 
 /** Parses a condition, score or time expression. `ast` is absent when there are syntax problems. */

@@ -53,6 +53,18 @@ const EXPECTED: Record<string, string> = {
   record: 'a map of keys',
 };
 
+/** What specific keys hold, for "should be ..." messages. */
+const KEY_EXPECTED: Record<string, string> = {
+  due_in: 'a duration such as `7 days` or `24 hours`',
+  cooldown: 'a duration such as `30 days`',
+  at: 'a time such as `due - 7 days`',
+  due: 'a time such as `month 1` or `contract.end - 2 weeks`',
+  opens: 'a time such as `start` or `month 3`',
+  repeat: '`every <duration>`, such as `every 3 months`',
+  renewal: 'true or false',
+  weight: 'a number',
+};
+
 function valueAt(data: unknown, path: Path): unknown {
   let v = data;
   for (const k of path) {
@@ -98,7 +110,9 @@ function report(issue: Issue, data: unknown, doc: Document.Parsed, sink: Diagnos
         sink.error('MISSING_KEY', `missing required key \`${String(key)}\`${path.length > 1 ? ` in ${where(path.slice(0, -1))}` : ''}`, rangeAt(doc, path));
         return;
       }
-      sink.error('WRONG_SHAPE', `${where(path)} should be ${EXPECTED[issue.expected] ?? issue.expected}, found ${kindOf(actual)}`, rangeAt(doc, path));
+      const key = path.at(-1);
+      const expected = (typeof key === 'string' ? KEY_EXPECTED[key] : undefined) ?? EXPECTED[issue.expected] ?? issue.expected;
+      sink.error('WRONG_SHAPE', `${where(path)} should be ${expected}, found ${kindOf(actual)}`, rangeAt(doc, path));
       return;
     }
     case 'invalid_value': {

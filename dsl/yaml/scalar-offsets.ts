@@ -86,8 +86,19 @@ export function scalarOffsets(value: string, type: string | undefined, source: s
   }
   const offsets = local.map((i) => start + i);
   const last = offsets.at(-1);
-  offsets.push(last === undefined ? start : last + 1);
+  // The end: just before a closing quote (so a final escape like `\"` is
+  // covered whole), else just past the last character.
+  const quoted = type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE';
+  const close = raw.trimEnd().length - 1;
+  offsets.push(quoted && close > 0 ? start + close : last === undefined ? start : last + 1);
   return offsets;
+}
+
+/** How many file characters value character `i` takes (2+ for an escape), bounded by the next character. */
+function escapeLength(offsets: ScalarOffsets, i: number, n: number): number {
+  const here = offsets[Math.max(0, Math.min(i, n))] ?? 0;
+  const next = offsets[Math.min(i + 1, n)] ?? here + 1;
+  return Math.max(1, next - here);
 }
 
 /** Maps `[from, to)` in value coordinates to file offsets. */
@@ -95,6 +106,10 @@ export function mapRange(offsets: ScalarOffsets, from: number, to: number): [num
   const n = offsets.length - 1;
   const a = offsets[Math.max(0, Math.min(from, n))] ?? 0;
   if (to <= from) return [a, a + 1];
+  // The end is where the next value character starts in the file, so a
+  // token ending in an escape sequence (`\"`) is covered whole; trailing
+  // whitespace is cut back to the token.
   const lastChar = offsets[Math.max(0, Math.min(to - 1, n))] ?? a;
-  return [a, Math.max(a + 1, to > n ? lastChar : lastChar + 1)];
+  const next = offsets[Math.min(to, n)] ?? lastChar + 1;
+  return [a, Math.max(a + 1, Math.min(next, lastChar + escapeLength(offsets, to - 1, n)))];
 }
