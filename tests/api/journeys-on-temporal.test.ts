@@ -8,23 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshAllRunning } from '../../client/api/background.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { startApi, type RunningApi } from './support/server.ts';
+import { CLINIC_PLAYBOOK, DAY, clinic, enrolClinic, iso } from './support/clinics.ts';
 import { deployPlaybookFile, startTemporalJourneys, type TemporalJourneys } from './support/temporal-journeys.ts';
 
-const DAY = 86_400_000;
-const PLAYBOOK = 'clinic-first-year';
 let db: TestDatabase;
 let temporal: TemporalJourneys;
 let api: RunningApi;
 const now = Date.now();
-const iso = (t: number) => new Date(t).toISOString();
-
-function customer(id: string, tier: string, arr: number, csm: string) {
-  return { id, name: `Clinic ${id}`, segment: 'clinic', tier, arr, csm, manager: 'max@example.com' };
-}
-async function enrol(id: string, tier: string, startOffsetDays: number, lengthDays = 365, csm = 'ada@example.com', arr = 10_000) {
-  const start = now + startOffsetDays * DAY;
-  return api.call('/customers', { body: { playbook: PLAYBOOK, customer: customer(id, tier, arr, csm), contract: { start: iso(start), end: iso(start + lengthDays * DAY) }, enrolled_at: iso(start) } });
-}
+const PLAYBOOK = CLINIC_PLAYBOOK;
+const enrol = (id: string, tier: string, startOffsetDays: number, lengthDays = 365, csm = 'ada@example.com', arr = 10_000) =>
+  enrolClinic(api, now, id, tier, startOffsetDays, { lengthDays, csm, arr });
 async function report(id: string) {
   const response = await api.call(`/customers/${id}/journeys/${PLAYBOOK}`);
   expect(response.status).toBe(200);
@@ -54,7 +47,7 @@ afterAll(async () => {
 
 describe('journeys through the API', () => {
   it('refuses a customer outside the playbook\'s applies_to and starts no journey', async () => {
-    const response = await api.call('/customers', { body: { playbook: PLAYBOOK, customer: { ...customer('dentist', 'growth', 1, 'a'), segment: 'dental' }, contract: { start: iso(now), end: iso(now + 365 * DAY) } } });
+    const response = await api.call('/customers', { body: { playbook: PLAYBOOK, customer: { ...clinic('dentist', 'growth', 1, 'a'), segment: 'dental' }, contract: { start: iso(now), end: iso(now + 365 * DAY) } } });
     expect(response.status).toBe(400);
     expect(response.json.errors[0]).toMatch(/applies_to/);
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM journeys WHERE customer_id = 'dentist'`);
@@ -109,5 +102,41 @@ describe('journeys through the API', () => {
     expect(figures.renewals).toMatchObject({ closed: 0, rateByCount: null });
     const bo = figures.byCsm.filter((r: { csm: string; milestone: string }) => r.csm === 'bo@example.com' && r.milestone === 'activation')[0];
     expect(bo).toMatchObject({ overdue: 1, skipped: 1 });
+  });
+});
+
+describe('the dashboard over real journeys', () => {
+  it('renders the overview with the figures and a chart', async () => {
+    await refreshAllRunning(db.pool, temporal.gateway, Date.now());
+    const response = await api.call('/dashboard');
+    expect(response.status).toBe(200);
+    expect(response.text).toContain('<svg id="milestone-chart"');
+    expect(response.text).toMatch(/id="card-activation"><div class="value">75\.0%/);
+    expect(response.text).toContain('href="/dashboard/customers/renewing"');
+  });
+
+  it('renders the customer page with the engine\'s explanation of each state', async () => {
+    const response = await api.call('/dashboard/customers/slow');
+    expect(response.status).toBe(200);
+    expect(response.text).toContain('<svg id="timeline-clinic-first-year"');
+    // The explanation quotes the milestone's condition as the engine evaluated it.
+    expect(response.text).toContain('happened(activated)');
+    expect(response.text).toMatch(/late/);
+  });
+
+  it('exports every overview table as CSV matching the figures', async () => {
+    const figures = (await api.call('/figures')).json;
+    for (const table of ['milestones', 'by-csm', 'by-cohort', 'renewals', 'risks', 'portfolio', 'tasks', 'outbox']) {
+      const response = await api.call(`/dashboard/export/${table}.csv`);
+      expect(response.status, table).toBe(200);
+      expect(response.text.split('\r\n')[0]!.length, table).toBeGreaterThan(0);
+    }
+    const milestones = (await api.call('/dashboard/export/milestones.csv')).text.trim().split('\r\n');
+    expect(milestones.length - 1).toBe(figures.milestones.length);
+    const portfolio = (await api.call('/dashboard/export/portfolio.csv')).text.trim().split('\r\n');
+    expect(portfolio.length - 1).toBe(5);
+    expect(portfolio.find((line) => line.startsWith('steady,'))).toContain('skipped');
+    const customerCsv = await api.call('/dashboard/customers/silent/export/tasks.csv');
+    expect(customerCsv.text).toContain('Get Clinic silent activated');
   });
 });
