@@ -43,19 +43,38 @@ function decodeDoubleQuoted(raw: string): number[] {
   return out;
 }
 
-/** Greedy alignment of value characters to raw characters, whitespace matching any whitespace. */
+/**
+ * Greedy alignment of value characters to raw characters. Whitespace is
+ * aligned run against run: a folded line break plus indentation (several raw
+ * characters) may be one value space, and a block scalar keeps only the
+ * indentation beyond its own, so a value run maps onto the end of its raw run.
+ */
 function align(value: string, raw: string, from: number): number[] {
   const out: number[] = [];
   let j = from;
-  for (const ch of value) {
+  let i = 0;
+  while (i < value.length) {
+    const ch = value[i]!;
+    if (WS.test(ch)) {
+      let vEnd = i;
+      while (vEnd < value.length && WS.test(value[vEnd]!)) vEnd++;
+      let k = j;
+      while (k < raw.length && !WS.test(raw[k]!)) k++;
+      let rEnd = k;
+      while (rEnd < raw.length && WS.test(raw[rEnd]!)) rEnd++;
+      const vLen = vEnd - i;
+      const rLen = rEnd - k;
+      for (let m = 0; m < vLen; m++) out.push(Math.min(raw.length, rLen >= vLen ? k + rLen - vLen + m : k + Math.min(m, Math.max(0, rLen - 1))));
+      i = vEnd;
+      j = rEnd;
+      continue;
+    }
     let k = j;
-    const ws = WS.test(ch);
-    while (k < raw.length && !(ws ? WS.test(raw[k]!) : raw[k] === ch)) k++;
+    while (k < raw.length && raw[k] !== ch) k++;
     if (k >= raw.length) k = Math.min(j, raw.length);
     out.push(k);
     j = k + 1;
-    // Skip the rest of a folded whitespace run.
-    if (ws) while (j < raw.length && WS.test(raw[j]!) && raw[j] !== ch) j++;
+    i++;
   }
   return out;
 }
