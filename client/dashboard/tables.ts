@@ -12,6 +12,9 @@ import type { MilestoneState } from '../../workflows/engine/types.ts';
 export interface Column<Row> {
   name: string;
   value: (row: Row) => unknown;
+  /** Plain-text form for the page and the terminal (rates as percentages); default the raw value. */
+  display?: (row: Row) => string;
+  /** Markup for the page (links, badges); default the escaped display text. */
   html?: (row: Row) => string;
   numeric?: boolean;
 }
@@ -36,10 +39,10 @@ const countColumns = <R extends MilestoneCounts>(): Array<Column<R>> => [
   { name: 'pending', value: (r) => r.pending, numeric: true },
   { name: 'skipped', value: (r) => r.skipped, numeric: true },
   { name: 'due', value: (r) => r.due, numeric: true },
-  { name: 'on-time rate', value: (r) => r.onTimeRate, html: (r) => pct(r.onTimeRate), numeric: true },
-  { name: 'late rate', value: (r) => r.lateRate, html: (r) => pct(r.lateRate), numeric: true },
-  { name: 'missed rate', value: (r) => r.missedRate, html: (r) => pct(r.missedRate), numeric: true },
-  { name: 'overdue-now rate', value: (r) => r.overdueRate, html: (r) => pct(r.overdueRate), numeric: true },
+  { name: 'on-time rate', value: (r) => r.onTimeRate, display: (r) => pct(r.onTimeRate), numeric: true },
+  { name: 'late rate', value: (r) => r.lateRate, display: (r) => pct(r.lateRate), numeric: true },
+  { name: 'missed rate', value: (r) => r.missedRate, display: (r) => pct(r.missedRate), numeric: true },
+  { name: 'overdue-now rate', value: (r) => r.overdueRate, display: (r) => pct(r.overdueRate), numeric: true },
 ];
 
 const milestoneColumns = <R extends MilestoneFigures>(): Array<Column<R>> => [
@@ -76,9 +79,9 @@ export function renewalsTable(figures: PortfolioFigures): TableSpec<RenewalDue> 
       { name: 'customer', value: (r) => r.customerId, html: (r) => customerLink(r.customerId) },
       { name: 'playbook', value: (r) => r.playbook },
       { name: 'csm', value: (r) => r.csm },
-      { name: 'contract end', value: (r) => r.contractEnd, html: (r) => esc(r.contractEnd.slice(0, 10)) },
+      { name: 'contract end', value: (r) => r.contractEnd, display: (r) => r.contractEnd.slice(0, 10) },
       { name: 'days left', value: (r) => r.daysLeft, numeric: true },
-      { name: 'arr', value: (r) => r.arr, html: (r) => money(r.arr), numeric: true },
+      { name: 'arr', value: (r) => r.arr, display: (r) => money(r.arr), numeric: true },
       { name: 'renewal milestone', value: (r) => r.state, html: (r) => (r.state === null ? '—' : stateBadge(r.state)) },
     ],
     rows: figures.renewals.dueSoon,
@@ -132,7 +135,7 @@ export function renderTable<Row>(spec: TableSpec<Row>, csvHref?: string): string
   const head = spec.columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${esc(c.name)}</th>`).join('');
   const body = spec.rows.length === 0
     ? `<tr><td colspan="${spec.columns.length}" class="empty">none</td></tr>`
-    : spec.rows.map((row) => `<tr>${spec.columns.map((c) => `<td${c.numeric ? ' class="num"' : ''}>${c.html ? c.html(row) : esc(c.value(row))}</td>`).join('')}</tr>`).join('');
+    : spec.rows.map((row) => `<tr>${spec.columns.map((c) => `<td${c.numeric ? ' class="num"' : ''}>${c.html ? c.html(row) : esc(displayText(c, row))}</td>`).join('')}</tr>`).join('');
   const csv = csvHref === undefined ? '' : ` <a class="csv" href="${csvHref}">CSV</a>`;
   return `<table id="${esc(spec.id)}"><caption>${esc(spec.title)}${csv}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
@@ -140,4 +143,21 @@ export function renderTable<Row>(spec: TableSpec<Row>, csvHref?: string): string
 /** The CSV header and raw rows of a table spec. */
 export function tableRows<Row>(spec: TableSpec<Row>): { header: string[]; rows: unknown[][] } {
   return { header: spec.columns.map((c) => c.name), rows: spec.rows.map((row) => spec.columns.map((c) => c.value(row))) };
+}
+
+/** A cell as plain text: the column's display form, else its raw value. */
+export function displayText<Row>(column: Column<Row>, row: Row): string {
+  if (column.display) return column.display(row);
+  const value = column.value(row);
+  return value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
+}
+
+/** Renders a table spec as aligned plain text for a terminal. */
+export function renderTextTable<Row>(spec: TableSpec<Row>): string {
+  const header = spec.columns.map((c) => c.name);
+  const rows = spec.rows.map((row) => spec.columns.map((c) => displayText(c, row)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (spec.columns[i]!.numeric ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const body = rows.length === 0 ? ['(none)'] : rows.map(line);
+  return [`${spec.title}`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body].join('\n') + '\n';
 }

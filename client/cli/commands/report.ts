@@ -1,0 +1,97 @@
+/**
+ * `milepost report`: the managers' figures in the terminal, the same as the
+ * dashboard shows (one computation: client/dashboard/figures.ts), or as JSON.
+ *
+ * Reads the database (`DATABASE_URL`, or the embedded one under `.milepost/`)
+ * or, with `--api <url>`, asks a running server's `GET /figures` (needed when
+ * the embedded database is held by a running `milepost serve`).
+ */
+import type { Command, CommandIO } from '../command.ts';
+import { UsageError } from '../command.ts';
+import { computeFigures, type PortfolioFigures } from '../../dashboard/figures.ts';
+import { loadPortfolio } from '../../dashboard/read-model.ts';
+import { byCohortTable, byCsmTable, milestonesTable, renderTextTable, renewalsTable, risksTable, type AnyTable } from '../../dashboard/tables.ts';
+import { money, pct } from '../../dashboard/html.ts';
+import { openDatabase } from '../../../store/database.ts';
+import { parseInstant } from '../../../workflows/engine/instant.ts';
+
+interface Options { json: boolean; playbook?: string; csm?: string; api?: string; asOf?: number }
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--json') options.json = true;
+    else if (arg === '--playbook') options.playbook = value();
+    else if (arg === '--csm') options.csm = value();
+    else if (arg === '--api') options.api = value().replace(/\/$/, '');
+    else if (arg === '--as-of') {
+      const text = value();
+      const at = parseInstant(text);
+      if (at === null) throw new UsageError(`--as-of must be an ISO-8601 instant, got '${text}'`);
+      options.asOf = at;
+    } else throw new UsageError(`unknown argument ${arg}`);
+  }
+  if (options.api !== undefined && options.asOf !== undefined) throw new UsageError('--as-of works on the database only, not with --api');
+  return options;
+}
+
+async function figuresFromApi(options: Options, io: CommandIO): Promise<PortfolioFigures> {
+  const url = new URL(`${options.api}/figures`);
+  if (options.playbook) url.searchParams.set('playbook', options.playbook);
+  if (options.csm) url.searchParams.set('csm', options.csm);
+  const token = io.env.MILEPOST_API_TOKEN;
+  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
+  return (await response.json()) as PortfolioFigures;
+}
+
+/** The figures as a terminal report. */
+export function formatReport(figures: PortfolioFigures): string {
+  const r = figures.renewals;
+  const a = figures.activation;
+  const head = [
+    `Milepost report as of ${figures.asOf}`,
+    `journeys ${figures.journeys} (${figures.customers} customers${figures.unreported ? `, ${figures.unreported} awaiting a first report` : ''}); outcomes: ${Object.entries(figures.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `activation rate ${pct(a.rate)} (${a.activated} of ${a.eligible}; on time ${pct(a.onTimeRate)})`,
+    `renewal rate ${pct(r.rateByCount)} by count (${r.renewed} renewed, ${r.churned} churned), ${pct(r.rateByAmount)} by amount (${money(r.amountRenewed)} of ${money(r.amountClosed)})`,
+    `renewals due in the next 90 days: ${r.dueSoon.length}; raised risks: ${figures.risks.length}`,
+    '',
+  ].join('\n');
+  const tables: AnyTable[] = [milestonesTable(figures), byCsmTable(figures), byCohortTable(figures), renewalsTable(figures), risksTable(figures)];
+  return [head, ...tables.map((t) => renderTextTable(t))].join('\n');
+}
+
+const report: Command = {
+  summary: "print the managers' figures: milestones on time/late/missed/overdue, by CSM and cohort, renewals, risks",
+  usage: 'milepost report [--playbook <id>] [--csm <email>] [--as-of <instant>] [--json] [--api <url>]',
+  async run(argv, io) {
+    const options = parseArgs(argv);
+    let figures: PortfolioFigures;
+    if (options.api !== undefined) {
+      figures = await figuresFromApi(options, io);
+    } else {
+      let database;
+      try {
+        database = await openDatabase(io.env, io.cwd);
+      } catch (err) {
+        io.stderr.write(`milepost report: cannot open the database: ${(err as Error).message}\n`);
+        return 2;
+      }
+      try {
+        figures = computeFigures(await loadPortfolio(database.pool, options), options.asOf ?? Date.now());
+      } finally {
+        await database.close();
+      }
+    }
+    io.stdout.write(options.json ? `${JSON.stringify(figures, null, 2)}\n` : formatReport(figures));
+    return 0;
+  },
+};
+
+export default report;
