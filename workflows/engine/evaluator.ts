@@ -16,7 +16,8 @@
  */
 import type { Duration, Expr, PlaybookIR, Query, QueryFn, Rule, TimeExpr } from '../../dsl/ir/schema.ts';
 import { addDuration, assertNever, DAY_MS, evalTime } from './calendar.ts';
-import type { BufferedEvent, JourneyState, MilestoneInstanceState, QueryAggregate, Value } from './types.ts';
+import type { JourneyState, MilestoneInstanceState, QueryAggregate, Value } from './types.ts';
+import { windowValues } from './window.ts';
 
 /** A value during evaluation: a scalar, or a list literal's items (`in [..]`). */
 export type EvalValue = Value | Value[];
@@ -49,6 +50,8 @@ export interface CompiledQuery {
   since: TimeExpr | null;
   /** `since opens`/`since due`: one aggregate per milestone instance */
   perInstance: boolean;
+  /** the functions applied to this query anywhere in the playbook */
+  fnsUsed: Set<QueryFn>;
 }
 
 /** A playbook's compiled evaluators. */
@@ -56,8 +59,8 @@ export interface CompiledPlaybook {
   queries: CompiledQuery[];
   /** aggregating queries (no `within`) by event type */
   aggregatingByType: Map<string, CompiledQuery[]>;
-  /** per event type, the `within` durations of queries over it (buffer retention) */
-  windowsByType: Map<string, Duration[]>;
+  /** `within` queries by event type (they share the type's buffer) */
+  windowQueriesByType: Map<string, CompiledQuery[]>;
   /** per event type, the fields `within` queries read (what a buffered event keeps) */
   bufferFieldsByType: Map<string, string[]>;
   appliesTo: Evaluator | null;
@@ -153,38 +156,12 @@ export function aggregateValue(fn: QueryFn, agg: QueryAggregate, now: number): V
   }
 }
 
-/** Does a buffered event count for a `within d` query at `now` (`now - d < at <= now`, i.e. `now < at + d`)? */
-export function inWindow(e: BufferedEvent, within: Duration, now: number): number | null {
-  if (e.at > now) return null;
-  const exit = addDuration(e.at, within);
-  return exit > now ? exit : null;
-}
-
 /**
  * The aggregate of a query at `c.now`: from the `within` buffer (recording the
  * next window exit of a counted event in `c.wake`), or the running aggregate.
  */
 export function queryAggregate(cq: CompiledQuery, c: EvalContext): QueryAggregate {
-  if (cq.within !== null) {
-    const agg = emptyAggregate();
-    const buffer = c.state.buffers[cq.query.event];
-    if (buffer === undefined) return agg;
-    const field = cq.query.field;
-    const savedEvent = c.event;
-    for (const e of buffer) {
-      const exit = inWindow(e, cq.within, c.now);
-      if (exit === null) continue;
-      if (cq.where !== null) {
-        c.event = e.data;
-        const ok = cq.where(c) === true;
-        c.event = savedEvent;
-        if (!ok) continue;
-      }
-      addToAggregate(agg, e.at, field === null ? null : (e.data[field] ?? null));
-      if (exit < c.wake) c.wake = exit;
-    }
-    return agg;
-  }
+  if (cq.within !== null) return windowValues(c.state, c, cq);
   const key = String(cq.index);
   const agg = cq.perInstance ? c.inst?.aggs?.[key] : c.state.aggs[key];
   return agg ?? EMPTY;
@@ -486,12 +463,23 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       within,
       since,
       perInstance: since !== null && (since.anchor === 'opens' || since.anchor === 'due'),
+      fnsUsed: new Set(),
     });
   });
+  const noteFns = (e: Expr) => walkExpr(e, (n) => {
+    if (n.k === 'query') queries[n.query]?.fnsUsed.add(n.fn);
+  });
+  for (const m of ir.milestones) {
+    noteFns(m.doneWhen.expr);
+    if (m.appliesWhen !== null) noteFns(m.appliesWhen.expr);
+  }
+  for (const r of ir.risks) noteFns(r.when.expr);
+  for (const h of ir.health?.components ?? []) noteFns(h.score.expr);
+  if (ir.appliesTo !== null) noteFns(ir.appliesTo.expr);
   for (const cq of queries) cq.where = cq.query.where === null ? null : compileExpr(cq.query.where);
 
   const aggregatingByType = new Map<string, CompiledQuery[]>();
-  const windowsByType = new Map<string, Duration[]>();
+  const windowQueriesByType = new Map<string, CompiledQuery[]>();
   const bufferFieldsByType = new Map<string, string[]>();
   for (const cq of queries) {
     const type = cq.query.event;
@@ -499,7 +487,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       push(aggregatingByType, type, cq);
       continue;
     }
-    push(windowsByType, type, cq.within);
+    push(windowQueriesByType, type, cq);
     const fields = bufferFieldsByType.get(type) ?? [];
     if (cq.query.field !== null && !fields.includes(cq.query.field)) fields.push(cq.query.field);
     if (cq.query.where !== null) for (const f of fieldRefs(cq.query.where)) if (!fields.includes(f)) fields.push(f);
@@ -510,7 +498,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   const pb: CompiledPlaybook = {
     queries,
     aggregatingByType,
-    windowsByType,
+    windowQueriesByType,
     bufferFieldsByType,
     appliesTo: ir.appliesTo === null ? null : compileRule(ir.appliesTo),
     appliesWhen: ir.milestones.map((m) => (m.appliesWhen === null ? null : compileRule(m.appliesWhen))),

@@ -9,7 +9,7 @@ import { addDuration, evalTime } from './calendar.ts';
 import { compiledTraced, newContext, walkExpr } from './evaluator.ts';
 import type { EvalValue } from './evaluator.ts';
 import { formatInstant, parseInstant } from './instant.ts';
-import { advanceJourney } from './journey.ts';
+import { advanceJourney, cloneState } from './journey.ts';
 import { milestoneStateAt } from './report.ts';
 import { unparse } from './unparse.ts';
 import type { Explanation, JourneyEvent, JourneyState, MilestoneInstanceState, Value } from './types.ts';
@@ -42,7 +42,8 @@ const iso = formatInstant;
  */
 export function explain(ir: PlaybookIR, state: JourneyState, subject: string, options: ExplainOptions = {}): Explanation {
   const until = state.clock ?? state.contract.start;
-  const stateAt = (t: number): JourneyState => (options.initial === undefined ? state : advanceJourney(ir, options.initial, t).state);
+  // Evaluating slides windows forward (it mutates): work on copies, never on the caller's state.
+  const stateAt = (t: number): JourneyState => (options.initial === undefined ? cloneState(state) : advanceJourney(ir, options.initial, t).state);
   if (subject.includes('/')) return explainAction(ir, state, subject, until, stateAt, options);
   const inst = findInstance(ir, state, subject);
   if (inst !== undefined) return explainMilestone(ir, state, inst, until, stateAt, options);

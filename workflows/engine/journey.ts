@@ -16,6 +16,7 @@
  */
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { buildAction } from './actions.ts';
+import { insertIntoWindows } from './window.ts';
 import type { TemplateScope } from './actions.ts';
 import { addDuration, evalTime } from './calendar.ts';
 import {
@@ -100,6 +101,8 @@ export function startJourney(ir: PlaybookIR, input: JourneyStartInput): JourneyS
     seq: 0,
     pending: [],
     buffers: {},
+    bufferBase: {},
+    windows: {},
     aggs: {},
     milestones,
     risks: ir.risks.map(() => ({ on: false, wake: null, lastFired: null, raises: [] })),
@@ -188,9 +191,34 @@ export interface Advance {
   transitions: Transition[];
 }
 
-/** A deep copy of a state (it is plain JSON). */
+/**
+ * A copy of a state that the engine may mutate while advancing: every part
+ * the engine changes is copied, the parts it never changes in place (the
+ * customer, the contract, queued events, buffered events, reported actions)
+ * are shared. Much cheaper than a JSON round trip, and just as safe.
+ */
 export function cloneState(state: JourneyState): JourneyState {
-  return JSON.parse(JSON.stringify(state)) as JourneyState;
+  const copyRecord = <T extends object>(r: Record<string, T>): Record<string, T> => {
+    const out: Record<string, T> = {};
+    for (const k in r) out[k] = { ...r[k]! };
+    return out;
+  };
+  const buffers: Record<string, JourneyState['buffers'][string]> = {};
+  for (const k in state.buffers) buffers[k] = state.buffers[k]!.slice();
+  return {
+    ...state,
+    pending: state.pending.slice(),
+    buffers,
+    bufferBase: { ...state.bufferBase },
+    windows: copyRecord(state.windows),
+    aggs: copyRecord(state.aggs),
+    milestones: state.milestones.map((inst) => ({
+      ...inst,
+      aggs: inst.aggs === null ? null : copyRecord(inst.aggs),
+    })),
+    risks: state.risks.map((r) => ({ ...r, raises: r.raises.map((x) => [x[0], x[1]] as [number, number | null]) })),
+    actions: state.actions.slice(),
+  };
 }
 
 /**
@@ -409,23 +437,7 @@ function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: Q
     }
     c.event = null;
   }
-  const windows = pb.windowsByType.get(e.type);
-  if (windows !== undefined) {
-    let expires = -Infinity;
-    for (const d of windows) expires = Math.max(expires, addDuration(e.at, d));
-    const buffer = (s.buffers[e.type] ??= []);
-    // Drop what no window can count any more (expiry is monotonic in `at`).
-    let drop = 0;
-    while (drop < buffer.length && buffer[drop]!.expires <= t) drop++;
-    if (drop > 0) buffer.splice(0, drop);
-    if (expires > t) {
-      const data: Record<string, Value> = {};
-      for (const f of pb.bufferFieldsByType.get(e.type) ?? []) data[f] = e.data[f] ?? null;
-      let i = buffer.length;
-      while (i > 0 && buffer[i - 1]!.at > e.at) i--;
-      buffer.splice(i, 0, { at: e.at, seq: e.seq, data, expires });
-    }
-  }
+  insertIntoWindows(pb, s, c, e, t);
 }
 
 /** The journey's outcome once the term closed (SPEC §9). */

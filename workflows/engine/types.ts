@@ -123,14 +123,27 @@ export interface QueryAggregate {
   latestAt: number | null;
 }
 
-/** An event kept in a `within` buffer: its instant, arrival order and retained fields. */
+/** An event kept in a `within` buffer (sorted by instant, then arrival): its instant and retained fields. */
 export interface BufferedEvent {
   at: number;
-  /** arrival sequence: breaks ties between equal instants */
-  seq: number;
   data: Record<string, Value>;
-  /** the instant it leaves the longest window over its type (no query counts it from then) */
-  expires: number;
+}
+
+/**
+ * A `within` query's sliding window over its event type's buffer: the events
+ * from absolute buffer index `lo` on are inside it, and the matching ones are
+ * summed up here, so evaluating `count`/`sum`/`happened` costs O(1) instead
+ * of a scan. Events leave at `at + d` (the window slides as time passes).
+ */
+export interface WindowAggregate {
+  /** absolute index (see `JourneyState.bufferBase`) of the first event still inside the window */
+  lo: number;
+  /** matching events inside */
+  n: number;
+  /** non-null numeric field values inside, their sum, and how many of them are not integers */
+  vn: number;
+  sum: number;
+  frac: number;
 }
 
 /** A queued event: the event plus its arrival sequence. */
@@ -200,8 +213,12 @@ export interface JourneyState {
   seq: number;
   /** received, not yet visible, by (`at`, `seq`) */
   pending: QueuedEvent[];
-  /** `within` buffers by event type */
+  /** `within` buffers by event type, holding only events some window still counts */
   buffers: Record<string, BufferedEvent[]>;
+  /** per event type, the absolute index of `buffers[type][0]` (events dropped so far) */
+  bufferBase: Record<string, number>;
+  /** per `within` query (by query index), its sliding window */
+  windows: Record<string, WindowAggregate>;
   /** journey-wide aggregates by query index (queries without `within` and not per-instance) */
   aggs: Record<string, QueryAggregate>;
   milestones: MilestoneInstanceState[];

@@ -1,0 +1,206 @@
+/**
+ * Sliding windows for `within` queries (SPEC §4: events with
+ * `now - d < at <= now`, i.e. until `at + d`).
+ *
+ * Each event type that a `within` query reads keeps a buffer of its events,
+ * sorted by instant (arrival order for equal instants), holding only events
+ * some window still counts. Each `within` query keeps a running aggregate of
+ * the matching events inside its window and the absolute buffer index where
+ * its window starts; time passing slides the start forward and subtracts what
+ * leaves. Sums of non-integer values are recomputed by a scan so that results
+ * never depend on floating-point cancellation.
+ */
+import { addDuration, DAY_MS, HOUR_MS, WEEK_MS } from './calendar.ts';
+import type { CompiledPlaybook, CompiledQuery, EvalContext } from './evaluator.ts';
+import type { BufferedEvent, JourneyState, QueuedEvent, Value, WindowAggregate } from './types.ts';
+import type { Duration } from '../../dsl/ir/schema.ts';
+
+const UNIT_MS: Record<string, number> = { hour: HOUR_MS, day: DAY_MS, week: WEEK_MS };
+
+/** The instant an event at `at` leaves a window of `d`. */
+export function windowExit(at: number, d: Duration): number {
+  const ms = UNIT_MS[d.unit];
+  return ms === undefined ? addDuration(at, d) : at + d.amount * ms;
+}
+
+function matches(cq: CompiledQuery, c: EvalContext, e: BufferedEvent): boolean {
+  if (cq.where === null) return true;
+  const saved = c.event;
+  c.event = e.data;
+  const ok = cq.where(c) === true;
+  c.event = saved;
+  return ok;
+}
+
+function fieldValue(cq: CompiledQuery, e: BufferedEvent): Value {
+  const f = cq.query.field;
+  return f === null ? null : (e.data[f] ?? null);
+}
+
+function add(w: WindowAggregate, v: Value, sign: 1 | -1): void {
+  w.n += sign;
+  if (typeof v === 'number') {
+    w.vn += sign;
+    w.sum += sign * v;
+    if (!Number.isInteger(v)) w.frac += sign;
+  }
+  if (w.n === 0 || w.vn === 0) w.sum = 0;
+}
+
+/** The window of a `within` query, created empty (starting at the buffer's current base) when first needed. */
+function windowOf(s: JourneyState, cq: CompiledQuery): WindowAggregate {
+  const key = String(cq.index);
+  let w = s.windows[key];
+  if (w === undefined) {
+    w = { lo: s.bufferBase[cq.query.event] ?? 0, n: 0, vn: 0, sum: 0, frac: 0 };
+    s.windows[key] = w;
+  }
+  return w;
+}
+
+/** Recomputes a window from its buffer at `now` (after an event was inserted out of order). */
+function rebuild(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: number): void {
+  const type = cq.query.event;
+  const buffer = s.buffers[type] ?? [];
+  const base = s.bufferBase[type] ?? 0;
+  const w: WindowAggregate = { lo: base + buffer.length, n: 0, vn: 0, sum: 0, frac: 0 };
+  for (let i = buffer.length - 1; i >= 0; i--) {
+    const e = buffer[i]!;
+    if (windowExit(e.at, cq.within!) <= now) break;
+    w.lo = base + i;
+    if (matches(cq, c, e)) add(w, fieldValue(cq, e), 1);
+  }
+  s.windows[String(cq.index)] = w;
+}
+
+/** Slides a query's window to `now`: events whose exit is at or before `now` leave it. */
+export function slide(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: number): WindowAggregate {
+  const w = windowOf(s, cq);
+  const type = cq.query.event;
+  const buffer = s.buffers[type];
+  if (buffer === undefined) return w;
+  const base = s.bufferBase[type] ?? 0;
+  const d = cq.within!;
+  while (w.lo - base < buffer.length) {
+    const e = buffer[w.lo - base]!;
+    if (windowExit(e.at, d) > now) break;
+    if (matches(cq, c, e)) add(w, fieldValue(cq, e), -1);
+    w.lo++;
+  }
+  return w;
+}
+
+/** Makes an event visible in its type's buffer and in every window over that type, at instant `t`. */
+export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: QueuedEvent, t: number): void {
+  const queries = pb.windowQueriesByType.get(e.type);
+  if (queries === undefined) return;
+  let longest = -Infinity;
+  for (const cq of queries) longest = Math.max(longest, windowExit(e.at, cq.within!));
+  if (longest <= t) return; // a late event already outside every window
+  const buffer = (s.buffers[e.type] ??= []);
+  const base = (s.bufferBase[e.type] ??= 0);
+  const data: Record<string, Value> = {};
+  for (const f of pb.bufferFieldsByType.get(e.type) ?? []) data[f] = e.data[f] ?? null;
+  const entry: BufferedEvent = { at: e.at, data };
+  const last = buffer[buffer.length - 1];
+  if (last === undefined || last.at <= e.at) {
+    // In order: slide every window to t first, then count the new event where it is inside.
+    for (const cq of queries) slide(s, c, cq, t);
+    buffer.push(entry);
+    const index = base + buffer.length - 1;
+    for (const cq of queries) {
+      const w = windowOf(s, cq);
+      if (windowExit(e.at, cq.within!) > t) {
+        if (matches(cq, c, entry)) add(w, fieldValue(cq, entry), 1);
+        if (w.lo > index) w.lo = index;
+      } else if (w.lo === index) {
+        // Already outside this (shorter) window: every earlier event has left too.
+        w.lo = index + 1;
+      }
+    }
+  } else {
+    // Out of order (a late event): insert by instant and recompute this type's windows.
+    let i = buffer.length;
+    while (i > 0 && buffer[i - 1]!.at > e.at) i--;
+    buffer.splice(i, 0, entry);
+    for (const cq of queries) rebuild(s, c, cq, t);
+  }
+  prune(pb, s, e.type);
+}
+
+/** Drops buffered events that every window over the type has left. */
+function prune(pb: CompiledPlaybook, s: JourneyState, type: string): void {
+  const buffer = s.buffers[type];
+  if (buffer === undefined) return;
+  const base = s.bufferBase[type] ?? 0;
+  let keepFrom = base + buffer.length;
+  for (const cq of pb.windowQueriesByType.get(type) ?? []) keepFrom = Math.min(keepFrom, windowOf(s, cq).lo);
+  const drop = keepFrom - base;
+  if (drop > 0) {
+    buffer.splice(0, drop);
+    s.bufferBase[type] = base + drop;
+  }
+}
+
+/** The sum of a window's values, exact: a scan when non-integers are inside. */
+function windowSum(s: JourneyState, c: EvalContext, cq: CompiledQuery, w: WindowAggregate): number {
+  if (w.frac === 0) return w.sum;
+  let sum = 0;
+  forEachInWindow(s, c, cq, w, (e) => {
+    const v = fieldValue(cq, e);
+    if (typeof v === 'number') sum += v;
+  });
+  return sum;
+}
+
+function forEachInWindow(s: JourneyState, c: EvalContext, cq: CompiledQuery, w: WindowAggregate, visit: (e: BufferedEvent) => void): void {
+  const buffer = s.buffers[cq.query.event] ?? [];
+  const base = s.bufferBase[cq.query.event] ?? 0;
+  for (let i = w.lo - base; i < buffer.length; i++) {
+    const e = buffer[i]!;
+    if (e.at > c.now) break;
+    if (matches(cq, c, e)) visit(e);
+  }
+}
+
+/**
+ * The running-aggregate view of a `within` query at `c.now`, recording in
+ * `c.wake` when its first counted event leaves (the next change without a new event).
+ */
+export function windowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery): {
+  n: number; vn: number; sum: number; min: number | null; max: number | null; latest: Value; latestAt: number | null;
+} {
+  const w = slide(s, c, cq, c.now);
+  const out = { n: w.n, vn: w.vn, sum: 0, min: null as number | null, max: null as number | null, latest: null as Value, latestAt: null as number | null };
+  if (w.n === 0) return out;
+  out.sum = windowSum(s, c, cq, w);
+  const buffer = s.buffers[cq.query.event]!;
+  const base = s.bufferBase[cq.query.event] ?? 0;
+  // The next exit of a counted event: the first matching event from the window's start.
+  for (let i = w.lo - base; i < buffer.length; i++) {
+    const e = buffer[i]!;
+    if (matches(cq, c, e)) {
+      const exit = windowExit(e.at, cq.within!);
+      if (exit < c.wake) c.wake = exit;
+      break;
+    }
+  }
+  // The most recent matching event: the last one (buffers are in time order).
+  for (let i = buffer.length - 1; i >= w.lo - base; i--) {
+    const e = buffer[i]!;
+    if (e.at <= c.now && matches(cq, c, e)) {
+      out.latestAt = e.at;
+      out.latest = fieldValue(cq, e);
+      break;
+    }
+  }
+  if (cq.query.field !== null && (cq.fnsUsed.has('min') || cq.fnsUsed.has('max'))) {
+    forEachInWindow(s, c, cq, w, (e) => {
+      const v = fieldValue(cq, e);
+      if (typeof v !== 'number') return;
+      out.min = out.min === null || v < out.min ? v : out.min;
+      out.max = out.max === null || v > out.max ? v : out.max;
+    });
+  }
+  return out;
+}
