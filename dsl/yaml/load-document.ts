@@ -26,8 +26,11 @@ export interface LoadedYaml {
 export function loadYaml(source: string, sink: DiagnosticSink): LoadedYaml {
   const doc = parseDocument(source, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: false, strict: true });
   let fatal = false;
+  const lastChar = Math.max(0, source.trimEnd().length - 1);
   for (const e of doc.errors) {
-    const [a, b] = e.pos;
+    // Errors found at the end of the file (an unclosed `[`) point at its last character, not past it.
+    const a = Math.min(e.pos[0], lastChar);
+    const b = Math.max(a + 1, Math.min(e.pos[1], source.length));
     if (e.code === 'DUPLICATE_KEY') {
       sink.error('DUPLICATE_KEY', e.message.split('\n')[0] ?? e.message, [a, b]);
     } else {
