@@ -21,7 +21,7 @@ export interface LoadedYaml {
 
 /**
  * Parses `source`; YAML syntax errors become `YAML_SYNTAX` diagnostics,
- * duplicate keys `DUPLICATE_KEY` (not fatal: the first value is kept).
+ * duplicate keys `DUPLICATE_KEY` (not fatal: the later value is kept).
  */
 export function loadYaml(source: string, sink: DiagnosticSink): LoadedYaml {
   const doc = parseDocument(source, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: false, strict: true });
@@ -31,14 +31,10 @@ export function loadYaml(source: string, sink: DiagnosticSink): LoadedYaml {
     // Errors found at the end of the file (an unclosed `[`) point at its last character, not past it.
     const a = Math.min(e.pos[0], lastChar);
     const b = Math.max(a + 1, Math.min(e.pos[1], source.length));
-    if (e.code === 'DUPLICATE_KEY') {
-      sink.error('DUPLICATE_KEY', e.message.split('\n')[0] ?? e.message, [a, b]);
-    } else {
-      fatal = true;
-      sink.error('YAML_SYNTAX', `YAML: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`, [a, Math.max(b, a + 1)]);
-    }
+    fatal = true;
+    sink.error('YAML_SYNTAX', `YAML: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`, [a, b]);
   }
-  // Duplicate keys are not reported by the parser when uniqueKeys is off; find them ourselves.
+  // The parser runs with uniqueKeys off (a duplicate key is not fatal); report them here.
   if (!fatal) reportDuplicateKeys(doc.contents, sink);
   let data: unknown = null;
   if (!fatal) {
@@ -59,7 +55,7 @@ function reportDuplicateKeys(node: unknown, sink: DiagnosticSink): void {
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
       if (key !== undefined) {
         if (seen.has(key) && isScalar(pair.key) && pair.key.range) {
-          sink.error('DUPLICATE_KEY', `the key \`${key}\` appears twice in this map; the first one is used`, [pair.key.range[0], pair.key.range[1]]);
+          sink.error('DUPLICATE_KEY', `the key \`${key}\` appears twice in this map; the later one is used`, [pair.key.range[0], pair.key.range[1]]);
         }
         seen.add(key);
       }
@@ -72,7 +68,9 @@ function reportDuplicateKeys(node: unknown, sink: DiagnosticSink): void {
 
 function pairOf(map: unknown, key: string | number): Pair<unknown, unknown> | undefined {
   if (!isMap(map)) return undefined;
-  for (const pair of map.items) {
+  // The last pair with the key: with a duplicate key, that is the value the data holds.
+  for (let i = map.items.length - 1; i >= 0; i--) {
+    const pair = map.items[i];
     if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === String(key)) return pair;
   }
   return undefined;
