@@ -108,9 +108,10 @@ function traceRule(
         return ok;
       };
       const source = options.events ?? (s.buffers[cq.query.event] ?? []).map((b) => ({ at: b.at, type: cq.query.event, data: b.data }));
-      for (const e of source) {
-        if (e.type === cq.query.event && counted(e)) events.push({ query: cq.query.source, at: e.at, type: e.type, data: e.data });
-      }
+      const matching = source.filter((e) => e.type === cq.query.event && counted(e));
+      // latest/days_since read only the most recent matching event.
+      const shown = node.fn === 'latest' || node.fn === 'days_since' ? matching.slice(-1) : matching;
+      for (const e of shown) events.push({ query: `${node.fn}(${cq.query.source})`, at: e.at, type: e.type, data: e.data });
     });
   }
   return { condition: { source: rule.source, value, parts }, events };
@@ -134,8 +135,9 @@ function explainMilestone(
 ): Explanation {
   const m = ir.milestones[inst.m]!;
   const st = milestoneStateAt(inst, until);
+  const shifted = m.repeat === null || inst.k === 1 ? '' : `, shifted by ${inst.k - 1} × ${m.repeat.amount} ${m.repeat.unit}(s)`;
   const notes = [
-    `opens ${iso(inst.opensAt)} (${m.opens.source}), due ${iso(inst.dueAt)} (${m.due.source})`,
+    `opens ${iso(inst.opensAt)} (${m.opens.source}${shifted}), due ${iso(inst.dueAt)} (${m.due.source}${shifted})`,
     `owner: ${m.owner}`,
   ];
   const subject = inst.id;
@@ -222,7 +224,8 @@ function explainAction(
       return { subject: source, kind: 'action', summary: why, at, ...traced, notes: [...firedNotes, `step ${i} at ${iso(stepAt)} (${m.steps[i]!.at.source})`, ...base.notes] };
     }
   }
-  if (kind === 'risk' && id !== undefined && index !== undefined) {
+  if (kind === 'risk' && id !== undefined && part !== undefined && index === undefined) {
+    const index = part;
     const ri = ir.risks.findIndex((r) => r.id === id);
     if (ri >= 0 && Number(index) < ir.risks[ri]!.actions.length) {
       const base = explainRisk(ir, state, ri, until, stateAt, options, first);
@@ -230,7 +233,8 @@ function explainAction(
       return { ...base, subject: source, kind: 'action', summary, notes: [...firedNotes, ...base.notes] };
     }
   }
-  if (kind === 'trigger' && id !== undefined && index !== undefined) {
+  if (kind === 'trigger' && id !== undefined && part !== undefined && index === undefined) {
+    const index = part;
     const trigger = ir.triggers.find((t) => t.id === id);
     const query = trigger === undefined ? undefined : ir.queries[trigger.on];
     if (trigger !== undefined && query !== undefined && Number(index) < trigger.actions.length) {
@@ -241,7 +245,7 @@ function explainAction(
         const pb = compiledTraced(ir);
         const cq = pb.queries[trigger.on]!;
         for (const e of options.events) {
-          if (e.type !== query.event || e.at > until) continue;
+          if (e.type !== query.event || e.at > until || e.at < state.enrolledAt) continue;
           const c = newContext(state, e.at);
           c.event = e.data;
           c.trace = new Map();
