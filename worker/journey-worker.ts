@@ -4,8 +4,7 @@
  * simulator on Temporal and the tests, so all of them run the same code.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities/index.ts';
-import type { ActivityDeps } from '../activities/deps.ts';
+import type { JourneyActivities } from '../activities/index.ts';
 import type { TemporalConfig } from './config.ts';
 import { workflowBundle } from './bundle.ts';
 
@@ -13,7 +12,8 @@ export interface JourneyWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   taskQueue: string;
-  deps: ActivityDeps;
+  /** `createActivities(deps)` in production; the simulator passes dry-run activities. */
+  activities: JourneyActivities;
   /** Extra worker options (tuning, identity, cache size). */
   tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'identity' | 'shutdownGraceTime'>>;
 }
@@ -25,7 +25,7 @@ export async function createJourneyWorker(options: JourneyWorkerOptions): Promis
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(options.deps),
+    activities: options.activities,
     shutdownGraceTime: '10 seconds',
     ...options.tuning,
   });

@@ -17,7 +17,7 @@ import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import { domainDelay, fixDomainClock, toDomain, type DomainClock } from './domain-clock.ts';
 import type { Contract, FiredAction, JourneyCustomer, JourneyReport, Transition } from './engine/types.ts';
 import type { JourneyContinuation, JourneyInput } from './journey-input.ts';
-import { acceptEvents, catchUp, driverReport, nextWake, startDriver, type DriverState } from './journey-driver.ts';
+import { acceptEvents, catchUp, driverReport, nextWake, pendingEvents, processedUntil, startDriver, type DriverState } from './journey-driver.ts';
 import { iso, ledgerEntries } from './ledger-entries.ts';
 import { completeMilestone, deliverEvents, getProgress, getReport, type JourneyProgress } from './messages.ts';
 import { MilepostCustomer, MilepostOpenMilestones, MilepostOutcome, MilepostOverdueMilestones, MilepostPlaybook } from './search-attributes.ts';
@@ -49,11 +49,11 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   let deliveries: Promise<void> = Promise.resolve();
 
   setHandler(deliverEvents, (events) => {
-    acceptEvents(driver, events);
+    acceptEvents(ir, driver, events);
     woken = true;
   });
-  setHandler(getReport, (until) => driverReport(ir, driver, until ?? driver.processedUntil ?? contract.start));
-  setHandler(getProgress, () => progressOf(ir, driver, journey.customer, nextWake(ir, driver)));
+  setHandler(getReport, (until) => driverReport(ir, driver, until ?? processedUntil(driver) ?? contract.start));
+  setHandler(getProgress, () => progressOf(ir, driver, journey.customer, nextWake(ir, driver), clock));
   setHandler(completeMilestone, () => {
     throw ApplicationFailure.nonRetryable('completing a milestone by hand needs engine support', 'ManualCompletionUnsupported');
   });
@@ -83,7 +83,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   }
   await deliveries;
   await condition(allHandlersFinished);
-  return driverReport(ir, driver, driver.processedUntil ?? contract.end);
+  return driverReport(ir, driver, Math.min(processedUntil(driver) ?? contract.end, contract.end));
 }
 
 interface OpenJourney {
@@ -107,7 +107,7 @@ function openJourney(input: JourneyInput): OpenJourney {
   }
   const s = input.start;
   const driver = startDriver(s.ir, s.customer, s.contract, s.enrolledAt);
-  acceptEvents(driver, s.events ?? []);
+  acceptEvents(s.ir, driver, s.events ?? []);
   return {
     ir: s.ir, customer: s.customer, contract: s.contract, enrolledAt: s.enrolledAt,
     clock: fixDomainClock(Date.now(), s.domainStart), driver, searchAttributes: s.searchAttributes ?? false,
@@ -136,8 +136,8 @@ async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; trans
   }));
 }
 
-function progressOf(ir: PlaybookIR, driver: DriverState, customer: JourneyCustomer, wake: number | null): JourneyProgress {
-  const until = driver.processedUntil;
+function progressOf(ir: PlaybookIR, driver: DriverState, customer: JourneyCustomer, wake: number | null, clock: DomainClock): JourneyProgress {
+  const until = processedUntil(driver);
   const report = until === null ? null : driverReport(ir, driver, until);
   return {
     playbook: ir.playbook,
@@ -147,14 +147,15 @@ function progressOf(ir: PlaybookIR, driver: DriverState, customer: JourneyCustom
     processedUntil: until === null ? null : iso(until),
     nextWake: wake === null ? null : iso(wake),
     milestones: Object.fromEntries((report?.milestones ?? []).map((m) => [m.id, m.state])),
-    pendingEvents: driver.pending.length,
+    pendingEvents: pendingEvents(driver),
     actionsFired: driver.actionsFired,
+    clockOffsetMs: clock.offsetMs,
   };
 }
 
 /** Upserts the search attributes when they changed; returns what is now set. */
 function upsertProgress(ir: PlaybookIR, driver: DriverState, last: string): string {
-  const until = driver.processedUntil;
+  const until = processedUntil(driver);
   if (until === null) return last;
   const report = driverReport(ir, driver, until);
   const open = report.milestones.filter((m) => m.state === 'open' || m.state === 'overdue').map((m) => m.id);

@@ -12,12 +12,13 @@ export function iso(at: number): string {
 }
 
 /**
- * The idempotency key of a fired action: `${journeyId}/${source}@${ISO instant}`
- * (the engine's `key`, which adds `#n` when one source fires more than once at
- * one instant).
+ * The idempotency key of a fired action: `${journeyId}/${source}@${ISO instant}`,
+ * plus the engine key's `#n` suffix when one source fires more than once at
+ * one instant (a trigger matching several events at that instant).
  */
-export function actionKey(journeyId: string, action: Pick<FiredAction, 'key'>): string {
-  return `${journeyId}/${action.key}`;
+export function actionKey(journeyId: string, action: Pick<FiredAction, 'key' | 'source' | 'at'>): string {
+  const repeat = /#\d+$/.exec(action.key)?.[0] ?? '';
+  return `${journeyId}/${action.source}@${iso(action.at)}${repeat}`;
 }
 
 /** One ledger row per transition, then one per fired action, in that order. */

@@ -36,6 +36,8 @@ export interface JourneyProgress {
   /** Events received but not yet visible (their instant is still to come). */
   pendingEvents: number;
   actionsFired: number;
+  /** Domain time minus workflow time (zero in production; see domain-clock.ts). */
+  clockOffsetMs: number;
 }
 
 /** Where the journey stands, see {@link JourneyProgress}. */

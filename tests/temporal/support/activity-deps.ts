@@ -11,7 +11,10 @@ export const TEST_WEBHOOK_SECRET = 'test-secret-0123456789';
 export function testActivityDeps(pool: Pool, smtpUrl: string | null, httpUrl: string, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   return {
     pool,
-    mailer: smtpUrl === null ? null : nodemailer.createTransport(smtpUrl, { connectionTimeout: 2000, greetingTimeout: 2000, socketTimeout: 5000 }),
+    mailer: smtpUrl === null ? null : nodemailer.createTransport({
+      host: new URL(smtpUrl).hostname, port: Number(new URL(smtpUrl).port), secure: false, ignoreTLS: true,
+      connectionTimeout: 2000, greetingTimeout: 2000, socketTimeout: 5000,
+    }),
     mailFrom: 'milepost@test.local',
     slackWebhookUrl: `${httpUrl}/slack`,
     webhookUrls: { crm: `${httpUrl}/crm`, reminders: `${httpUrl}/reminders` },

@@ -1,0 +1,163 @@
+/**
+ * `milepost simulate --engine temporal`: the same journey as the in-process
+ * simulator, run by the real journey workflow on a real worker against
+ * Temporal's time-skipping test server, so a year passes in seconds.
+ *
+ * How events travel: events at or before enrolment (plus the first hour after
+ * it) are the events known at enrolment and ride in the start input, as
+ * `milepost enrol` does with stored events. Every later event is delivered as
+ * a signal when the server's (skipped) clock stands one hour of domain time
+ * before its instant: the workflow holds it until its instant and processes it
+ * there (journey-driver.ts). Timers in between fire as they would in
+ * production. At the end the clock is skipped past `until`, the journey is
+ * nudged so it has processed `until`, and the report is read by query.
+ *
+ * Activities are dry-run (activities/dry-run.ts): a simulation delivers nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { createDryRunActivities } from '../../activities/dry-run.ts';
+import type { PlaybookIR } from '../../dsl/ir/schema.ts';
+import { testServerPath } from '../../scripts/temporal/binaries.ts';
+import { createJourneyWorker } from '../../worker/journey-worker.ts';
+import type { JourneyEvent, JourneyReport } from '../../workflows/engine/types.ts';
+import type { JourneyInput } from '../../workflows/journey-input.ts';
+import { deliverEvents, getProgress, getReport } from '../../workflows/messages.ts';
+import type { Timeline } from '../simulate/timeline.ts';
+import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from './journey-gateway.ts';
+
+/** How far ahead of its instant (domain ms) an event is signalled. */
+const SIGNAL_LEAD_MS = 3_600_000;
+/** No signal is sent when a timer is due within this much domain time (ms). */
+const TIMER_GUARD_MS = 1_000;
+
+export interface SimulateOnTemporalOptions {
+  /** Report instant, epoch ms; default `contract.end`. */
+  until?: number;
+  /** Enrolment instant, epoch ms; default `contract.start`. */
+  enrolledAt?: number;
+}
+
+/**
+ * A time-skipping environment and worker to reuse across simulations (tests
+ * run many cases on one server, one case at a time). Without it each call
+ * starts and stops its own server.
+ */
+export interface TemporalHarness {
+  env: TestWorkflowEnvironment;
+  worker: Worker;
+  taskQueue: string;
+}
+
+/** Starts a time-skipping server and a journey worker (with dry-run activities) on it. */
+export async function startSimulationHarness(): Promise<TemporalHarness & { stop(): Promise<void> }> {
+  quietRuntime();
+  const path = testServerPath();
+  const env = existsSync(path)
+    ? await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } })
+    : await TestWorkflowEnvironment.createTimeSkipping();
+  const taskQueue = `simulate-${randomUUID()}`;
+  try {
+    const worker = await createJourneyWorker({ connection: env.nativeConnection, taskQueue, activities: createDryRunActivities() });
+    const running = worker.run();
+    return {
+      env, worker, taskQueue,
+      async stop() {
+        worker.shutdown();
+        await running.catch(() => {});
+        await env.teardown();
+      },
+    };
+  } catch (err) {
+    await env.teardown();
+    throw err;
+  }
+}
+
+/** Runs the timeline's journey on Temporal and returns its report as of `until`. */
+export async function simulateOnTemporal(ir: PlaybookIR, timeline: Timeline, options: SimulateOnTemporalOptions = {}, harness?: TemporalHarness): Promise<JourneyReport> {
+  if (harness) return runOn(harness, ir, timeline, options);
+  const own = await startSimulationHarness();
+  try {
+    return await runOn(own, ir, timeline, options);
+  } finally {
+    await own.stop();
+  }
+}
+
+async function runOn({ env, taskQueue }: TemporalHarness, ir: PlaybookIR, timeline: Timeline, options: SimulateOnTemporalOptions): Promise<JourneyReport> {
+  const { contract, customer } = timeline;
+  const until = options.until ?? contract.end;
+  const enrolledAt = options.enrolledAt ?? contract.start;
+  // Events after `until` cannot change the report, and the journey ends at contract.end.
+  const events = timeline.events.filter((e) => e.at <= until);
+  const early: JourneyEvent[] = [];
+  const later: JourneyEvent[] = [];
+  for (const event of events) (event.at < enrolledAt + SIGNAL_LEAD_MS ? early : later).push(event);
+
+  const input: JourneyInput = { kind: 'start', start: { ir, customer, contract, enrolledAt, domainStart: enrolledAt, events: early } };
+  const handle = await env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+    workflowId: `${journeyWorkflowId(ir.playbook, customer.id)}:sim:${randomUUID()}`,
+    taskQueue,
+    args: [input],
+  });
+  const { clockOffsetMs } = await queryWhenReady(() => handle.query(getProgress));
+  const domainNow = async () => (await env.currentTimeMs()) + clockOffsetMs;
+  const skipTo = async (instant: number) => {
+    const now = await domainNow();
+    if (instant > now) await env.sleep(instant - now);
+  };
+  /** The domain instant of the journey's next timer (1 ms after its next instant), or null once it is done. */
+  const nextTimer = async (): Promise<number | null> => {
+    const progress = await handle.query(getProgress); // waits for a workflow task in flight
+    return progress.nextWake === null ? null : Date.parse(progress.nextWake) + 1;
+  };
+
+  for (const event of later) {
+    // Signal one hour ahead, at a moment no timer fires near: the test
+    // server refuses a workflow task that carries a signal and the timer it
+    // cancels ("invalid history builder state"), so timers due first fire first.
+    for (;;) {
+      const target = Math.max(await domainNow(), event.at - SIGNAL_LEAD_MS);
+      const timer = await nextTimer();
+      if (timer === null || timer > target + TIMER_GUARD_MS) {
+        await skipTo(target);
+        await handle.signal(deliverEvents, [event]);
+        break;
+      }
+      await skipTo(timer);
+    }
+  }
+  // Skip past `until` until the journey has processed it (or closed).
+  for (;;) {
+    const progress = await handle.query(getProgress);
+    if (progress.nextWake === null || (progress.processedUntil !== null && Date.parse(progress.processedUntil) >= until)) break;
+    await skipTo(Math.max(until + 1, Date.parse(progress.nextWake) + 1));
+  }
+  const report = await handle.query(getReport, until);
+  await handle.terminate('simulation done').catch(() => {}); // unless it closed by itself
+  return report;
+}
+
+/** Keeps the SDK's INFO lines (worker state changes) out of the simulator's output. */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by the host process (a test, the worker): keep its logger.
+  }
+}
+
+/** The first query can race the first workflow task; retry briefly. */
+async function queryWhenReady<T>(query: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await query();
+    } catch (err) {
+      if (attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
