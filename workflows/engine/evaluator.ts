@@ -160,8 +160,8 @@ export function aggregateValue(fn: QueryFn, agg: QueryAggregate, now: number): V
  * The aggregate of a query at `c.now`: from the `within` buffer (recording the
  * next window exit of a counted event in `c.wake`), or the running aggregate.
  */
-export function queryAggregate(cq: CompiledQuery, c: EvalContext): QueryAggregate {
-  if (cq.within !== null) return windowValues(c.state, c, cq);
+export function queryAggregate(cq: CompiledQuery, c: EvalContext, fn: QueryFn): QueryAggregate {
+  if (cq.within !== null) return windowValues(c.state, c, cq, fn);
   const key = String(cq.index);
   const agg = cq.perInstance ? c.inst?.aggs?.[key] : c.state.aggs[key];
   return agg ?? EMPTY;
@@ -261,7 +261,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     }
     if (e.k === 'query' && e.fn === 'days_since') {
       const cq = queries[e.query]!;
-      return (c) => queryAggregate(cq, c).latestAt;
+      return (c) => queryAggregate(cq, c, 'days_since').latestAt;
     }
     return null;
   };
@@ -362,7 +362,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
         if (e.k === 'query' && e.fn !== 'days_since') {
           const cq = queries[e.query]!;
           const fn = e.fn;
-          return (c) => aggregateValue(fn, queryAggregate(cq, c), c.now);
+          return (c) => aggregateValue(fn, queryAggregate(cq, c, fn), c.now);
         }
         // A days_since value not compared with a constant: wake at its next whole day.
         const ref = compileDaysSinceRef(e)!;

@@ -13,7 +13,7 @@
 import { addDuration, DAY_MS, HOUR_MS, WEEK_MS } from './calendar.ts';
 import type { CompiledPlaybook, CompiledQuery, EvalContext } from './evaluator.ts';
 import type { BufferedEvent, JourneyState, QueuedEvent, Value, WindowAggregate } from './types.ts';
-import type { Duration } from '../../dsl/ir/schema.ts';
+import type { Duration, QueryFn } from '../../dsl/ir/schema.ts';
 
 const UNIT_MS: Record<string, number> = { hour: HOUR_MS, day: DAY_MS, week: WEEK_MS };
 
@@ -167,7 +167,7 @@ function forEachInWindow(s: JourneyState, c: EvalContext, cq: CompiledQuery, w: 
  * The running-aggregate view of a `within` query at `c.now`, recording in
  * `c.wake` when its first counted event leaves (the next change without a new event).
  */
-export function windowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery): {
+export function windowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery, fn: QueryFn): {
   n: number; vn: number; sum: number; min: number | null; max: number | null; latest: Value; latestAt: number | null;
 } {
   const w = slide(s, c, cq, c.now);
@@ -176,15 +176,6 @@ export function windowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery)
   out.sum = windowSum(s, c, cq, w);
   const buffer = s.buffers[cq.query.event]!;
   const base = s.bufferBase[cq.query.event] ?? 0;
-  // The next exit of a counted event: the first matching event from the window's start.
-  for (let i = w.lo - base; i < buffer.length; i++) {
-    const e = buffer[i]!;
-    if (matches(cq, c, e)) {
-      const exit = windowExit(e.at, cq.within!);
-      if (exit < c.wake) c.wake = exit;
-      break;
-    }
-  }
   // The most recent matching event: the last one (buffers are in time order).
   for (let i = buffer.length - 1; i >= w.lo - base; i--) {
     const e = buffer[i]!;
@@ -192,6 +183,21 @@ export function windowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery)
       out.latestAt = e.at;
       out.latest = fieldValue(cq, e);
       break;
+    }
+  }
+  if (fn === 'happened' || fn === 'latest' || fn === 'days_since') {
+    // These change (without a new event) only when the most recent matching event leaves.
+    const exit = windowExit(out.latestAt!, cq.within!);
+    if (exit < c.wake) c.wake = exit;
+  } else {
+    // count, sum, avg, min, max change as soon as the first counted event leaves.
+    for (let i = w.lo - base; i < buffer.length; i++) {
+      const e = buffer[i]!;
+      if (matches(cq, c, e)) {
+        const exit = windowExit(e.at, cq.within!);
+        if (exit < c.wake) c.wake = exit;
+        break;
+      }
     }
   }
   if (cq.query.field !== null && (cq.fnsUsed.has('min') || cq.fnsUsed.has('max'))) {

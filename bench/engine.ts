@@ -1,0 +1,110 @@
+/**
+ * Engine benchmark: customer-years simulated per second for the clinic
+ * playbook with a realistic generated timeline (about 100 events a year),
+ * expression evaluations per second, and the journey state's size after 3
+ * simulated years. Writes the figures into docs/benchmarks.md ("Engine").
+ *
+ *   node bench/engine.ts [customers=5000]
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { compilePlaybook } from '../dsl/index.ts';
+import { advanceJourney, receiveEvents, startJourney } from '../workflows/engine/index.ts';
+import { compiled, evaluate, newContext } from '../workflows/engine/evaluator.ts';
+import type { JourneyEvent, JourneyState } from '../workflows/engine/types.ts';
+
+const customers = Number(process.argv[2] ?? 5000);
+const root = new URL('../', import.meta.url);
+const ir = compilePlaybook(readFileSync(new URL('playbooks/clinic-first-year.yaml', root), 'utf8'), 'playbooks/clinic-first-year.yaml').ir!;
+const DAY = 86_400_000;
+
+/** A deterministic generator, so every run simulates the same book. */
+function lcg(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/**
+ * About `perYear` events a year for one clinic: activation in the first weeks,
+ * weekly-ish usage, tickets, calls and meetings, the odd complaint, a campaign,
+ * and for most a renewal signature in the last quarter.
+ */
+function clinicTimeline(seed: number, start: number, years: number, perYear = 100): JourneyEvent[] {
+  const rnd = lcg(seed);
+  const span = years * 365 * DAY;
+  const events: JourneyEvent[] = [{ at: start + Math.floor(rnd() * 30 * DAY), type: 'activated', data: {} }];
+  for (let i = 0; i < perYear * years; i++) {
+    const at = start + Math.floor(rnd() * span);
+    const r = rnd();
+    if (r < 0.62) events.push({ at, type: 'usage', data: { active_users: 1 + Math.floor(rnd() * 12), minutes: Math.floor(rnd() * 900) } });
+    else if (r < 0.77) events.push({ at, type: 'ticket_opened', data: { category: rnd() < 0.3 ? 'operations' : 'billing', severity: 1 + Math.floor(rnd() * 3) } });
+    else if (r < 0.92) events.push({ at, type: 'interaction', data: { kind: rnd() < 0.5 ? 'call' : 'meeting' } });
+    else if (r < 0.97) events.push({ at, type: 'complaint', data: { severity: 1 + Math.floor(rnd() * 3) } });
+    else if (r < 0.99) events.push({ at, type: 'campaign_run', data: { name: 'recall' } });
+    else events.push({ at, type: 'business_change', data: { kind: 'relocation' } });
+  }
+  if (rnd() < 0.8) events.push({ at: start + span - Math.floor(rnd() * 60 * DAY), type: 'renewal_signed', data: { amount: 24000 } });
+  return events.sort((a, b) => a.at - b.at);
+}
+
+const attrs = (i: number) => ({ name: `Clinic ${i}`, segment: 'clinic', tier: ['vip', 'growth', 'stable'][i % 3]!, arr: 12000 + i, csm: `csm${i % 40}@example.com`, manager: 'max@example.com' });
+
+function simulate(i: number, events: JourneyEvent[], start: number, end: number): JourneyState {
+  const s0 = startJourney(ir, { customer: { id: `c${i}`, attrs: attrs(i) }, contract: { start, end }, enrolledAt: start });
+  return advanceJourney(ir, receiveEvents(ir, s0, events), end).state;
+}
+
+// 1. Customer-years per second: one-year journeys, timelines generated beforehand.
+const start = Date.UTC(2026, 0, 31);
+const end = Date.UTC(2027, 0, 31);
+const book = Array.from({ length: customers }, (_, i) => clinicTimeline(i + 1, start, 1));
+const eventsPerYear = book.reduce((n, e) => n + e.length, 0) / customers;
+for (let i = 0; i < Math.min(500, customers); i++) simulate(i, book[i]!, start, end); // warm-up
+let actions = 0;
+const t0 = performance.now();
+for (let i = 0; i < customers; i++) actions += simulate(i, book[i]!, start, end).actions.length;
+const seconds = (performance.now() - t0) / 1000;
+const customerYearsPerSecond = customers / seconds;
+
+// 2. Expression evaluations per second: every risk condition (health included) of the
+// playbook, against a journey half-way through its year.
+const mid = Date.UTC(2026, 6, 15);
+const midState = advanceJourney(ir, receiveEvents(ir, startJourney(ir, { customer: { id: 'x', attrs: attrs(1) }, contract: { start, end }, enrolledAt: start }), book[1]!), mid).state;
+const pb = compiled(ir);
+const rules = pb.riskWhen;
+const rounds = 200_000;
+let sink = 0;
+const t1 = performance.now();
+for (let r = 0; r < rounds; r++) {
+  const c = newContext(midState, mid);
+  for (const rule of rules) if (evaluate(rule, c).value === true) sink++;
+}
+const evalsPerSecond = (rounds * rules.length) / ((performance.now() - t1) / 1000);
+
+// 3. State size after 3 simulated years (same event rate), as JSON bytes.
+const threeYears = clinicTimeline(99, start, 3);
+const s3 = simulate(99, threeYears, start, Date.UTC(2029, 0, 31));
+const stateBytes = JSON.stringify(s3).length;
+const withoutLog = JSON.stringify({ ...s3, actions: [], risks: [] }).length;
+
+const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+const lines = [
+  `\`node bench/engine.ts ${customers}\` on ${cpu}, Node ${process.versions.node}, one thread:`,
+  '',
+  '| figure | value |',
+  '| --- | ---: |',
+  `| customer-years simulated per second (clinic-first-year, ${eventsPerYear.toFixed(0)} events a year, ${customers} customers) | ${Math.round(customerYearsPerSecond).toLocaleString('en')} |`,
+  `| actions fired per customer-year | ${(actions / customers).toFixed(1)} |`,
+  `| risk conditions evaluated per second (health with 4 components included) | ${Math.round(evalsPerSecond).toLocaleString('en')} |`,
+  `| state after 3 simulated years (${threeYears.length} events), JSON | ${stateBytes.toLocaleString('en')} bytes |`,
+  `| of which not the action log and risk raises | ${withoutLog.toLocaleString('en')} bytes |`,
+];
+console.log(lines.join('\n'));
+if (sink < 0) console.log(sink);
+
+const docPath = new URL('docs/benchmarks.md', root);
+const section = `## Engine\n\n${lines.join('\n')}\n`;
+let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
+const re = /## Engine\n[\s\S]*?(?=\n## |$)/;
+doc = re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}`;
+writeFileSync(docPath, doc);
