@@ -6,11 +6,10 @@
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type { DurationUnit } from '../ir/schema.ts';
 import type { Argument, Name, Node, Span } from './ast.ts';
+import type * as Cst from './cst.ts';
 import { rulesParser } from './parser.ts';
 
 const BaseVisitor = rulesParser.getBaseCstVisitorConstructorWithDefaults();
-
-type Children = Record<string, CstElement[] | undefined>;
 
 function isToken(e: CstElement | undefined): e is IToken {
   return e !== undefined && 'image' in e;
@@ -48,7 +47,7 @@ const COMPARE: Record<string, '==' | '!=' | '<' | '<=' | '>' | '>='> = {
 };
 
 /** Builds the AST from a CST; `text` is the rule source, for string unescaping. */
-class AstBuilder extends BaseVisitor {
+class AstBuilder extends BaseVisitor implements Cst.RulesCstVisitor<Span | undefined, Node | Argument> {
   constructor() {
     super();
     this.validateVisitor();
@@ -59,8 +58,8 @@ class AstBuilder extends BaseVisitor {
     return this.visit(e) as Node;
   }
 
-  expression(c: Children): Node {
-    return this.node(c['orExpr']?.[0]);
+  expression(c: Cst.ExpressionCstChildren): Node {
+    return this.node(c.orExpr?.[0]);
   }
 
   private leftAssoc(operands: CstElement[] | undefined, operators: IToken[], ops: (t: IToken) => string): Node {
@@ -82,80 +81,78 @@ class AstBuilder extends BaseVisitor {
     return left;
   }
 
-  orExpr(c: Children): Node {
-    return this.leftAssoc(c['operands'], (c['Or'] ?? []).filter(isToken), () => 'or');
+  orExpr(c: Cst.OrExprCstChildren): Node {
+    return this.leftAssoc(c.operands, (c.Or ?? []).filter(isToken), () => 'or');
   }
 
-  andExpr(c: Children): Node {
-    return this.leftAssoc(c['operands'], (c['And'] ?? []).filter(isToken), () => 'and');
+  andExpr(c: Cst.AndExprCstChildren): Node {
+    return this.leftAssoc(c.operands, (c.And ?? []).filter(isToken), () => 'and');
   }
 
-  notExpr(c: Children, ): Node {
-    const not = c['Not']?.[0];
+  notExpr(c: Cst.NotExprCstChildren): Node {
+    const not = c.Not?.[0];
     if (isToken(not)) {
-      const operand = this.node(c['notExpr']?.[0]);
+      const operand = this.node(c.notExpr?.[0]);
       return { kind: 'not', operand, span: join(tokenSpan(not), operand.span) };
     }
-    return this.node(c['comparison']?.[0]);
+    return this.node(c.comparison?.[0]);
   }
 
-  comparison(c: Children): Node {
-    const left = this.node(c['left']?.[0]);
-    const op = c['CompareOp']?.[0];
+  comparison(c: Cst.ComparisonCstChildren): Node {
+    const left = this.node(c.left?.[0]);
+    const op = c.CompareOp?.[0];
     if (isToken(op)) {
-      const right = this.node(c['right']?.[0]);
+      const right = this.node(c.right?.[0]);
       return { kind: 'binary', op: COMPARE[op.image] ?? '==', opSpan: tokenSpan(op), left, right, span: join(left.span, right.span) };
     }
-    if (isToken(c['In']?.[0])) {
-      const list = this.node(c['right']?.[0]);
+    if (isToken(c.In?.[0])) {
+      const list = this.node(c.right?.[0]);
       return { kind: 'in', operand: left, list, span: join(left.span, list.span) };
     }
-    const is = c['Is']?.[0];
+    const is = c.Is?.[0];
     if (isToken(is)) {
-      const nul = c['Null']?.[0];
+      const nul = c.Null?.[0];
       const end = isToken(nul) && realToken(nul) ? tokenSpan(nul) : tokenSpan(is);
-      return { kind: 'is_null', operand: left, negated: isToken(c['Not']?.[0]), span: join(left.span, end) };
+      return { kind: 'is_null', operand: left, negated: isToken(c.Not?.[0]), span: join(left.span, end) };
     }
     return left;
   }
 
-  additive(c: Children): Node {
-    return this.leftAssoc(c['operands'], (c['operators'] ?? []).filter(isToken).sort((a, b) => a.startOffset - b.startOffset), (t) => t.image);
+  additive(c: Cst.AdditiveCstChildren): Node {
+    return this.leftAssoc(c.operands, (c.operators ?? []).filter(isToken).sort((a, b) => a.startOffset - b.startOffset), (t) => t.image);
   }
 
-  multiplicative(c: Children): Node {
-    return this.leftAssoc(c['operands'], (c['operators'] ?? []).filter(isToken).sort((a, b) => a.startOffset - b.startOffset), (t) => t.image);
+  multiplicative(c: Cst.MultiplicativeCstChildren): Node {
+    return this.leftAssoc(c.operands, (c.operators ?? []).filter(isToken).sort((a, b) => a.startOffset - b.startOffset), (t) => t.image);
   }
 
-  unary(c: Children): Node {
-    const minus = c['Minus']?.[0];
+  unary(c: Cst.UnaryCstChildren): Node {
+    const minus = c.Minus?.[0];
     if (isToken(minus)) {
-      const operand = this.node(c['unary']?.[0]);
+      const operand = this.node(c.unary?.[0]);
       return { kind: 'neg', operand, span: join(tokenSpan(minus), operand.span) };
     }
-    return this.node(c['primary']?.[0]);
+    return this.node(c.primary?.[0]);
   }
 
-  primary(c: Children, ): Node {
-    for (const key of ['numberOrDuration', 'list', 'parenthesized', 'timePoint', 'callOrReference']) {
-      const sub = c[key]?.[0];
-      if (sub) return this.node(sub);
-    }
-    const str = c['StringLiteral']?.[0];
+  primary(c: Cst.PrimaryCstChildren): Node {
+    const sub = c.numberOrDuration?.[0] ?? c.list?.[0] ?? c.parenthesized?.[0] ?? c.timePoint?.[0] ?? c.callOrReference?.[0];
+    if (sub) return this.node(sub);
+    const str = c.StringLiteral?.[0];
     if (isToken(str)) return { kind: 'string', value: unescapeString(str.image), span: tokenSpan(str) };
-    const t = c['True']?.[0];
+    const t = c.True?.[0];
     if (isToken(t)) return { kind: 'boolean', value: true, span: tokenSpan(t) };
-    const f = c['False']?.[0];
+    const f = c.False?.[0];
     if (isToken(f)) return { kind: 'boolean', value: false, span: tokenSpan(f) };
-    const n = c['Null']?.[0];
+    const n = c.Null?.[0];
     if (isToken(n)) return { kind: 'null', span: tokenSpan(n) };
     return { kind: 'error', span: [0, 0] };
   }
 
-  numberOrDuration(c: Children): Node {
-    const num = c['NumberLiteral']?.[0];
+  numberOrDuration(c: Cst.NumberOrDurationCstChildren): Node {
+    const num = c.NumberLiteral?.[0];
     if (!isToken(num) || !realToken(num)) return { kind: 'error', span: [0, 0] };
-    const unit = c['Unit']?.[0];
+    const unit = c.Unit?.[0];
     const value = Number(num.image);
     if (isToken(unit) && realToken(unit)) {
       return { kind: 'duration', amount: value, unit: UNITS[unit.image] ?? 'day', span: join(tokenSpan(num), tokenSpan(unit)) };
@@ -163,26 +160,26 @@ class AstBuilder extends BaseVisitor {
     return { kind: 'number', value, span: tokenSpan(num) };
   }
 
-  timePoint(c: Children): Node {
-    const kw = c['TimeKeyword']?.[0];
-    const num = c['NumberLiteral']?.[0];
+  timePoint(c: Cst.TimePointCstChildren): Node {
+    const kw = c.TimeKeyword?.[0];
+    const num = c.NumberLiteral?.[0];
     if (!isToken(kw) || !isToken(num) || !realToken(num)) return { kind: 'error', span: isToken(kw) ? tokenSpan(kw) : [0, 0] };
     return { kind: 'time_point', unit: kw.image as 'month', amount: Number(num.image), span: join(tokenSpan(kw), tokenSpan(num)) };
   }
 
-  list(c: Children, ): Node {
-    const open = c['LBracket']?.[0];
-    const close = c['RBracket']?.[0];
-    const items = (c['items'] ?? []).map((e) => this.node(e));
+  list(c: Cst.ListCstChildren): Node {
+    const open = c.LBracket?.[0];
+    const close = c.RBracket?.[0];
+    const items = (c.items ?? []).map((e) => this.node(e));
     const start = isToken(open) ? tokenSpan(open) : [0, 0] as Span;
     const end = isToken(close) && realToken(close) ? tokenSpan(close) : items.at(-1)?.span ?? start;
     return { kind: 'list', items, span: join(start, end) };
   }
 
-  parenthesized(c: Children): Node {
-    const inner = this.node(c['expression']?.[0]);
-    const open = c['LParen']?.[0];
-    const close = c['RParen']?.[0];
+  parenthesized(c: Cst.ParenthesizedCstChildren): Node {
+    const inner = this.node(c.expression?.[0]);
+    const open = c.LParen?.[0];
+    const close = c.RParen?.[0];
     const start = isToken(open) ? tokenSpan(open) : inner.span;
     const end = isToken(close) && realToken(close) ? tokenSpan(close) : inner.span;
     // Keep the inner node (parentheses only group) but widen its span so
@@ -190,17 +187,17 @@ class AstBuilder extends BaseVisitor {
     return { ...inner, span: join(start, end) } as Node;
   }
 
-  callOrReference(c: Children): Node {
-    const headToken = c['head']?.[0];
+  callOrReference(c: Cst.CallOrReferenceCstChildren): Node {
+    const headToken = c.head?.[0];
     if (!isToken(headToken)) return { kind: 'error', span: [0, 0] };
     const head: Name = { name: headToken.image, span: tokenSpan(headToken) };
-    const members: Name[] = (c['members'] ?? []).filter(isToken).filter(realToken).map((t) => ({ name: t.image, span: tokenSpan(t) }));
-    if ((c['Dot'] ?? []).length !== members.length) return { kind: 'error', span: head.span };
+    const members: Name[] = (c.members ?? []).filter(isToken).filter(realToken).map((t) => ({ name: t.image, span: tokenSpan(t) }));
+    if ((c.Dot ?? []).length !== members.length) return { kind: 'error', span: head.span };
     const last = members.at(-1)?.span ?? head.span;
-    const lparen = c['LParen']?.[0];
+    const lparen = c.LParen?.[0];
     if (isToken(lparen)) {
-      const args = (c['args'] ?? []).map((a) => this.argumentOf(a));
-      const rparen = c['RParen']?.[0];
+      const args = (c.args ?? []).map((a) => this.argumentOf(a));
+      const rparen = c.RParen?.[0];
       const end = isToken(rparen) && realToken(rparen) ? tokenSpan(rparen) : (args.at(-1)?.span ?? tokenSpan(lparen));
       return { kind: 'call', callee: head, members, args, span: join(head.span, end) };
     }
@@ -209,17 +206,17 @@ class AstBuilder extends BaseVisitor {
 
   private argumentOf(e: CstElement): Argument {
     if (!isNode(e)) return { value: { kind: 'error', span: [0, 0] }, where: null, window: null, span: [0, 0] };
-    return this.argument(e.children as Children, nodeSpan(e));
+    return this.argument((e as Cst.ArgumentCstNode).children, nodeSpan(e));
   }
 
-  argument(c: Children, span?: Span): Argument {
-    const value = this.node(c['value']?.[0]);
-    const where = c['Where'] ? this.node(c['where']?.[0]) : null;
+  argument(c: Cst.ArgumentCstChildren, span?: Span): Argument {
+    const value = this.node(c.value?.[0]);
+    const where = c.Where ? this.node(c.where?.[0]) : null;
     let window: Argument['window'] = null;
-    const within = c['Within']?.[0];
-    const since = c['Since']?.[0];
-    if (isToken(within)) window = { kind: 'within', value: this.node(c['within']?.[0]), keywordSpan: tokenSpan(within) };
-    else if (isToken(since)) window = { kind: 'since', value: this.node(c['since']?.[0]), keywordSpan: tokenSpan(since) };
+    const within = c.Within?.[0];
+    const since = c.Since?.[0];
+    if (isToken(within)) window = { kind: 'within', value: this.node(c.within?.[0]), keywordSpan: tokenSpan(within) };
+    else if (isToken(since)) window = { kind: 'since', value: this.node(c.since?.[0]), keywordSpan: tokenSpan(since) };
     const end = window?.value.span ?? where?.span ?? value.span;
     return { value, where, window, span: span ?? join(value.span, end) };
   }
@@ -240,5 +237,5 @@ export function expressionToAst(cst: CstNode): Node {
 
 /** The AST of an `argument` CST (a trigger's `on:` query). */
 export function argumentToAst(cst: CstNode): Argument {
-  return builder.argument(cst.children as Children, nodeSpan(cst));
+  return builder.argument((cst as Cst.ArgumentCstNode).children, nodeSpan(cst));
 }
