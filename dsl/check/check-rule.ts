@@ -84,6 +84,7 @@ export class RuleChecker {
         ctx.error('NOT_ALLOWED_HERE', `a duration such as \`${ctx.slice(n.span)}\` is not a value on its own; add it to a time (\`start + ${ctx.slice(n.span)}\`) or use it after \`within\``, n.span);
         return this.bad(n.span, ctx);
       case 'time_point':
+        if (fields) return this.notInWhere(n, ctx);
         return this.timeValue(n, ctx);
       case 'list':
         ctx.error('NOT_ALLOWED_HERE', 'a list can only follow `in`, as in `customer.tier in ["vip", "growth"]`', n.span);
@@ -124,7 +125,7 @@ export class RuleChecker {
 
   private binary(n: Extract<Node, { kind: 'binary' }>, ctx: RuleContext, fields: FieldScope | null): Checked {
     const { op } = n;
-    if ((op === '+' || op === '-') && isTimeChain(n)) return this.timeValue(n, ctx);
+    if ((op === '+' || op === '-') && isTimeChain(n)) return fields ? this.notInWhere(n, ctx) : this.timeValue(n, ctx);
     const left = this.check(n.left, ctx, fields);
     const right = this.check(n.right, ctx, fields);
     const expr = (): Expr => this.node({ k: 'binary', op, left: left.expr, right: right.expr }, n.span, ctx);
@@ -211,6 +212,7 @@ export class RuleChecker {
         return ref({ kind: 'customer', attr: attr.name }, fromFieldType(type));
       }
       case 'contract': {
+        if (fields) return this.notInWhere(n, ctx);
         const m = members[0];
         if (!m || (m.name !== 'start' && m.name !== 'end')) {
           ctx.error('UNKNOWN_ATTRIBUTE', `the contract has \`contract.start\` and \`contract.end\`${m ? didYouMean(m.name, ['start', 'end'], (s) => `contract.${s}`) : ''}`, m?.span ?? n.span);
@@ -244,6 +246,7 @@ export class RuleChecker {
       case 'start':
       case 'opens':
       case 'due':
+        if (fields) return this.notInWhere(n, ctx);
         return this.timeValue(n, ctx);
       case 'now':
         ctx.error('NOT_ALLOWED_HERE', '`now` cannot be used directly; measure time with `days_since(...)` or an event window (`within 30 days`)', n.span);
@@ -271,6 +274,12 @@ export class RuleChecker {
     }
     const candidates = [...[...this.decls.customer.keys()].map((a) => `customer.${a}`), 'contract.start', 'contract.end', 'start', ...(this.decls.health ? ['health'] : [])];
     ctx.error('UNKNOWN_NAME', `unknown name \`${head.name}\`${didYouMean(head.name, [...this.decls.events.keys(), ...candidates.map((c) => c.replace(/^customer\./, ''))], (s) => (this.decls.customer.has(s) ? `customer.${s}` : s))}`, head.span);
+    return this.bad(n.span, ctx);
+  }
+
+  /** `where` reads the event's own fields and the customer only (SPEC §4); times belong in `since`. */
+  private notInWhere(n: Node, ctx: RuleContext): Checked {
+    ctx.error('NOT_ALLOWED_HERE', `inside \`where\` only the event's fields and \`customer.*\` can be used; to limit events by time, use \`within\` or \`since\` after the \`where\` condition`, n.span);
     return this.bad(n.span, ctx);
   }
 

@@ -281,9 +281,13 @@ class PlaybookCompiler {
       this.sink.error('NOT_ALLOWED_HERE', '`owner` means the milestone\'s owner and can only be used inside a milestone; name a role such as `csm`', rangeAt(this.doc, path));
       return v;
     }
-    if (!this.decls.customer.has(v)) {
-      const roles = [...this.decls.customer.keys(), ...(scope.milestone ? ['owner'] : [])];
+    const type = this.decls.customer.get(v);
+    if (!type) {
+      const roles = [...this.decls.customer].filter(([, t]) => t.kind === 'string').map(([k]) => k);
+      if (scope.milestone) roles.push('owner');
       this.sink.error('UNKNOWN_ROLE', `unknown role \`${v}\`: a role is ${scope.milestone ? '`owner` or ' : ''}a customer attribute holding a person${didYouMean(v, roles)}`, rangeAt(this.doc, path));
+    } else if (type.kind !== 'string') {
+      this.sink.error('UNKNOWN_ROLE', `\`${v}\` is a ${type.kind} attribute; a role is a string attribute holding a person (an email address or user id)`, rangeAt(this.doc, path));
     }
     return v;
   }

@@ -56,6 +56,8 @@ describe('type checker', () => {
     ['count(customer.arr) > 1', 'WRONG_ARGUMENTS', 'customer.arr', 'takes an event'],
     ['count(usage where count(usage) > 1) > 1', 'NOT_ALLOWED_HERE', 'count(usage) > 1)', 'inside `where`'],
     ['[1, 2]', 'NOT_ALLOWED_HERE', '[1', 'can only follow `in`'],
+    ['count(usage where minutes > 1 and contract.end > start) > 0', 'NOT_ALLOWED_HERE', 'contract.end', 'only the event\'s fields'],
+    ['count(usage where month 3 > start) > 0', 'NOT_ALLOWED_HERE', 'month 3', 'use `within` or `since`'],
   ])('%s -> %s at its token', (rule, code, token, message) => {
     const r = compileRule(rule);
     expect(r.ir).toBeUndefined();
@@ -142,6 +144,8 @@ steps:
         assignee: owner
       - at: due
         escalate: boss
+      - at: due
+        escalate: arr
 risks:
   - id: r
     title: R
@@ -154,6 +158,7 @@ risks:
     const r = compilePlaybook(source, 'r.yaml');
     expect(r.diagnostics.map((d) => [d.code, pos(d)])).toEqual([
       ['UNKNOWN_ROLE', `${lineColOf(source, 'boss').line}:${lineColOf(source, 'boss').col}`],
+      ['UNKNOWN_ROLE', `${lineColOf(source, 'escalate: arr').line}:${lineColOf(source, 'escalate: arr').col + 'escalate: '.length}`],
       ['NOT_ALLOWED_HERE', `${lineColOf(source, 'owner', 3).line}:${lineColOf(source, 'owner', 3).col}`],
     ]);
   });
