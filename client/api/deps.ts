@@ -5,9 +5,17 @@
  */
 import type { JourneyGateway } from '../temporal/journey-gateway.ts';
 import type { Pool } from '../../store/pool.ts';
+import type { JourneyEvent } from '../../workflows/engine/types.ts';
 
-/** The part of the Temporal journey gateway the API uses. */
-export type ApiJourneyGateway = Pick<JourneyGateway, 'enrol' | 'deliverEvent' | 'report' | 'completeMilestone'>;
+/**
+ * The part of the Temporal journey gateway the API uses. `deliverEvents`
+ * (several events of one journey in one signal; the workflow's signal takes
+ * a list) is used when the gateway offers it: one signal per journey per
+ * batch instead of one per event.
+ */
+export type ApiJourneyGateway = Pick<JourneyGateway, 'enrol' | 'deliverEvent' | 'report' | 'completeMilestone'> & {
+  deliverEvents?: (input: { playbook: string; customerId: string; events: JourneyEvent[] }) => Promise<{ delivered: boolean }>;
+};
 
 /** The API server's dependencies. */
 export interface ApiDeps {

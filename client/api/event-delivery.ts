@@ -15,6 +15,10 @@ import { loadCustomerJourneys } from './accept-events.ts';
 import { checkEventFor } from './declaration-checks.ts';
 import type { ApiJourneyGateway } from './deps.ts';
 import { formatInstant } from '../../workflows/engine/instant.ts';
+import type { JourneyEvent } from '../../workflows/engine/types.ts';
+
+/** Most events in one signal (keeps a signal's payload well under Temporal's limits). */
+const SIGNAL_BATCH = 200;
 
 /** What one delivery run did. */
 export interface DeliveryResult {
@@ -45,22 +49,40 @@ export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway
     }
   }
   await Promise.all([...queues].map(async ([workflowId, queue]) => {
-    let delivered = 0;
+    const valid: Array<{ stored: StoredEvent; event: JourneyEvent }> = [];
     for (const { stored, event } of queue.items) {
-      if (failedIds.has(stored.id)) continue;
-      if (!event.ok) {
+      if (event.ok) valid.push({ stored, event: event.value });
+      else {
         // Validated when accepted; a failure now means the row was edited by hand.
         failedIds.add(stored.id);
         result.failed.push({ eventId: stored.id, error: event.errors.join('; ') });
-        continue;
       }
-      try {
-        await gateway.deliverEvent({ playbook: queue.playbook, customerId: queue.customerId, event: event.value });
-        delivered += 1;
-      } catch (err) {
-        failedIds.add(stored.id);
-        result.failed.push({ eventId: stored.id, error: (err as Error).message });
-        break; // keep this journey's order: later events wait for the next sweep
+    }
+    let delivered = 0;
+    const fail = (from: number, err: unknown) => {
+      // Keep this journey's order: the rest waits for the next sweep.
+      for (const { stored } of valid.slice(from)) failedIds.add(stored.id);
+      result.failed.push({ eventId: valid[from]!.stored.id, error: (err as Error).message });
+    };
+    if (gateway.deliverEvents !== undefined) {
+      for (let i = 0; i < valid.length; i += SIGNAL_BATCH) {
+        try {
+          await gateway.deliverEvents({ playbook: queue.playbook, customerId: queue.customerId, events: valid.slice(i, i + SIGNAL_BATCH).map((v) => v.event) });
+          delivered += Math.min(SIGNAL_BATCH, valid.length - i);
+        } catch (err) {
+          fail(i, err);
+          break;
+        }
+      }
+    } else {
+      for (let i = 0; i < valid.length; i++) {
+        try {
+          await gateway.deliverEvent({ playbook: queue.playbook, customerId: queue.customerId, event: valid[i]!.event });
+          delivered += 1;
+        } catch (err) {
+          fail(i, err);
+          break;
+        }
       }
     }
     if (delivered > 0) result.touched.push({ workflowId, playbook: queue.playbook, customerId: queue.customerId });

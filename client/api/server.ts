@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { requireBearerToken } from './auth.ts';
+import { createReportRefresher } from './report-refresher.ts';
 import type { ApiDeps } from './deps.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -49,7 +50,9 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ errors: [{ error: `no route ${request.method} ${request.url.split('?')[0]}` }] }));
   registerHealthRoute(app, deps);
   registerCustomerRoutes(app, deps);
-  registerEventRoutes(app, deps);
+  const refresher = createReportRefresher(deps.pool, deps.gateway, deps.clock, (message) => app.log.warn(message));
+  app.addHook('onClose', async () => { await refresher.close(); });
+  registerEventRoutes(app, deps, refresher);
   registerReadRoutes(app, deps);
   registerImportRoute(app, deps);
   registerOpenApiRoute(app);

@@ -101,6 +101,24 @@ describe('POST /events', () => {
     expect(gateway.delivered.at(-1)?.event.id).toBe('e-down');
   });
 
+  it('signals a journey\'s events of a batch in one signal when the gateway can', async () => {
+    const calls: Array<{ customerId: string; ids: Array<string | undefined> }> = [];
+    const batching = await startApi(db.pool, {
+      ...gateway,
+      deliverEvents: async ({ customerId, events }) => { calls.push({ customerId, ids: events.map((e) => e.id) }); return { delivered: true }; },
+    });
+    try {
+      expect((await batching.call('/customers', { body: enrolment('batchy') })).status).toBe(201);
+      const response = await batching.call('/events', { body: { events: [event('bs-1'), event('bs-2', { customer: 'batchy' }), event('bs-3'), event('bs-4', { customer: 'batchy' })] } });
+      expect(response.status).toBe(202);
+      expect(calls.sort((a, b) => a.customerId.localeCompare(b.customerId))).toEqual([
+        { customerId: 'acme', ids: ['bs-1', 'bs-3'] }, { customerId: 'batchy', ids: ['bs-2', 'bs-4'] },
+      ]);
+    } finally {
+      await batching.close();
+    }
+  });
+
   it('accepts a batch of 1,000 and refuses 1,001', async () => {
     const ok = await api.call('/events', { body: { events: Array.from({ length: 1000 }, (_, i) => event(`e-k-${i}`, { type: 'usage', data: { active_users: i } })) } });
     expect(ok.status).toBe(202);

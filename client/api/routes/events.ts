@@ -1,16 +1,17 @@
 /**
  * `POST /events`: one event or a batch of up to 1,000, all or nothing
  * (SPEC §15). Stored first, then signalled; the journeys' reports are
- * refreshed afterwards, off the request's path.
+ * refreshed afterwards, off the request's path (report-refresher.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { acceptEvents } from '../accept-events.ts';
 import { EventBatchBody, describeIssues } from '../bodies.ts';
 import type { ApiDeps } from '../deps.ts';
-import { deliverStoredEvents, refreshReports } from '../event-delivery.ts';
+import { deliverStoredEvents } from '../event-delivery.ts';
+import type { ReportRefresher } from '../report-refresher.ts';
 
 /** Registers `POST /events`. */
-export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, refresher: ReportRefresher): void {
   app.post('/events', async (request, reply) => {
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -30,9 +31,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
     // signalled by the periodic sweep.
     const delivery = await deliverStoredEvents(deps.pool, deps.gateway, outcome.stored, deps.clock());
     if (delivery.failed.length > 0) request.log.warn({ failed: delivery.failed.slice(0, 10) }, 'events stored but not yet signalled');
-    if (delivery.touched.length > 0) {
-      void refreshReports(deps.pool, deps.gateway, delivery.touched, deps.clock()).catch((err: unknown) => request.log.warn(err));
-    }
+    refresher.mark(delivery.touched);
     return reply.code(202).send({ accepted: outcome.accepted, duplicates: outcome.duplicates });
   });
 }
