@@ -8,12 +8,10 @@
  */
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
-import { compilePlaybook } from '../../../dsl/index.ts';
 import type { PlaybookIR } from '../../../dsl/index.ts';
 import type { Action } from '../../../dsl/ir/schema.ts';
 import { addDuration, evalTime, formatDate, MAX_INSTANCES, parseInstant } from '../../../workflows/engine/index.ts';
-import { printDiagnostics } from '../diagnostics-printer.ts';
-import { readPlaybook } from '../read-playbook.ts';
+import { loadPlaybookIR } from '../../simulate/load-playbook.ts';
 
 /** Mermaid task names may not contain `:` `;` `#` (they start metadata, end statements, start entities). */
 function label(text: string): string {
@@ -93,16 +91,9 @@ const graph: Command = {
     if (start === null) throw new UsageError(`--start: not a date: ${startText}`);
     const end = endText === undefined ? addDuration(start, { amount: 1, unit: 'year' }) : parseInstant(endText);
     if (end === null || end <= start) throw new UsageError(`--end must be a date after --start`);
-    const file = argv[0]!;
-    const read = await readPlaybook(file, io.cwd);
-    if ('error' in read) {
-      io.stderr.write(`milepost graph: ${read.error}\n`);
-      return 2;
-    }
-    const { ir, diagnostics } = compilePlaybook(read.source, file);
-    printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true);
-    if (!ir) return 1;
-    io.stdout.write(playbookGantt(ir, start, end));
+    const loaded = await loadPlaybookIR(argv[0]!, io, 'graph');
+    if ('exit' in loaded) return loaded.exit;
+    io.stdout.write(playbookGantt(loaded.ir, start, end));
     return 0;
   },
 };
