@@ -36,7 +36,9 @@ export type DiagnosticCode =
   | 'ACTION_FIELD_NOT_ALLOWED'
   | 'TEMPLATE_SYNTAX'
   | 'UNKNOWN_PLACEHOLDER'
-  | 'MULTIPLE_RENEWAL';
+  | 'MULTIPLE_RENEWAL'
+  | 'STEP_NEVER_FIRES'
+  | 'DUE_BEFORE_OPENS';
 
 export type Severity = 'error' | 'warning';
 

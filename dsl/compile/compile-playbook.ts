@@ -27,6 +27,7 @@ import { didYouMean } from '../suggest.ts';
 import { loadYaml, rangeAt, sourceTextAt } from '../yaml/load-document.ts';
 import type { Path } from '../yaml/load-document.ts';
 import { computeRetention } from './retention.ts';
+import { alwaysBefore, linear } from '../check/time-order.ts';
 
 /** The result of compiling one playbook. */
 export interface CompileResult {
@@ -417,17 +418,35 @@ class PlaybookCompiler {
       const inside: RuleScope = { ...ms, anchors: new Set(['opens', 'due']) };
       const doneWhen = this.rule([...path, 'done_when'], { ...inside, place: '`done_when`' }, 'boolean');
       const steps: Step[] = [];
+      /** Each step's `at` with its index in the YAML list, for the order check. */
+      const stepTimes: Array<{ at: TimeExpr; index: number }> = [];
       list(m['steps']).forEach((s, j) => {
         if (!isRecord(s)) return;
         const at = this.time([...path, 'steps', j, 'at'], inside);
         const action = this.action(s, [...path, 'steps', j], inside, ['at']);
+        if (at) stepTimes.push({ at, index: j });
         if (at && action) steps.push({ at, action });
       });
       const onDone = this.actions(m['on_done'], [...path, 'on_done'], inside);
+      if (opens && due) this.checkOrder(path, opens, due, stepTimes);
       if (!opens || !due || !doneWhen || appliesWhen === undefined) return;
       out.push({ id, title, appliesWhen, opens, due, doneWhen, owner, renewal: m['renewal'] === true, repeat, steps, onDone });
     });
     return out;
+  }
+
+  /** Warns about a `due` before `opens` and steps before `opens` (they can never fire), when that holds for every contract. */
+  private checkOrder(path: Path, opens: TimeExpr, due: TimeExpr, steps: Array<{ at: TimeExpr; index: number }>): void {
+    const o = linear(opens, null, null);
+    const d = linear(due, o, null);
+    if (alwaysBefore(d, o)) {
+      this.sink.warning('DUE_BEFORE_OPENS', `\`due\` (${due.source}) is before \`opens\` (${opens.source}): the milestone is overdue the moment it opens`, rangeAt(this.doc, [...path, 'due']));
+    }
+    for (const { at, index } of steps) {
+      if (alwaysBefore(linear(at, o, d), o)) {
+        this.sink.warning('STEP_NEVER_FIRES', `this step (${at.source}) is before the milestone opens (${opens.source}), so it can never fire`, rangeAt(this.doc, [...path, 'steps', index, 'at']));
+      }
+    }
   }
 
   private repeat(v: unknown, path: Path, scope: RuleScope): Duration | null {

@@ -32,7 +32,10 @@ export function loadYaml(source: string, sink: DiagnosticSink): LoadedYaml {
     const a = Math.min(e.pos[0], lastChar);
     const b = Math.max(a + 1, Math.min(e.pos[1], source.length));
     fatal = true;
-    sink.error('YAML_SYNTAX', `YAML: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`, [a, b]);
+    const message = e.code === 'MULTIPLE_DOCS'
+      ? 'a playbook file holds one YAML document; remove this `---` line and what follows, or split the file'
+      : (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
+    sink.error('YAML_SYNTAX', `YAML: ${message}`, [a, b]);
   }
   // The parser runs with uniqueKeys off (a duplicate key is not fatal); report them here.
   if (!fatal) reportDuplicateKeys(doc.contents, sink);

@@ -227,3 +227,26 @@ triggers:
     expect(r.ir!.retention['activated']).toEqual({ window: null, fields: [] });
   });
 });
+
+describe('milestone time order', () => {
+  const warnings = (lines: string) => compilePlaybook(milestoneSource(lines), 'o.yaml').diagnostics.filter((d) => d.severity === 'warning').map((d) => d.code);
+
+  it('warns only when a step is before opens for every possible contract', () => {
+    // 9 months - 6 months is 3 months: before month 4 whatever the month lengths.
+    expect(warnings('opens: month 4\ndue: month 9\ndone_when: true\nsteps:\n  - at: due - 6 months\n    escalate: manager')).toEqual(['STEP_NEVER_FIRES']);
+    // due - 5 months is month 4 exactly: it fires at the opening instant.
+    expect(warnings('opens: month 4\ndue: month 9\ndone_when: true\nsteps:\n  - at: due - 5 months\n    escalate: manager')).toEqual([]);
+    expect(warnings('opens: month 1\ndue: opens + 30 days\ndone_when: true\nsteps:\n  - at: opens - 1 hour\n    escalate: manager')).toEqual(['STEP_NEVER_FIRES']);
+    // 1 month minus 29 days may be negative (February) or positive: not certain, no warning.
+    expect(warnings('opens: month 1\ndue: month 2\ndone_when: true\nsteps:\n  - at: due - 1 month - 29 days + 1 month\n    escalate: manager')).toEqual([]);
+    expect(warnings('opens: month 1\ndue: month 2\ndone_when: true\nsteps:\n  - at: opens + 1 month - 32 days\n    escalate: manager')).toEqual(['STEP_NEVER_FIRES']);
+  });
+
+  it('does not compare instants on unrelated anchors', () => {
+    expect(warnings('opens: contract.end - 3 months\ndue: contract.end\ndone_when: true\nsteps:\n  - at: month 1\n    escalate: manager')).toEqual([]);
+  });
+
+  it('warns about a due before opens', () => {
+    expect(warnings('opens: month 4\ndue: month 3\ndone_when: true')).toEqual(['DUE_BEFORE_OPENS']);
+  });
+});

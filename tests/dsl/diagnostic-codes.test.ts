@@ -37,6 +37,8 @@ const cases: Array<[DiagnosticCode, string, string]> = [
   ['ACTION_FIELD_NOT_ALLOWED', risk('level: low\nwhen: health < 1\nactions:\n  - escalate: csm\n    priority: high'), 'priority'],
   ['TEMPLATE_SYNTAX', risk('level: low\nwhen: health < 1\nactions:\n  - escalate: csm\n    message: "Hi {{customer.name"'), '{{'],
   ['UNKNOWN_PLACEHOLDER', risk('level: low\nwhen: health < 1\nactions:\n  - escalate: csm\n    message: "Hi {{customer.nme}}"'), 'customer.nme'],
+  ['STEP_NEVER_FIRES', milestoneSource('opens: month 4\ndue: month 9\ndone_when: true\nsteps:\n  - at: due - 6 months\n    escalate: manager'), 'due - 6 months'],
+  ['DUE_BEFORE_OPENS', milestoneSource('opens: month 4\ndue: month 3 + 2 weeks\ndone_when: true'), 'month 3 + 2 weeks'],
   ['MULTIPLE_RENEWAL', `${HEADER}milestones:\n  - { id: a, title: A, due: month 1, done_when: "true", renewal: true }\n  - { id: b, title: B, due: month 2, done_when: "true", renewal: true }\n`, 'true'],
 ];
 
@@ -45,8 +47,10 @@ describe('diagnostic codes', () => {
     const r = compilePlaybook(source, 'case.yaml');
     const d = r.diagnostics.find((x) => x.code === code);
     expect(d, JSON.stringify(r.diagnostics.map((x) => [x.code, x.message]))).toBeDefined();
-    expect(d!.severity).toBe('error');
-    expect(r.ir).toBeUndefined();
+    const warning = code === 'STEP_NEVER_FIRES' || code === 'DUE_BEFORE_OPENS';
+    expect(d!.severity).toBe(warning ? 'warning' : 'error');
+    // Warnings leave the playbook compilable; errors do not.
+    expect(r.ir === undefined).toBe(!warning);
     expect(source.slice(d!.range[0], d!.range[0] + text.length)).toBe(text);
     // The frame shows the line and puts the first caret under the range's first character.
     const [line, carets] = codeFrame(d!, source).split('\n');
