@@ -52,6 +52,10 @@ export interface CompiledQuery {
   perInstance: boolean;
   /** the functions applied to this query anywhere in the playbook */
   fnsUsed: Set<QueryFn>;
+  /** `String(index)`: its key in the state's records */
+  key: string;
+  /** the `within` duration in ms when it is exact (hours, days, weeks); null for months/years */
+  withinMs: number | null;
 }
 
 /** A playbook's compiled evaluators. */
@@ -162,7 +166,7 @@ export function aggregateValue(fn: QueryFn, agg: QueryAggregate, now: number): V
  */
 export function queryAggregate(cq: CompiledQuery, c: EvalContext, fn: QueryFn): QueryAggregate {
   if (cq.within !== null) return windowValues(c.state, c, cq, fn);
-  const key = String(cq.index);
+  const key = cq.key;
   const agg = cq.perInstance ? c.inst?.aggs?.[key] : c.state.aggs[key];
   return agg ?? EMPTY;
 }
@@ -464,6 +468,8 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       since,
       perInstance: since !== null && (since.anchor === 'opens' || since.anchor === 'due'),
       fnsUsed: new Set(),
+      key: String(index),
+      withinMs: within === null ? null : exactMs(within),
     });
   });
   const noteFns = (e: Expr) => walkExpr(e, (n) => {
@@ -515,6 +521,12 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   pb.riskDeps = ir.risks.map((r) => eventDeps(ir, r.when.expr, healthDeps));
   pb.nodes = nodes;
   return pb;
+}
+
+const UNIT_MS: Record<string, number> = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS };
+function exactMs(d: Duration): number | null {
+  const ms = UNIT_MS[d.unit];
+  return ms === undefined ? null : ms * d.amount;
 }
 
 /** The anchors for time expressions in context: the contract, and the instance's opens/due. */

@@ -29,6 +29,8 @@ import type {
 } from './types.ts';
 import type { Action } from '../../dsl/ir/schema.ts';
 
+const NO_EVENTS: QueuedEvent[] = [];
+
 /** A repeating milestone never has more instances than this (a guard against `every 1 hour` over decades). */
 export const MAX_INSTANCES = 5000;
 
@@ -232,44 +234,75 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
   const s = cloneState(state);
   out.state = s;
   const pb = compiled(ir);
+  const c = newContext(s, -Infinity);
+  const run: Run = {
+    ir, pb, s, out, c, t: -Infinity, keys: null,
+    health: () => {
+      const saved = c.inst;
+      c.inst = null;
+      const h = pb.healthScores.length === 0 ? null : pb.health(c).value;
+      c.inst = saved;
+      return h;
+    },
+  };
   for (;;) {
     const t = nextInstant(ir, s);
     if (t === null || t > to) break;
-    processInstant(ir, pb, s, t, out);
+    processInstant(run, t);
   }
   if (!s.closed && (s.clock === null || to > s.clock)) s.clock = to;
   return out;
 }
 
-/** Processes one instant `t` in SPEC §10 order, mutating the working state `s`. */
-function processInstant(ir: PlaybookIR, pb: CompiledPlaybook, s: JourneyState, t: number, out: Advance): void {
-  const c = newContext(s, t);
-  const keys = new Map<string, number>();
-  const fire = (source: string, action: Action, scope: TemplateScope) => {
-    if (t < s.enrolledAt) return;
-    const base = `${source}@${t}`;
-    const n = (keys.get(base) ?? 0) + 1;
-    keys.set(base, n);
-    const built = buildAction(ir, s, t, source, n === 1 ? base : `${base}#${n}`, action, scope);
-    out.fired.push(built.fired);
-    s.actions.push(built.reported);
-  };
-  const health = (): Value => {
-    const saved = c.inst;
-    c.inst = null;
-    const h = pb.healthScores.length === 0 ? null : pb.health(c).value;
-    c.inst = saved;
-    return h;
-  };
-  const milestoneScope = (inst: MilestoneInstanceState): TemplateScope => ({
-    milestone: { title: ir.milestones[inst.m]!.title, dueAt: inst.dueAt },
-    health,
-    event: null,
-  });
+/** What one `advanceJourney` call works with, reused across its instants. */
+interface Run {
+  ir: PlaybookIR;
+  pb: CompiledPlaybook;
+  s: JourneyState;
+  out: Advance;
+  /** one evaluation context, reset for each instant */
+  c: EvalContext;
+  t: number;
+  /** action keys used at this instant (created on the first firing) */
+  keys: Map<string, number> | null;
+  /** `{{health}}` at the current instant */
+  health: () => Value;
+}
+
+/** Fires one action at the run's instant, unless that is before enrolment. */
+function fire(run: Run, source: string, action: Action, scope: TemplateScope): void {
+  const { s, t } = run;
+  if (t < s.enrolledAt) return;
+  const base = `${source}@${t}`;
+  const keys = (run.keys ??= new Map());
+  const n = (keys.get(base) ?? 0) + 1;
+  keys.set(base, n);
+  const built = buildAction(run.ir, s, t, source, n === 1 ? base : `${base}#${n}`, action, scope);
+  run.out.fired.push(built.fired);
+  s.actions.push(built.reported);
+}
+
+function milestoneScope(run: Run, inst: MilestoneInstanceState): TemplateScope {
+  return { milestone: { title: run.ir.milestones[inst.m]!.title, dueAt: inst.dueAt }, health: run.health, event: null };
+}
+
+/** Processes one instant `t` in SPEC §10 order, mutating the working state. */
+function processInstant(run: Run, t: number): void {
+  const { ir, pb, s, out, c } = run;
+  run.t = t;
+  run.keys = null;
+  c.now = t;
+  c.wake = Infinity;
+  c.inst = null;
+  c.event = null;
+  c.health = null;
+  c.healthAt = NaN;
+  const health = run.health;
 
   // 1. Events with at == t (and late ones) become visible, in order; triggers fire.
-  const visible: QueuedEvent[] = [];
-  while (s.pending.length > 0 && s.pending[0]!.at <= t) visible.push(s.pending.shift()!);
+  let count = 0;
+  while (count < s.pending.length && s.pending[count]!.at <= t) count++;
+  const visible: QueuedEvent[] = count === 0 ? NO_EVENTS : s.pending.splice(0, count);
   const dirty: string[] = [];
   for (const e of visible) {
     makeVisible(pb, s, c, e, t);
@@ -287,7 +320,7 @@ function processInstant(ir: PlaybookIR, pb: CompiledPlaybook, s: JourneyState, t
         if (!ok) continue;
       }
       const scope: TemplateScope = { milestone: null, health, event: { type: e.type, data: e.data } };
-      trigger.actions.forEach((action, i) => fire(`trigger/${trigger.id}/${i}`, action, scope));
+      trigger.actions.forEach((action, i) => fire(run, `trigger/${trigger.id}/${i}`, action, scope));
     }
   }
   s.lastInstant = t;
@@ -334,8 +367,8 @@ function processInstant(ir: PlaybookIR, pb: CompiledPlaybook, s: JourneyState, t
     inst.state = to;
     inst.completedAt = t;
     inst.wake = null;
-    const scope = milestoneScope(inst);
-    ir.milestones[inst.m]!.onDone.forEach((action, i) => fire(`milestone/${inst.id}/on_done/${i}`, action, scope));
+    const scope = milestoneScope(run, inst);
+    ir.milestones[inst.m]!.onDone.forEach((action, i) => fire(run, `milestone/${inst.id}/on_done/${i}`, action, scope));
   }
 
   // 4. Open milestones at or past due become overdue.
@@ -353,34 +386,35 @@ function processInstant(ir: PlaybookIR, pb: CompiledPlaybook, s: JourneyState, t
     const steps = ir.milestones[inst.m]!.steps;
     for (let i = 0; i < inst.steps.length; i++) {
       if (inst.steps[i] !== t) continue;
-      fire(`milestone/${inst.id}/step/${i}`, steps[i]!.action, milestoneScope(inst));
+      fire(run, `milestone/${inst.id}/step/${i}`, steps[i]!.action, milestoneScope(run, inst));
     }
   }
 
   // 6. Risks: raised or cleared at the first instant their condition flips.
-  ir.risks.forEach((risk, ri) => {
+  for (let ri = 0; ri < ir.risks.length; ri++) {
+    const risk = ir.risks[ri]!;
     const rs = s.risks[ri]!;
-    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !touches(pb.riskDeps[ri]!, dirty)) return;
+    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !touches(pb.riskDeps[ri]!, dirty)) continue;
     const r = evaluate(pb.riskWhen[ri]!, c);
     rs.wake = r.wake;
     const on = r.value === true;
-    if (on === rs.on) return;
+    if (on === rs.on) continue;
     rs.on = on;
     if (!on) {
       const last = rs.raises[rs.raises.length - 1];
       if (last !== undefined) last[1] = t;
       transition(out, { at: t, kind: 'risk', risk: risk.id, change: 'cleared', actionsFired: false });
-      return;
+      continue;
     }
     rs.raises.push([t, null]);
     const cooled = risk.cooldown === null || rs.lastFired === null || t >= addDuration(rs.lastFired, risk.cooldown);
     const fires = cooled && t >= s.enrolledAt;
     transition(out, { at: t, kind: 'risk', risk: risk.id, change: 'raised', actionsFired: fires });
-    if (!fires) return;
+    if (!fires) continue;
     rs.lastFired = t;
     const scope: TemplateScope = { milestone: null, health, event: null };
-    risk.actions.forEach((action, i) => fire(`risk/${risk.id}/${i}`, action, scope));
-  });
+    risk.actions.forEach((action, i) => fire(run, `risk/${risk.id}/${i}`, action, scope));
+  }
 
   // 7. At contract.end the term closes: what is not completed or skipped is missed.
   if (t >= s.contract.end) {

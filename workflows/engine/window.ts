@@ -23,6 +23,11 @@ export function windowExit(at: number, d: Duration): number {
   return ms === undefined ? addDuration(at, d) : at + d.amount * ms;
 }
 
+/** The instant an event at `at` leaves a query's window. */
+function exitOf(cq: CompiledQuery, at: number): number {
+  return cq.withinMs !== null ? at + cq.withinMs : addDuration(at, cq.within!);
+}
+
 function matches(cq: CompiledQuery, c: EvalContext, e: BufferedEvent): boolean {
   if (cq.where === null) return true;
   const saved = c.event;
@@ -49,7 +54,7 @@ function add(w: WindowAggregate, v: Value, sign: 1 | -1): void {
 
 /** The window of a `within` query, created empty (starting at the buffer's current base) when first needed. */
 function windowOf(s: JourneyState, cq: CompiledQuery): WindowAggregate {
-  const key = String(cq.index);
+  const key = cq.key;
   let w = s.windows[key];
   if (w === undefined) {
     w = { lo: s.bufferBase[cq.query.event] ?? 0, n: 0, vn: 0, sum: 0, frac: 0 };
@@ -66,11 +71,11 @@ function rebuild(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: number
   const w: WindowAggregate = { lo: base + buffer.length, n: 0, vn: 0, sum: 0, frac: 0 };
   for (let i = buffer.length - 1; i >= 0; i--) {
     const e = buffer[i]!;
-    if (windowExit(e.at, cq.within!) <= now) break;
+    if (exitOf(cq, e.at) <= now) break;
     w.lo = base + i;
     if (matches(cq, c, e)) add(w, fieldValue(cq, e), 1);
   }
-  s.windows[String(cq.index)] = w;
+  s.windows[cq.key] = w;
 }
 
 /** Slides a query's window to `now`: events whose exit is at or before `now` leave it. */
@@ -95,7 +100,7 @@ export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: Eval
   const queries = pb.windowQueriesByType.get(e.type);
   if (queries === undefined) return;
   let longest = -Infinity;
-  for (const cq of queries) longest = Math.max(longest, windowExit(e.at, cq.within!));
+  for (const cq of queries) longest = Math.max(longest, exitOf(cq, e.at));
   if (longest <= t) return; // a late event already outside every window
   const buffer = (s.buffers[e.type] ??= []);
   const base = (s.bufferBase[e.type] ??= 0);
@@ -110,7 +115,7 @@ export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: Eval
     const index = base + buffer.length - 1;
     for (const cq of queries) {
       const w = windowOf(s, cq);
-      if (windowExit(e.at, cq.within!) > t) {
+      if (exitOf(cq, e.at) > t) {
         if (matches(cq, c, entry)) add(w, fieldValue(cq, entry), 1);
         if (w.lo > index) w.lo = index;
       } else if (w.lo === index) {
@@ -173,34 +178,34 @@ export function windowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery,
   const w = slide(s, c, cq, c.now);
   const out = { n: w.n, vn: w.vn, sum: 0, min: null as number | null, max: null as number | null, latest: null as Value, latestAt: null as number | null };
   if (w.n === 0) return out;
-  out.sum = windowSum(s, c, cq, w);
   const buffer = s.buffers[cq.query.event]!;
-  const base = s.bufferBase[cq.query.event] ?? 0;
-  // The most recent matching event: the last one (buffers are in time order).
-  for (let i = buffer.length - 1; i >= w.lo - base; i--) {
-    const e = buffer[i]!;
-    if (e.at <= c.now && matches(cq, c, e)) {
-      out.latestAt = e.at;
-      out.latest = fieldValue(cq, e);
-      break;
-    }
-  }
+  const from = w.lo - (s.bufferBase[cq.query.event] ?? 0);
   if (fn === 'happened' || fn === 'latest' || fn === 'days_since') {
     // These change (without a new event) only when the most recent matching event leaves.
-    const exit = windowExit(out.latestAt!, cq.within!);
-    if (exit < c.wake) c.wake = exit;
-  } else {
-    // count, sum, avg, min, max change as soon as the first counted event leaves.
-    for (let i = w.lo - base; i < buffer.length; i++) {
+    for (let i = buffer.length - 1; i >= from; i--) {
       const e = buffer[i]!;
-      if (matches(cq, c, e)) {
-        const exit = windowExit(e.at, cq.within!);
-        if (exit < c.wake) c.wake = exit;
+      if (e.at <= c.now && matches(cq, c, e)) {
+        out.latestAt = e.at;
+        out.latest = fieldValue(cq, e);
         break;
       }
     }
+    const exit = exitOf(cq, out.latestAt!);
+    if (exit < c.wake) c.wake = exit;
+    return out;
   }
-  if (cq.query.field !== null && (cq.fnsUsed.has('min') || cq.fnsUsed.has('max'))) {
+  // count, sum, avg, min, max change as soon as the first counted event leaves.
+  for (let i = from; i < buffer.length; i++) {
+    const e = buffer[i]!;
+    if (matches(cq, c, e)) {
+      const exit = exitOf(cq, e.at);
+      if (exit < c.wake) c.wake = exit;
+      break;
+    }
+  }
+  if (fn === 'count') return out;
+  out.sum = windowSum(s, c, cq, w);
+  if (fn === 'min' || fn === 'max') {
     forEachInWindow(s, c, cq, w, (e) => {
       const v = fieldValue(cq, e);
       if (typeof v !== 'number') return;
