@@ -1,13 +1,12 @@
 /**
  * The in-process reference run of a timeline, for comparing with the durable
- * run: the simulator when it is there, else the engine driven the simulator's
- * way (every event queued, advance to `until`, report).
+ * run: the simulator (`milepost simulate` without `--engine`).
  */
 import { readFileSync } from 'node:fs';
 import { compilePlaybook } from '../../../dsl/index.ts';
 import type { PlaybookIR } from '../../../dsl/ir/schema.ts';
 import { parseTimeline, type Timeline } from '../../../client/simulate/timeline.ts';
-import { advanceJourney, journeyReport, receiveEvents, startJourney } from '../../../workflows/engine/index.ts';
+import { simulateJourney } from '../../../client/simulate/run-journey.ts';
 import type { JourneyReport } from '../../../workflows/engine/types.ts';
 
 export function compileFile(path: string): PlaybookIR {
@@ -21,9 +20,5 @@ export function timelineFile(ir: PlaybookIR, path: string): Timeline {
 }
 
 export function referenceReport(ir: PlaybookIR, timeline: Timeline, options: { until?: number; enrolledAt?: number } = {}): JourneyReport {
-  const until = options.until ?? timeline.contract.end;
-  let state = startJourney(ir, { customer: timeline.customer, contract: timeline.contract, enrolledAt: options.enrolledAt ?? timeline.contract.start });
-  state = receiveEvents(ir, state, timeline.events);
-  state = advanceJourney(ir, state, until).state;
-  return journeyReport(ir, state, until);
+  return simulateJourney(ir, timeline, options).report;
 }
