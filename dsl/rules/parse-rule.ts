@@ -44,9 +44,38 @@ function unitHint(problem: SyntaxProblem, tokens: IToken[]): SyntaxProblem {
   return { ...problem, message: `\`${t.image}\` is not a duration unit (hours, days, weeks, months, years)${didYouMean(t.image, UNIT_WORDS)}` };
 }
 
+/**
+ * Limits that keep parsing and checking bounded (the parser and checker
+ * recurse per nesting level): far above any real rule, far below the stack.
+ */
+export const MAX_RULE_TOKENS = 1000;
+export const MAX_RULE_DEPTH = 64;
+
+/** A problem when the rule is longer or deeper than the limits allow. */
+function limitProblem(tokens: IToken[], text: string): SyntaxProblem | undefined {
+  if (tokens.length > MAX_RULE_TOKENS) {
+    return { start: 0, end: text.length, message: `this rule has ${tokens.length} parts, more than the ${MAX_RULE_TOKENS} allowed; split it (for example into health components)` };
+  }
+  let depth = 0;
+  let prefix = 0;
+  for (const t of tokens) {
+    const name = t.tokenType.name;
+    if (name === 'LParen' || name === 'LBracket') depth++;
+    else if (name === 'RParen' || name === 'RBracket') depth = Math.max(0, depth - 1);
+    // Runs of `not` / unary `-` nest as deeply as parentheses do.
+    prefix = name === 'Not' || name === 'Minus' ? prefix + 1 : 0;
+    if (depth + prefix > MAX_RULE_DEPTH) {
+      return { start: t.startOffset, end: t.startOffset + t.image.length, message: `this rule nests deeper than ${MAX_RULE_DEPTH} levels; simplify it` };
+    }
+  }
+  return undefined;
+}
+
 function syntax(text: string, start: 'expression' | 'argument') {
   const { tokens, problems } = tokenize(text);
   if (problems.length > 0) return { cst: undefined, problems };
+  const limit = limitProblem(tokens, text);
+  if (limit) return { cst: undefined, problems: [limit] };
   if (tokens.length === 0) {
     return { cst: undefined, problems: [{ start: 0, end: Math.max(1, text.length), message: 'this rule is empty' }] };
   }

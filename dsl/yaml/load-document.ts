@@ -34,7 +34,9 @@ export function loadYaml(source: string, sink: DiagnosticSink): LoadedYaml {
     fatal = true;
     const message = e.code === 'MULTIPLE_DOCS'
       ? 'a playbook file holds one YAML document; remove this `---` line and what follows, or split the file'
-      : (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
+      : /call stack/i.test(e.message)
+        ? 'the YAML nests too deeply to be read'
+        : (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
     sink.error('YAML_SYNTAX', `YAML: ${message}`, [a, b]);
   }
   // The parser runs with uniqueKeys off (a duplicate key is not fatal); report them here.
@@ -45,7 +47,7 @@ export function loadYaml(source: string, sink: DiagnosticSink): LoadedYaml {
       data = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
       fatal = true;
-      sink.error('YAML_SYNTAX', `YAML: ${(err as Error).message}`, [0, 1]);
+      sink.error('YAML_SYNTAX', `YAML: ${/call stack/i.test((err as Error).message) ? 'the YAML nests too deeply to be read' : (err as Error).message}`, [0, 1]);
     }
   }
   return { doc, data, ok: !fatal };

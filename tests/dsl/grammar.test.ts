@@ -128,6 +128,16 @@ describe('rules grammar', () => {
     expect(problems[0]!.message).toContain(message);
   });
 
+  it('refuses rules beyond the size and nesting limits instead of exhausting the stack', () => {
+    const deep = parseExpression(`${'('.repeat(5000)}1${')'.repeat(5000)}`);
+    expect(deep.ast).toBeUndefined();
+    expect(deep.problems[0]!.message).toContain('more than the 1000 allowed');
+    const nested = parseExpression(`${'('.repeat(65)}1${')'.repeat(65)} > 0`);
+    expect(nested.problems).toEqual([{ start: 64, end: 65, message: 'this rule nests deeper than 64 levels; simplify it' }]);
+    expect(parseExpression(`${'('.repeat(64)}1${')'.repeat(64)} > 0`).problems).toEqual([]);
+    expect(parseExpression(Array(499).fill('true').join(' and ')).problems).toEqual([]);
+  });
+
   it('reports every syntax error of one rule, not just the first', () => {
     const { problems } = parseExpression('(a > ) and (b < )');
     expect(problems.length).toBeGreaterThanOrEqual(2);
