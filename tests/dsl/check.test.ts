@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook } from '../../dsl/index.ts';
 import type { DiagnosticCode } from '../../dsl/index.ts';
-import { compileRule, lineColOf, milestoneSource, pos, HEADER } from './helpers.ts';
+import { compileRule, lineColOf, milestoneSource, pos, where, HEADER } from './helpers.ts';
 
 /** `line:col` of `needle` inside the probe rule (after `when:`), computed from the text. */
 function inRule(source: string, needle: string): string {
@@ -93,7 +93,7 @@ describe('type checker', () => {
     const source = HEADER.replace('score: clamp(latest(usage.active_users) * 10, 0, 100)', 'score: latest(usage.active_users) > 3');
     const r = compilePlaybook(source, 'h.yaml');
     expect(r.diagnostics.map((d) => d.code)).toEqual(['RULE_TYPE_MISMATCH']);
-    expect(pos(r.diagnostics[0]!)).toBe(`${lineColOf(source, 'latest(usage.active_users) > 3').line}:${lineColOf(source, 'latest(usage.active_users) > 3').col}`);
+    expect(pos(r.diagnostics[0]!)).toBe(where(source, 'latest(usage.active_users) > 3'));
   });
 
   it('refuses a health score that reads health', () => {
@@ -157,9 +157,9 @@ risks:
 `;
     const r = compilePlaybook(source, 'r.yaml');
     expect(r.diagnostics.map((d) => [d.code, pos(d)])).toEqual([
-      ['UNKNOWN_ROLE', `${lineColOf(source, 'boss').line}:${lineColOf(source, 'boss').col}`],
+      ['UNKNOWN_ROLE', where(source, 'boss')],
       ['UNKNOWN_ROLE', `${lineColOf(source, 'escalate: arr').line}:${lineColOf(source, 'escalate: arr').col + 'escalate: '.length}`],
-      ['NOT_ALLOWED_HERE', `${lineColOf(source, 'owner', 3).line}:${lineColOf(source, 'owner', 3).col}`],
+      ['NOT_ALLOWED_HERE', where(source, 'owner', 3)],
     ]);
   });
 
@@ -196,7 +196,7 @@ triggers:
       - open_task: "{{event.severity}} {{event.sevrity}} {{customer.tier}"
 `;
     const r = compilePlaybook(source, 't.yaml');
-    const at = (needle: string) => `${lineColOf(source, needle).line}:${lineColOf(source, needle).col}`;
+    const at = (needle: string) => where(source, needle);
     expect(r.diagnostics.map((d) => [d.code, pos(d)])).toEqual([
       ['UNKNOWN_PLACEHOLDER', at('customer.nme')],
       ['UNKNOWN_PLACEHOLDER', at('event.severity')],
