@@ -7,6 +7,9 @@ import { rateColumns, stackedBars } from './charts.ts';
 import { esc, filterForm, href, money, page, pct, STATE_COLOURS, STATE_ORDER } from './html.ts';
 import { byCohortTable, byCsmTable, milestonesTable, renderTable, renewalsTable, risksTable } from './tables.ts';
 
+/** Most rows of the renewal and risk lists shown on the page; the CSV has all. */
+export const LIST_LIMIT = 100;
+
 /** Filters of the overview. */
 export interface OverviewFilter {
   playbook?: string | undefined;
@@ -37,8 +40,8 @@ ${renderTable(milestonesTable(figures), csv('milestones'))}
 <h2>On-time rate by cohort</h2>${rateColumns('cohort-chart', cohorts)}
 ${renderTable(byCohortTable(figures), csv('by-cohort'))}
 <h2>By CSM</h2>${renderTable(byCsmTable(figures), csv('by-csm'))}
-<h2>Renewals</h2>${renderTable(renewalsTable(figures), csv('renewals'))}
-<h2>Risks</h2>${renderTable(risksTable(figures), csv('risks'))}`;
+<h2>Renewals</h2>${renderTable(renewalsTable(figures), csv('renewals'), LIST_LIMIT)}
+<h2>Risks</h2>${renderTable(risksTable(figures), csv('risks'), LIST_LIMIT)}`;
   return page('Overview', body, filter);
 }
 

@@ -130,14 +130,21 @@ export function gridTable(columns: string[], rows: GridRow[]): TableSpec<GridRow
   };
 }
 
-/** Renders a table spec to HTML. */
-export function renderTable<Row>(spec: TableSpec<Row>, csvHref?: string): string {
+/**
+ * Renders a table spec to HTML. With `limit`, only the first rows are shown,
+ * with a note pointing to the CSV export for the rest (a list of thousands
+ * of rows is for a spreadsheet, not a page).
+ */
+export function renderTable<Row>(spec: TableSpec<Row>, csvHref?: string, limit = Infinity): string {
   const head = spec.columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${esc(c.name)}</th>`).join('');
-  const body = spec.rows.length === 0
+  const shown = spec.rows.length > limit ? spec.rows.slice(0, limit) : spec.rows;
+  const body = shown.length === 0
     ? `<tr><td colspan="${spec.columns.length}" class="empty">none</td></tr>`
-    : spec.rows.map((row) => `<tr>${spec.columns.map((c) => `<td${c.numeric ? ' class="num"' : ''}>${c.html ? c.html(row) : esc(displayText(c, row))}</td>`).join('')}</tr>`).join('');
+    : shown.map((row) => `<tr>${spec.columns.map((c) => `<td${c.numeric ? ' class="num"' : ''}>${c.html ? c.html(row) : esc(displayText(c, row))}</td>`).join('')}</tr>`).join('');
   const csv = csvHref === undefined ? '' : ` <a class="csv" href="${csvHref}">CSV</a>`;
-  return `<table id="${esc(spec.id)}"><caption>${esc(spec.title)}${csv}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  const more = shown.length < spec.rows.length
+    ? `<tfoot><tr><td colspan="${spec.columns.length}" class="muted">showing ${shown.length} of ${spec.rows.length}; every row is in the CSV</td></tr></tfoot>` : '';
+  return `<table id="${esc(spec.id)}" data-rows="${spec.rows.length}"><caption>${esc(spec.title)}${csv}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody>${more}</table>`;
 }
 
 /** The CSV header and raw rows of a table spec. */

@@ -35,8 +35,21 @@ const serve: Command = {
       throw err;
     }
     const token = io.env.MILEPOST_API_TOKEN || randomBytes(24).toString('base64url');
-    const database = await openDatabase(io.env, io.cwd);
-    const connection = await connectClient(temporal);
+    let connection;
+    try {
+      connection = await connectClient(temporal);
+    } catch (err) {
+      io.stderr.write(`milepost serve: cannot reach Temporal at ${temporal.address}: ${(err as Error).message}\n(start one with 'temporal server start-dev', or use 'npm start')\n`);
+      return 2;
+    }
+    let database;
+    try {
+      database = await openDatabase(io.env, io.cwd);
+    } catch (err) {
+      await connection.close();
+      io.stderr.write(`milepost serve: cannot open the database: ${(err as Error).message}\n`);
+      return 2;
+    }
     const gateway = createJourneyGateway({ client: connection.client, taskQueue: temporal.taskQueue, searchAttributes: temporal.searchAttributes });
     const clock = () => Date.now();
     const app = buildApiServer({
