@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Document } from 'yaml';
 import type { DiagnosticSink } from '../diagnostics.ts';
-import { didYouMean } from '../suggest.ts';
+import { closest, didYouMean } from '../suggest.ts';
 import { rangeAt } from '../yaml/load-document.ts';
 import type { Path } from '../yaml/load-document.ts';
 import { PlaybookSchema } from './playbook-schema.ts';
@@ -78,6 +78,33 @@ function where(path: Path): string {
   return path.length === 0 ? 'the playbook' : `\`${path.filter((p) => typeof p === 'string').at(-1)}\``;
 }
 
+const LIST_ITEMS: Record<string, string> = {
+  milestones: 'milestone',
+  risks: 'risk',
+  triggers: 'trigger',
+  components: 'health component',
+  steps: 'step',
+  on_done: 'on_done action',
+  actions: 'action',
+};
+
+/**
+ * The map at `path` in words: "milestone `activation`", "step 2 of
+ * milestone `activation`", "the playbook", for unknown- and missing-key messages.
+ */
+function describeMap(path: Path, data: unknown): string {
+  if (path.length === 0) return 'the playbook';
+  const last = path.at(-1);
+  const parentKey = path.at(-2);
+  if (typeof last === 'number' && typeof parentKey === 'string' && LIST_ITEMS[parentKey]) {
+    const id = (valueAt(data, path) as { id?: unknown } | undefined)?.id;
+    const self = typeof id === 'string' ? `${LIST_ITEMS[parentKey]} \`${id}\`` : `${LIST_ITEMS[parentKey]} ${last + 1}`;
+    const owner = path.length > 2 ? describeMap(path.slice(0, -2), data) : '';
+    return owner && owner !== 'the playbook' && !owner.startsWith('`') ? `${self} of ${owner}` : self;
+  }
+  return where(path);
+}
+
 /** Checks `data` against the playbook schema; reports every issue. Returns true when the structure is sound. */
 export function checkStructure(data: unknown, doc: Document.Parsed, sink: DiagnosticSink): boolean {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
@@ -86,12 +113,31 @@ export function checkStructure(data: unknown, doc: Document.Parsed, sink: Diagno
   }
   const result = PlaybookSchema.safeParse(data);
   if (result.success) return true;
-  for (const issue of result.error.issues) report(issue, data, doc, sink);
+  // A misspelt required key is one mistake, not two: when an unknown key's
+  // suggestion is a missing key of the same map, only the typo is reported.
+  const typoFor = new Set<string>();
+  for (const issue of result.error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const schema = schemaAt(cleanPath(issue.path));
+    const known = schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
+    for (const key of issue.keys) {
+      const c = closest(key, known);
+      if (c !== undefined) typoFor.add(JSON.stringify([...cleanPath(issue.path), c]));
+    }
+  }
+  for (const issue of result.error.issues) {
+    if (typoFor.has(JSON.stringify(cleanPath(issue.path))) && valueAt(data, cleanPath(issue.path)) === undefined) continue;
+    report(issue, data, doc, sink);
+  }
   return false;
 }
 
+function cleanPath(path: readonly PropertyKey[]): Array<string | number> {
+  return path.filter((p): p is string | number => typeof p !== 'symbol');
+}
+
 function report(issue: Issue, data: unknown, doc: Document.Parsed, sink: DiagnosticSink): void {
-  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const path = cleanPath(issue.path);
   switch (issue.code) {
     case 'unrecognized_keys': {
       const schema = schemaAt(path);
@@ -99,7 +145,7 @@ function report(issue: Issue, data: unknown, doc: Document.Parsed, sink: Diagnos
       for (const key of issue.keys) {
         const hint = didYouMean(key, known);
         const list = hint ? '' : known.length ? ` (expected one of: ${known.join(', ')})` : '';
-        sink.error('UNKNOWN_KEY', `unknown key \`${key}\` in ${where(path)}${hint}${list}`, rangeAt(doc, [...path, key], { key: true }));
+        sink.error('UNKNOWN_KEY', `unknown key \`${key}\` in ${describeMap(path, data)}${hint}${list}`, rangeAt(doc, [...path, key], { key: true }));
       }
       return;
     }
@@ -107,7 +153,7 @@ function report(issue: Issue, data: unknown, doc: Document.Parsed, sink: Diagnos
       const actual = valueAt(data, path);
       if (actual === undefined) {
         const key = path.at(-1);
-        sink.error('MISSING_KEY', `missing required key \`${String(key)}\`${path.length > 1 ? ` in ${where(path.slice(0, -1))}` : ''}`, rangeAt(doc, path));
+        sink.error('MISSING_KEY', `missing required key \`${String(key)}\` in ${describeMap(path.slice(0, -1), data)}`, rangeAt(doc, path));
         return;
       }
       const key = path.at(-1);
@@ -123,6 +169,10 @@ function report(issue: Issue, data: unknown, doc: Document.Parsed, sink: Diagnos
       return;
     }
     case 'invalid_union': {
+      if (valueAt(data, path) === undefined) {
+        sink.error('MISSING_KEY', `missing required key \`${String(path.at(-1))}\` in ${describeMap(path.slice(0, -1), data)}`, rangeAt(doc, path));
+        return;
+      }
       // Report the alternative that got furthest into the value (its issues
       // have the deepest paths): that is the shape the author meant.
       const branches = issue.errors.filter((b) => b.length > 0);

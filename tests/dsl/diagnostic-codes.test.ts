@@ -60,6 +60,16 @@ describe('diagnostic codes', () => {
     expect(caretAt - bar + 1).toBe(d!.linePos.col);
   });
 
+  it('reports a misspelt required key once, naming the map it is in', () => {
+    const source = milestoneSource('due: month 1\ndone_wen: true');
+    const r = compilePlaybook(source, 'typo.yaml');
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['UNKNOWN_KEY', 'unknown key `done_wen` in milestone `probe`; did you mean `done_when`?'],
+    ]);
+    const missing = compilePlaybook(milestoneSource('due: month 1'), 'missing.yaml');
+    expect(missing.diagnostics.map((d) => [d.code, d.message])).toEqual([['MISSING_KEY', 'missing required key `done_when` in milestone `probe`']]);
+  });
+
   it('points a YAML error at the end of the file at its last character', () => {
     const source = `${HEADER}milestones: [unclosed\n`;
     const d = compilePlaybook(source, 'eof.yaml').diagnostics[0]!;
