@@ -40,6 +40,7 @@ export type DiagnosticCode =
   | 'STEP_NEVER_FIRES'
   | 'DUE_BEFORE_OPENS';
 
+/** `error` stops a playbook from compiling; `warning` does not. */
 export type Severity = 'error' | 'warning';
 
 /** 1-based line and column of an offset. */

@@ -4,6 +4,7 @@
  */
 import type { FieldType } from '../ir/schema.ts';
 
+/** What a playbook declares, by name; rules are checked against it. */
 export interface Declarations {
   customer: Map<string, FieldType>;
   events: Map<string, Map<string, FieldType>>;
@@ -11,6 +12,7 @@ export interface Declarations {
   health: Set<string> | null;
 }
 
+/** The type names, for suggestions when a declared type is misspelt. */
 export const TYPE_NAMES = ['string', 'number', 'boolean', 'date', 'enum'] as const;
 
 /**

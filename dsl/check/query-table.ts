@@ -10,6 +10,7 @@ function keyOf(q: Query): string {
   return JSON.stringify({ ...q, source: undefined, where: q.where }, (k, v: unknown) => (k === 'id' ? undefined : v));
 }
 
+/** The interned queries of one playbook, in first-use order (their index is the IR's query number). */
 export class QueryTable {
   readonly queries: Query[] = [];
   private readonly index = new Map<string, number>();

@@ -8,6 +8,7 @@ import type { ScalarOffsets } from '../yaml/scalar-offsets.ts';
 import { mapRange } from '../yaml/scalar-offsets.ts';
 import type { Span } from '../rules/ast.ts';
 
+/** What a rule may use, by where it is written. */
 export interface RuleScope {
   /** The milestone the rule belongs to, if any (`opens`/`due`/`owner`/`{{milestone.*}}` need one). */
   milestone: { id: string; owner: string; title: string } | null;
@@ -21,6 +22,7 @@ export interface RuleScope {
   place: string;
 }
 
+/** One rule being checked: its text, its scope, and the way from its offsets to the file's. */
 export class RuleContext {
   readonly text: string;
   readonly scope: RuleScope;

@@ -5,6 +5,7 @@
  */
 import type { FieldType, ValueType } from '../ir/schema.ts';
 
+/** A checked expression's static type. */
 export interface Ty {
   t: 'number' | 'string' | 'boolean' | 'date' | 'null' | 'list' | 'duration' | 'error';
   /** Enum members, when the string is an enum attribute or field. */
@@ -13,6 +14,7 @@ export interface Ty {
   item?: Ty;
 }
 
+/** The plain types, shared (types are never mutated). `ERROR` is compatible with everything, so one mistake is reported once. */
 export const NUMBER: Ty = { t: 'number' };
 export const STRING: Ty = { t: 'string' };
 export const BOOLEAN: Ty = { t: 'boolean' };
@@ -20,6 +22,7 @@ export const DATE: Ty = { t: 'date' };
 export const NULL: Ty = { t: 'null' };
 export const ERROR: Ty = { t: 'error' };
 
+/** The checker's type of a declared attribute or field. */
 export function fromFieldType(f: FieldType): Ty {
   return f.kind === 'enum' ? { t: 'string', members: f.members } : { t: f.kind };
 }

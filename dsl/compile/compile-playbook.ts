@@ -39,6 +39,7 @@ export interface CompileResult {
   positions: Map<number, [number, number]>;
 }
 
+/** Options of {@link compilePlaybook}. */
 export interface CompileOptions {
   /**
    * Computes `sourceHash` from the source; defaults to the pure-TS SHA-256

@@ -5,8 +5,10 @@
  */
 import type { DurationUnit } from '../ir/schema.ts';
 
+/** `[start, end)` offsets into the rule's text. */
 export type Span = readonly [number, number];
 
+/** A name as written, with its span. */
 export interface Name {
   name: string;
   span: Span;
@@ -20,6 +22,7 @@ export interface Argument {
   span: Span;
 }
 
+/** An AST node. */
 export type Node =
   | { kind: 'number'; value: number; span: Span }
   | { kind: 'string'; value: string; span: Span }

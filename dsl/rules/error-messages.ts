@@ -38,6 +38,7 @@ function after(previous: IToken | undefined): string {
   return previous && previous.tokenType !== EOF && previous.image ? ` after \`${previous.image}\`` : '';
 }
 
+/** The parser's error message provider; builders not overridden fall back to Chevrotain's defaults. */
 export const ruleErrorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, previous }) {
     if (actual.tokenType === EOF && expected.name === 'RParen') return `a \`(\` is never closed: expected \`)\`${after(previous)}`;
