@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createDryRunActivities } from '../../activities/dry-run.ts';
+import type { JourneyActivities } from '../../activities/index.ts';
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { testServerPath } from '../../scripts/temporal/binaries.ts';
 import { createJourneyWorker } from '../../worker/journey-worker.ts';
@@ -51,8 +52,11 @@ export interface TemporalHarness {
   taskQueue: string;
 }
 
-/** Starts a time-skipping server and a journey worker (with dry-run activities) on it. */
-export async function startSimulationHarness(): Promise<TemporalHarness & { stop(): Promise<void> }> {
+/**
+ * Starts a time-skipping server and a journey worker on it, with dry-run
+ * activities unless others are given (tests pass real ones).
+ */
+export async function startSimulationHarness(activities: JourneyActivities = createDryRunActivities()): Promise<TemporalHarness & { stop(): Promise<void> }> {
   quietRuntime();
   const path = testServerPath();
   const env = existsSync(path)
@@ -60,7 +64,7 @@ export async function startSimulationHarness(): Promise<TemporalHarness & { stop
     : await TestWorkflowEnvironment.createTimeSkipping();
   const taskQueue = `simulate-${randomUUID()}`;
   try {
-    const worker = await createJourneyWorker({ connection: env.nativeConnection, taskQueue, activities: createDryRunActivities() });
+    const worker = await createJourneyWorker({ connection: env.nativeConnection, taskQueue, activities });
     const running = worker.run();
     return {
       env, worker, taskQueue,
