@@ -20,16 +20,21 @@ export interface EmbeddedPostgres {
  * Opens (or creates) the PGlite database in `dir` and serves it on
  * 127.0.0.1, on `port` (default: an ephemeral port).
  *
- * `maxConnections` is 8, not the default 1: with 1, a `pg.Pool` of several
- * connections fails with "Connection terminated unexpectedly". PGlite is a
- * single session, so an open transaction makes every other connection wait
+ * `maxConnections` must be well above 1 (the server's default): with 1, a
+ * `pg.Pool` of several connections fails with "Connection terminated
+ * unexpectedly", and past the limit a connection is refused with "Too many
+ * connections". Several processes share one embedded server under
+ * `npm start` (the worker's pool and the API's, 8 connections each at most),
+ * so the default is 32. Extra connections cost nothing: queries from every
+ * connection go through one queue, because PGlite is a single session. For
+ * the same reason an open transaction makes every other connection wait
  * until it ends; callers must never await another connection's query while
  * holding a transaction.
  */
-export async function startEmbeddedPostgres(dir: string, port = 0): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dir: string, port = 0, maxConnections = 32): Promise<EmbeddedPostgres> {
   await mkdir(dir, { recursive: true });
   const db = await PGlite.create(dir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 8 });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections });
   await server.start();
   // getServerConn() is "host:port" with the port actually bound.
   const conn = server.getServerConn();

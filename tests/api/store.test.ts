@@ -36,17 +36,21 @@ describe('migrate', () => {
 });
 
 describe('startEmbeddedPostgres', () => {
-  it('serves a persisted PGlite database to a pg pool of several connections', async () => {
+  it('serves a persisted PGlite database to several pg pools at once (worker and API under npm start)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'milepost-pglite-'));
     try {
       const embedded = await startEmbeddedPostgres(dir);
       const pool = createPool(embedded.url);
+      const other = createPool(embedded.url);
       try {
         expect(await migrate(pool)).toContain('001_core.sql');
-        await Promise.all([1, 2, 3, 4].map((i) =>
-          pool.query(`INSERT INTO customers (id, attrs) VALUES ($1, '{}')`, [`c${i}`])));
+        // Two full pools (16 connections), each connection held at once.
+        const clients = await Promise.all([...Array.from({ length: 8 }, () => pool.connect()), ...Array.from({ length: 8 }, () => other.connect())]);
+        await Promise.all(clients.map((client, i) => client.query(`INSERT INTO customers (id, attrs) VALUES ($1, '{}')`, [`c${i}`])));
+        for (const client of clients) client.release();
       } finally {
         await pool.end();
+        await other.end();
         await embedded.stop();
       }
       // Reopen: the data survived on disk.
@@ -55,7 +59,7 @@ describe('startEmbeddedPostgres', () => {
       try {
         expect(await migrate(pool2)).toEqual([]);
         const { rows } = await pool2.query<{ n: number }>('SELECT count(*)::int AS n FROM customers');
-        expect(rows[0]?.n).toBe(4);
+        expect(rows[0]?.n).toBe(16);
       } finally {
         await pool2.end();
         await again.stop();
