@@ -14,6 +14,7 @@ import type { ApiJourneyGateway } from './deps.ts';
 import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
 import { appliesTo } from '../../workflows/engine/journey.ts';
 import { journeyWorkflowId } from '../temporal/journey-id.ts';
+import { viaGateway } from './journeys-unavailable.ts';
 
 /** The body of a successful enrolment, the same for 201 and 200 (SPEC §15). */
 export interface EnrolmentBody {
@@ -72,10 +73,9 @@ export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, requ
     await ensureStarted(pool, gateway, journey);
     return { status: 200, body: enrolmentBody(journey) };
   }
-  await gateway.enrol({
-    ir: version.ir, customer, contract, enrolledAt,
-    events: await storedEventsFor(pool, id, (e) => checkEventFor(version.ir, e)),
-  });
+  const events = await storedEventsFor(pool, id, (e) => checkEventFor(version.ir, e));
+  await viaGateway(`customer '${id}' is recorded but the journey could not be started yet; send the same request again`,
+    () => gateway.enrol({ ir: version.ir, customer, contract, enrolledAt, events }));
   return { status: 201, body: enrolmentBody(journey) };
 }
 
@@ -89,10 +89,9 @@ async function ensureStarted(pool: Pool, gateway: ApiJourneyGateway, journey: Jo
     start: formatInstant(journey.contractStart.getTime()), end: formatInstant(journey.contractEnd.getTime()),
   });
   if (!checked.ok) throw new Error(`stored customer ${journey.customerId} no longer matches ${journey.playbook}: ${checked.errors.join('; ')}`);
-  await gateway.enrol({
-    ir: version.ir, customer: checked.value.customer, contract: checked.value.contract, enrolledAt: journey.enrolledAt.getTime(),
-    events: await storedEventsFor(pool, journey.customerId, (e) => checkEventFor(version.ir, e)),
-  });
+  const events = await storedEventsFor(pool, journey.customerId, (e) => checkEventFor(version.ir, e));
+  await viaGateway(`the journey of customer '${journey.customerId}' could not be started yet; send the same request again`,
+    () => gateway.enrol({ ir: version.ir, customer: checked.value.customer, contract: checked.value.contract, enrolledAt: journey.enrolledAt.getTime(), events }));
 }
 
 /** The customer's stored events that `check` accepts, in time order, as engine events. */

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { requireBearerToken } from './auth.ts';
 import { createReportRefresher } from './report-refresher.ts';
+import { JourneysUnavailableError } from './journeys-unavailable.ts';
 import type { ApiDeps } from './deps.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -36,6 +37,10 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   requireBearerToken(app, deps.token);
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const status = error.statusCode ?? 500;
+    if (error instanceof JourneysUnavailableError) {
+      reply.log.warn(error);
+      return reply.code(503).send({ errors: [{ error: error.message }] });
+    }
     if (status >= 500) {
       reply.log.error(error);
       return reply.code(500).send({ errors: [{ error: 'internal error; see the server log' }] });

@@ -26,6 +26,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   gateway.failDeliveries = false;
+  gateway.failJourneys = false;
 });
 
 const event = (id: string, overrides: Record<string, unknown> = {}) => ({
@@ -43,6 +44,20 @@ describe('POST /customers', () => {
     expect(again.json).toEqual(first.json);
     expect(await rowCounts(db.pool)).toEqual(before);
     expect(gateway.enrolled.filter((id) => id === 'journey:onboarding:beta')).toHaveLength(1);
+  });
+
+  it('answers 503 when Temporal cannot start the journey, and starts it when the request is repeated', async () => {
+    gateway.failJourneys = true;
+    const down = await api.call('/customers', { body: enrolment('gamma') });
+    expect(down.status).toBe(503);
+    expect(down.json.errors[0].error).toMatch(/could not be started yet; send the same request again/);
+    expect(gateway.enrolled).not.toContain('journey:onboarding:gamma');
+    const report = await api.call('/customers/gamma/journeys/onboarding');
+    expect(report.status).toBe(503);
+    gateway.failJourneys = false;
+    const again = await api.call('/customers', { body: enrolment('gamma') });
+    expect(again.status).toBe(200);
+    expect(gateway.enrolled).toContain('journey:onboarding:gamma');
   });
 
   it.each([

@@ -7,6 +7,7 @@ import { findJourney, saveJourneyReport } from '../../../store/journeys.ts';
 import { CompleteMilestoneBody, EnrolBody, describeIssues } from '../bodies.ts';
 import type { ApiDeps } from '../deps.ts';
 import { enrolCustomer } from '../enrol.ts';
+import { viaGateway } from '../journeys-unavailable.ts';
 
 /** Registers the customer routes. */
 export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -22,7 +23,7 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): voi
     const { id, playbook } = request.params;
     const journey = await findJourney(deps.pool, id, playbook);
     if (journey === null) return reply.code(404).send({ errors: [`customer '${id}' is not enrolled in playbook '${playbook}'`] });
-    const report = await deps.gateway.report(playbook, id, deps.clock());
+    const report = await viaGateway(`the report of journey ${journey.workflowId}`, () => deps.gateway.report(playbook, id, deps.clock()));
     await saveJourneyReport(deps.pool, journey.workflowId, report);
     return report;
   });

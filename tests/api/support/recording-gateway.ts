@@ -11,8 +11,10 @@ import type { JourneyEvent, JourneyReport } from '../../../workflows/engine/type
 export interface RecordingGateway extends ApiJourneyGateway {
   enrolled: string[];
   delivered: Array<{ playbook: string; customerId: string; event: JourneyEvent }>;
-  /** Makes the next `deliverEvent` calls throw (Temporal unreachable). */
+  /** Makes `deliverEvent` calls throw (Temporal unreachable). */
   failDeliveries: boolean;
+  /** Makes `enrol` and `report` calls throw (Temporal unreachable). */
+  failJourneys: boolean;
 }
 
 /** A fresh recording gateway. */
@@ -22,7 +24,9 @@ export function recordingGateway(): RecordingGateway {
     enrolled: [],
     delivered: [],
     failDeliveries: false,
+    failJourneys: false,
     async enrol({ ir, customer }) {
+      if (gateway.failJourneys) throw new Error('temporal unreachable (test)');
       const workflowId = `journey:${ir.playbook}:${customer.id}`;
       const alreadyEnrolled = enrolled.has(workflowId);
       enrolled.add(workflowId);
@@ -35,6 +39,7 @@ export function recordingGateway(): RecordingGateway {
       return { delivered: true };
     },
     async report(playbook, customerId, until): Promise<JourneyReport> {
+      if (gateway.failJourneys) throw new Error('temporal unreachable (test)');
       return { playbook, customer: customerId, until: new Date(until ?? 0).toISOString(), outcome: 'running', milestones: [], actions: [], risks: [] };
     },
     async completeMilestone() {
