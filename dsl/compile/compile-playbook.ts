@@ -90,9 +90,9 @@ export function compilePlaybook(source: string, file: string, options: CompileOp
   if (!loaded.ok) return { diagnostics: sink.sorted(), positions: new Map() };
   const structureOk = checkStructure(loaded.data, loaded.doc, sink);
   if (!isRecord(loaded.data)) return { diagnostics: sink.sorted(), positions: new Map() };
-  const ir = new PlaybookCompiler(source, loaded.doc, loaded.data, sink).compile(options.hash ?? sourceHash);
+  const { positions, ...ir } = new PlaybookCompiler(source, loaded.doc, loaded.data, sink).compile(options.hash ?? sourceHash);
   const ok = structureOk && !sink.hasErrors;
-  return { ...(ok ? { ir } : {}), diagnostics: sink.sorted(), positions: ir.positions };
+  return { ...(ok ? { ir } : {}), diagnostics: sink.sorted(), positions };
 }
 
 class PlaybookCompiler {
