@@ -198,6 +198,24 @@ describe('POST /events', () => {
     expect(stored.rows[0].csm).toBe(nasty);
   });
 
+  it('treats SQL metacharacters in the playbook, contract and query parameters as plain values', async () => {
+    const before = await rowCounts(db.pool);
+    const nasty = `x'); DROP TABLE journeys; --`;
+    const enrol = await api.call('/customers', { body: enrolment('sql-2', { playbook: nasty, contract: { start: nasty, end: nasty } }) });
+    expect(enrol.status).toBe(400);
+    expect(JSON.stringify(enrol.json.errors)).toMatch(/contract.start/);
+    const unknown = await api.call('/customers', { body: enrolment('sql-3', { playbook: nasty }) });
+    expect(unknown.json.errors[0]).toContain(`unknown playbook '${nasty}'`);
+    for (const path of ['/journeys', '/tasks', '/ledger', '/outbox', '/milestones']) {
+      const response = await api.call(`${path}?customer=${encodeURIComponent(`' OR '1'='1`)}&playbook=${encodeURIComponent(nasty)}`);
+      expect(response.status, path).toBe(200);
+      expect(Object.values(response.json)[0], path).toEqual([]);
+    }
+    const report = await api.call(`/customers/${encodeURIComponent(nasty)}/journeys/${encodeURIComponent(nasty)}`);
+    expect(report.status).toBe(404);
+    expect(await rowCounts(db.pool)).toEqual(before);
+  });
+
   it('refuses SQL metacharacters in a bad event the same way as any bad event', async () => {
     const before = await rowCounts(db.pool);
     const nasty = `x' OR '1'='1`;
