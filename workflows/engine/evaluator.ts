@@ -34,6 +34,11 @@ export interface EvalContext {
   event: Record<string, Value> | null;
   /** explain mode: every node's value by node id */
   trace: Map<number, EvalValue> | null;
+  /**
+   * Look-ahead mode: evaluate at a future `now` without changing the state
+   * (windows are scanned, not slid), assuming no new event until then.
+   */
+  peek: boolean;
   /** health and its components, cached for `now` */
   healthAt: number;
   health: { value: Value; wake: number; components: Array<{ value: Value; wake: number }> } | null;
@@ -106,12 +111,44 @@ export function compiledTraced(ir: PlaybookIR): CompiledPlaybook {
 
 /** A fresh evaluation context for instant `now`. */
 export function newContext(state: JourneyState, now: number): EvalContext {
-  return { now, wake: Infinity, state, inst: null, event: null, trace: null, healthAt: NaN, health: null };
+  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, healthAt: NaN, health: null };
 }
 
 /** `true` only for the boolean `true` (null and everything else count as false). */
 export function truthy(v: EvalValue): boolean {
   return v === true;
+}
+
+/** How many future change points {@link evaluateUntilFlip} probes before settling for a wake-up. */
+export const LOOKAHEAD_STEPS = 16;
+
+/**
+ * Evaluates a condition at `c.now` and finds the first later instant at which
+ * its truth value flips, assuming no new event arrives: each change point of
+ * its inputs (a window exit, a `days_since` threshold) is probed in look-ahead
+ * mode until the value differs. The journey then wakes only when something
+ * happens, not at every change point of every input. Probing stops past
+ * `horizon` (the caller knows it re-evaluates by then) or after
+ * {@link LOOKAHEAD_STEPS}; the wake returned is then the change point where
+ * it stopped, where the search resumes. Returns the value and that instant
+ * (null: nothing changes with time alone).
+ */
+export function evaluateUntilFlip(ev: Evaluator, c: EvalContext, probe: EvalContext, horizon: number): { value: boolean; wake: number | null } {
+  const r = evaluate(ev, c);
+  const value = r.value === true;
+  let wake = r.wake;
+  probe.state = c.state;
+  probe.inst = c.inst;
+  probe.peek = true;
+  for (let step = 0; wake !== null && wake <= horizon && step < LOOKAHEAD_STEPS; step++) {
+    probe.now = wake;
+    probe.wake = Infinity;
+    probe.health = null;
+    probe.healthAt = NaN;
+    if ((ev(probe) === true) !== value) break;
+    wake = probe.wake === Infinity ? null : probe.wake;
+  }
+  return { value, wake };
 }
 
 /** Evaluates `ev` with a fresh wake; returns the value and its wake (null: none). */
@@ -277,6 +314,11 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
         return () => value;
       }
       case 'list': {
+        // A list of literals (the usual `in [..]`) is built once.
+        if (e.items.every((i) => i.k === 'literal')) {
+          const constant = e.items.map((i) => (i as { value: Value }).value);
+          return () => constant;
+        }
         const items = e.items.map(compileExpr);
         return (c) => items.map((item) => item(c) as Value);
       }
@@ -344,29 +386,38 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       case 'call': {
         const args = e.args.map(compileExpr);
         const fn = e.fn;
-        return (c) => {
-          const values: number[] = [];
-          for (const a of args) {
-            const v = num(a(c));
-            if (v === null) return null;
-            values.push(v);
-          }
-          switch (fn) {
-            case 'min': return Math.min(...values);
-            case 'max': return Math.max(...values);
-            case 'clamp': return Math.min(Math.max(values[0]!, values[1]!), values[2]!);
-            case 'abs': return Math.abs(values[0]!);
-            case 'round': return roundHalfAway(values[0]!);
-            default: return assertNever(fn);
-          }
-        };
+        // Specialised by function: no argument arrays on the hot path.
+        const a0 = args[0]!, a1 = args[1], a2 = args[2];
+        switch (fn) {
+          case 'abs': return (c) => { const x = num(a0(c)); return x === null ? null : Math.abs(x); };
+          case 'round': return (c) => { const x = num(a0(c)); return x === null ? null : roundHalfAway(x); };
+          case 'min': return (c) => {
+            const x = num(a0(c)); if (x === null) return null;
+            const y = num(a1!(c)); return y === null ? null : Math.min(x, y);
+          };
+          case 'max': return (c) => {
+            const x = num(a0(c)); if (x === null) return null;
+            const y = num(a1!(c)); return y === null ? null : Math.max(x, y);
+          };
+          case 'clamp': return (c) => {
+            const x = num(a0(c)); if (x === null) return null;
+            const lo = num(a1!(c)); if (lo === null) return null;
+            const hi = num(a2!(c)); if (hi === null) return null;
+            return Math.min(Math.max(x, lo), hi);
+          };
+          default: return assertNever(fn);
+        }
       }
       case 'days_since_time':
       case 'query': {
         if (e.k === 'query' && e.fn !== 'days_since') {
           const cq = queries[e.query]!;
           const fn = e.fn;
-          return (c) => aggregateValue(fn, queryAggregate(cq, c, fn), c.now);
+          switch (fn) {
+            case 'count': return (c) => queryAggregate(cq, c, fn).n;
+            case 'happened': return (c) => queryAggregate(cq, c, fn).n > 0;
+            default: return (c) => aggregateValue(fn, queryAggregate(cq, c, fn), c.now);
+          }
         }
         // A days_since value not compared with a constant: wake at its next whole day.
         const ref = compileDaysSinceRef(e)!;
@@ -419,7 +470,16 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       }
       const left = compileExpr(e.left);
       const right = compileExpr(e.right);
-      return (c) => compare(op, left(c), right(c));
+      const cmp = COMPARE[op]!;
+      if (op === '==' || op === '!=') return (c) => compare(op, left(c), right(c));
+      // Ordering comparisons: numbers (and dates) or strings, never null.
+      return (c) => {
+        const a = left(c);
+        if (a === null || Array.isArray(a)) return false;
+        const b = right(c);
+        if (b === null || Array.isArray(b)) return false;
+        return typeof a === 'number' && typeof b === 'number' ? cmp(a, b) : compare(op, a, b);
+      };
     }
     const left = compileExpr(e.left);
     const right = compileExpr(e.right);

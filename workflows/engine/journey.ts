@@ -20,7 +20,7 @@ import { insertIntoWindows } from './window.ts';
 import type { TemplateScope } from './actions.ts';
 import { addDuration, evalTime } from './calendar.ts';
 import {
-  addToAggregate, compiled, emptyAggregate, evaluate, newContext, walkExpr,
+  addToAggregate, compiled, emptyAggregate, evaluateUntilFlip, newContext, walkExpr,
 } from './evaluator.ts';
 import type { CompiledPlaybook, EvalContext } from './evaluator.ts';
 import type {
@@ -236,7 +236,7 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
   const pb = compiled(ir);
   const c = newContext(s, -Infinity);
   const run: Run = {
-    ir, pb, s, out, c, t: -Infinity, keys: null,
+    ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null,
     health: () => {
       const saved = c.inst;
       c.inst = null;
@@ -262,6 +262,8 @@ interface Run {
   out: Advance;
   /** one evaluation context, reset for each instant */
   c: EvalContext;
+  /** the look-ahead context (see `evaluateUntilFlip`) */
+  probe: EvalContext;
   t: number;
   /** action keys used at this instant (created on the first firing) */
   keys: Map<string, number> | null;
@@ -326,6 +328,9 @@ function processInstant(run: Run, t: number): void {
   s.lastInstant = t;
   s.clock = t;
   if (t < s.contract.start) return;
+  // Look ahead for a condition's flip no further than the next queued event: the
+  // condition is evaluated again then anyway (probing past it would be wasted work).
+  const horizon = Math.min(s.contract.end, s.pending[0]?.at ?? Infinity);
 
   // 2. Milestones open (at contract.start: applies_when judged, some skipped).
   const firstJudgement = !s.judged;
@@ -358,7 +363,7 @@ function processInstant(run: Run, t: number): void {
     if (inst.state !== 'open' && inst.state !== 'overdue') continue;
     if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touches(pb.doneWhenDeps[inst.m]!, dirty)) continue;
     c.inst = inst;
-    const r = evaluate(pb.doneWhen[inst.m]!, c);
+    const r = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon);
     c.inst = null;
     inst.wake = r.wake;
     if (r.value !== true) continue;
@@ -395,7 +400,7 @@ function processInstant(run: Run, t: number): void {
     const risk = ir.risks[ri]!;
     const rs = s.risks[ri]!;
     if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !touches(pb.riskDeps[ri]!, dirty)) continue;
-    const r = evaluate(pb.riskWhen[ri]!, c);
+    const r = evaluateUntilFlip(pb.riskWhen[ri]!, c, run.probe, horizon);
     rs.wake = r.wake;
     const on = r.value === true;
     if (on === rs.on) continue;

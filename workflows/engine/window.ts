@@ -175,6 +175,7 @@ function forEachInWindow(s: JourneyState, c: EvalContext, cq: CompiledQuery, w: 
 export function windowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery, fn: QueryFn): {
   n: number; vn: number; sum: number; min: number | null; max: number | null; latest: Value; latestAt: number | null;
 } {
+  if (c.peek) return peekWindowValues(s, c, cq, fn);
   const w = slide(s, c, cq, c.now);
   const out = { n: w.n, vn: w.vn, sum: 0, min: null as number | null, max: null as number | null, latest: null as Value, latestAt: null as number | null };
   if (w.n === 0) return out;
@@ -213,5 +214,40 @@ export function windowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery,
       out.max = out.max === null || v > out.max ? v : out.max;
     });
   }
+  return out;
+}
+
+/**
+ * {@link windowValues} at a future `c.now` without sliding: a scan from the
+ * window's current start (look-ahead mode never changes the state).
+ */
+function peekWindowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery, fn: QueryFn): {
+  n: number; vn: number; sum: number; min: number | null; max: number | null; latest: Value; latestAt: number | null;
+} {
+  const out = { n: 0, vn: 0, sum: 0, min: null as number | null, max: null as number | null, latest: null as Value, latestAt: null as number | null };
+  const buffer = s.buffers[cq.query.event];
+  if (buffer === undefined) return out;
+  const w = windowOf(s, cq);
+  let firstExit = Infinity;
+  for (let i = w.lo - (s.bufferBase[cq.query.event] ?? 0); i < buffer.length; i++) {
+    const e = buffer[i]!;
+    if (e.at > c.now) break;
+    const exit = exitOf(cq, e.at);
+    if (exit <= c.now || !matches(cq, c, e)) continue;
+    if (exit < firstExit) firstExit = exit;
+    out.n++;
+    const v = fieldValue(cq, e);
+    if (typeof v === 'number') {
+      out.vn++;
+      out.sum += v;
+      out.min = out.min === null || v < out.min ? v : out.min;
+      out.max = out.max === null || v > out.max ? v : out.max;
+    }
+    out.latest = v;
+    out.latestAt = e.at;
+  }
+  if (out.n === 0) return out;
+  const wake = fn === 'happened' || fn === 'latest' || fn === 'days_since' ? exitOf(cq, out.latestAt!) : firstExit;
+  if (wake < c.wake) c.wake = wake;
   return out;
 }
