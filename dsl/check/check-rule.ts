@@ -126,8 +126,12 @@ export class RuleChecker {
   private binary(n: Extract<Node, { kind: 'binary' }>, ctx: RuleContext, fields: FieldScope | null): Checked {
     const { op } = n;
     if ((op === '+' || op === '-') && isTimeChain(n)) return fields ? this.notInWhere(n, ctx) : this.timeValue(n, ctx);
-    const left = this.check(n.left, ctx, fields);
-    const right = this.check(n.right, ctx, fields);
+    // `customer.tier == vip`: check the side that is not a bare word first, so
+    // the bare word can be recognised as an enum member missing its quotes.
+    const bareLeft = (op === '==' || op === '!=') && this.isBareUnknown(n.left, fields);
+    const first = this.check(bareLeft ? n.right : n.left, ctx, fields);
+    const second = this.withQuoteHint(first.ty, () => this.check(bareLeft ? n.left : n.right, ctx, fields));
+    const [left, right] = bareLeft ? [second, first] : [first, second];
     const expr = (): Expr => this.node({ k: 'binary', op, left: left.expr, right: right.expr }, n.span, ctx);
     if (op === 'and' || op === 'or') {
       this.expectLogical(left, n.left.span, ctx, `\`${op}\``);
@@ -178,7 +182,7 @@ export class RuleChecker {
     }
     const items: Expr[] = [];
     for (const item of n.list.items) {
-      const c = this.check(item, ctx, fields);
+      const c = this.withQuoteHint(operand.ty, () => this.check(item, ctx, fields));
       items.push(c.expr);
       if (operand.ty.t !== 'error' && c.ty.t !== 'error' && operand.ty.t !== 'null' && c.ty.t !== operand.ty.t) {
         ctx.error('RULE_TYPE_MISMATCH', `this list item is ${describeType(c.ty)}, but \`${ctx.slice(n.operand.span)}\` is ${describeType(operand.ty)}`, item.span);
@@ -188,6 +192,32 @@ export class RuleChecker {
     }
     const list = this.node({ k: 'list', items }, n.list.span, ctx);
     return { expr: this.node({ k: 'in', operand: operand.expr, list }, n.span, ctx), ty: BOOLEAN };
+  }
+
+  /** Enum members a bare word may be meant as (`customer.tier == vip`), while checking the other side. */
+  private quoteHint: readonly string[] | undefined;
+
+  private withQuoteHint<T>(ty: Ty, f: () => T): T {
+    const saved = this.quoteHint;
+    this.quoteHint = ty.members;
+    try {
+      return f();
+    } finally {
+      this.quoteHint = saved;
+    }
+  }
+
+  /** A lone word that names nothing: no keyword, event, field or attribute. */
+  private isBareUnknown(n: Node, fields: FieldScope | null): boolean {
+    if (n.kind !== 'path' || n.members.length > 0 || KEYWORD_HEADS.has(n.head.name)) return false;
+    return !(fields?.fields.has(n.head.name) ?? false) && !this.decls.events.has(n.head.name);
+  }
+
+  /** Reports a bare word that is a member of the enum it is compared with; true when it did. */
+  private unquotedMember(name: string, span: Span, ctx: RuleContext): boolean {
+    if (!this.quoteHint?.includes(name)) return false;
+    ctx.error('UNKNOWN_NAME', `\`${name}\` is a value, not a name: write it in double quotes, "${name}"`, span);
+    return true;
   }
 
   // -------------------------------------------------------------------------
@@ -254,6 +284,7 @@ export class RuleChecker {
       default:
         break;
     }
+    if (n.members.length === 0 && this.unquotedMember(head.name, head.span, ctx)) return this.bad(n.span, ctx);
     if (fields) {
       const type = fields.fields.get(head.name);
       if (!type) {
@@ -305,6 +336,10 @@ export class RuleChecker {
    * terms: `month 3 - 7 days` is `start + 3 months - 7 days`.
    */
   time(n: Node, ctx: RuleContext): TimeExpr | undefined {
+    if (/^\s*\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2}\s*$/.test(ctx.slice(n.span))) {
+      ctx.error('NOT_AN_INSTANT', `\`${ctx.slice(n.span).trim()}\` is a calendar date; a playbook is written for any contract, so write times relative to it, such as \`month 3\` or \`contract.end - 30 days\``, n.span);
+      return undefined;
+    }
     const terms: TimeTerm[] = [];
     const anchor = this.timeChain(n, ctx, terms);
     if (!anchor) return undefined;

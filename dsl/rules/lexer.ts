@@ -22,6 +22,7 @@ const HINTS: Array<[RegExp, string]> = [
   [/^!/, '`!` is written `not` in rules (and "not equal" is `!=`)'],
   [/^'/, 'strings are written in double quotes: "like this"'],
   [/^"/, 'this string is not closed with a `"` on the same line'],
+  [/^%/, 'percentages are plain numbers in rules: write `40`, not `40%`'],
 ];
 
 /** Splits `text` into tokens; every character that is not part of the language is a problem. */

@@ -56,6 +56,11 @@ describe('type checker', () => {
     ['count(customer.arr) > 1', 'WRONG_ARGUMENTS', 'customer.arr', 'takes an event'],
     ['count(usage where count(usage) > 1) > 1', 'NOT_ALLOWED_HERE', 'count(usage) > 1)', 'inside `where`'],
     ['[1, 2]', 'NOT_ALLOWED_HERE', '[1', 'can only follow `in`'],
+    ['customer.tier == vip', 'UNKNOWN_NAME', 'vip', 'write it in double quotes, "vip"'],
+    ['growth != customer.tier', 'UNKNOWN_NAME', 'growth', 'write it in double quotes, "growth"'],
+    ['customer.tier in ["vip", stable]', 'UNKNOWN_NAME', 'stable', 'double quotes'],
+    ['count(complaint where channel == phone) > 1', 'UNKNOWN_NAME', 'phone', 'double quotes'],
+    ['happened(activated since 2026-03-01)', 'NOT_AN_INSTANT', '2026-03-01', 'is a calendar date'],
     ['count(usage where minutes > 1 and contract.end > start) > 0', 'NOT_ALLOWED_HERE', 'contract.end', 'only the event\'s fields'],
     ['count(usage where month 3 > start) > 0', 'NOT_ALLOWED_HERE', 'month 3', 'use `within` or `since`'],
   ])('%s -> %s at its token', (rule, code, token, message) => {

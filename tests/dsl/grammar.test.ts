@@ -121,6 +121,7 @@ describe('rules grammar', () => {
     ['customer.', 9, 'expected a name'],
     ['', 0, 'empty'],
     ['x @ y', 2, 'unexpected character `@`'],
+    ['health < 40%', 11, 'percentages'],
   ])('reports %j at offset %i', (text, offset, message) => {
     const { problems, ast } = parseExpression(text);
     expect(ast).toBeUndefined();
