@@ -161,6 +161,16 @@ export function evaluate(ev: Evaluator, c: EvalContext): { value: EvalValue; wak
   return { value, wake: wake === Infinity ? null : wake };
 }
 
+/** Does an event's data satisfy a query's `where` (always, without one)? */
+export function whereHolds(cq: CompiledQuery, c: EvalContext, data: Record<string, Value>): boolean {
+  if (cq.where === null) return true;
+  const saved = c.event;
+  c.event = data;
+  const ok = cq.where(c) === true;
+  c.event = saved;
+  return ok;
+}
+
 /** An empty aggregate. */
 export function emptyAggregate(): QueryAggregate {
   return { n: 0, vn: 0, sum: 0, min: null, max: null, latest: null, latestAt: null };

@@ -6,7 +6,7 @@
  */
 import type { Expr, PlaybookIR, Rule } from '../../dsl/ir/schema.ts';
 import { addDuration, evalTime } from './calendar.ts';
-import { compiledTraced, newContext, walkExpr } from './evaluator.ts';
+import { compiledTraced, newContext, walkExpr, whereHolds } from './evaluator.ts';
 import type { EvalValue } from './evaluator.ts';
 import { formatInstant, parseInstant } from './instant.ts';
 import { advanceJourney, cloneState } from './journey.ts';
@@ -100,12 +100,7 @@ function traceRule(
           const since = evalTime(cq.since, { start: s.contract.start, end: s.contract.end, opens: inst?.opensAt ?? null, due: inst?.dueAt ?? null });
           if (since === null || e.at < since) return false;
         }
-        if (cq.where === null) return true;
-        const saved = c.event;
-        c.event = e.data;
-        const ok = cq.where(c) === true;
-        c.event = saved;
-        return ok;
+        return whereHolds(cq, c, e.data);
       };
       const source = options.events ?? (s.buffers[cq.query.event] ?? []).map((b) => ({ at: b.at, type: cq.query.event, data: b.data }));
       const matching = source.filter((e) => e.type === cq.query.event && counted(e));

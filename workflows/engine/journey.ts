@@ -20,7 +20,7 @@ import { insertIntoWindows } from './window.ts';
 import type { TemplateScope } from './actions.ts';
 import { addDuration, evalTime } from './calendar.ts';
 import {
-  addToAggregate, compiled, emptyAggregate, evaluateUntilFlip, newContext, walkExpr,
+  addToAggregate, compiled, emptyAggregate, evaluateUntilFlip, newContext, walkExpr, whereHolds,
 } from './evaluator.ts';
 import type { CompiledPlaybook, EvalContext } from './evaluator.ts';
 import type {
@@ -314,13 +314,7 @@ function processInstant(run: Run, t: number): void {
     if (e.at < s.enrolledAt) continue;
     for (const trigger of ir.triggers) {
       const cq = pb.queries[trigger.on];
-      if (cq === undefined || cq.query.event !== e.type) continue;
-      if (cq.where !== null) {
-        c.event = e.data;
-        const ok = cq.where(c) === true;
-        c.event = null;
-        if (!ok) continue;
-      }
+      if (cq === undefined || cq.query.event !== e.type || !whereHolds(cq, c, e.data)) continue;
       const scope: TemplateScope = { milestone: null, health, event: { type: e.type, data: e.data } };
       trigger.actions.forEach((action, i) => fire(run, `trigger/${trigger.id}/${i}`, action, scope));
     }

@@ -12,6 +12,7 @@
  */
 import { addDuration, DAY_MS, HOUR_MS, WEEK_MS } from './calendar.ts';
 import type { CompiledPlaybook, CompiledQuery, EvalContext } from './evaluator.ts';
+import { whereHolds } from './evaluator.ts';
 import type { BufferedEvent, JourneyState, QueuedEvent, Value, WindowAggregate } from './types.ts';
 import type { Duration, QueryFn } from '../../dsl/ir/schema.ts';
 
@@ -29,12 +30,7 @@ function exitOf(cq: CompiledQuery, at: number): number {
 }
 
 function matches(cq: CompiledQuery, c: EvalContext, e: BufferedEvent): boolean {
-  if (cq.where === null) return true;
-  const saved = c.event;
-  c.event = e.data;
-  const ok = cq.where(c) === true;
-  c.event = saved;
-  return ok;
+  return whereHolds(cq, c, e.data);
 }
 
 function fieldValue(cq: CompiledQuery, e: BufferedEvent): Value {

@@ -4,7 +4,6 @@
  * (or did not) — the condition, the values it saw, the events that counted.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { explain, UnknownSubjectError } from '../../../workflows/engine/explain.ts';
@@ -13,23 +12,13 @@ import { renderExplanation } from '../../simulate/explain-view.ts';
 import { loadPlaybookIR } from '../../simulate/load-playbook.ts';
 import { simulateJourney } from '../../simulate/run-journey.ts';
 import { loadTimeline, TimelineError } from '../../simulate/timeline.ts';
-import { instantOption } from './simulate.ts';
+import { instantOption, parseCommandLine } from '../../simulate/cli-options.ts';
 
 const command: Command = {
   summary: 'explain why a milestone, risk or action of a simulated journey is what it is',
   usage: 'milepost explain <playbook.yaml> <timeline.yaml> <milestone id | risk id | action source> [--until <instant>] [--enrolled-at <instant>] [--json]',
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: { until: { type: 'string' }, 'enrolled-at': { type: 'string' }, json: { type: 'boolean', default: false } },
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message.split('\n')[0]!);
-    }
+    const parsed = parseCommandLine(argv, { until: { type: 'string' }, 'enrolled-at': { type: 'string' }, json: { type: 'boolean', default: false } });
     const { values, positionals } = parsed;
     if (positionals.length !== 3) throw new UsageError('name a playbook, a timeline and what to explain (e.g. activation, low_health or milestone/activation/step/0)');
     const [playbookFile, timelineFile, subject] = positionals as [string, string, string];

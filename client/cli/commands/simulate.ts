@@ -9,10 +9,10 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command, CommandIO } from '../command.ts';
 import { UsageError } from '../command.ts';
-import { appliesTo, parseInstant } from '../../../workflows/engine/index.ts';
+import { appliesTo } from '../../../workflows/engine/index.ts';
+import { instantOption, parseCommandLine } from '../../simulate/cli-options.ts';
 import { loadBook, runBacktest } from '../../simulate/backtest.ts';
 import { renderSummary } from '../../simulate/summary-view.ts';
 import { wantsColour } from '../../simulate/colours.ts';
@@ -27,35 +27,17 @@ const USAGE = [
   '       milepost simulate <playbook.yaml> <folder of timelines | timelines.csv> --summary [--until <instant>] [--json]',
 ].join('\n');
 
-/** Reads an instant option; wrong text is wrong usage (exit 2). */
-export function instantOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const t = parseInstant(value);
-  if (t === null) throw new UsageError(`--${name} must be an ISO-8601 instant (2026-06-30 or 2026-06-30T12:00:00Z), got '${value}'`);
-  return t;
-}
-
 const simulate: Command = {
   summary: 'simulate a journey (or backtest a book of customers) on a virtual clock',
   usage: USAGE,
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          until: { type: 'string' },
-          'enrolled-at': { type: 'string' },
-          json: { type: 'boolean', default: false },
-          summary: { type: 'boolean', default: false },
-          engine: { type: 'string', default: 'inprocess' },
-        },
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message.split('\n')[0]!);
-    }
+    const parsed = parseCommandLine(argv, {
+      until: { type: 'string' },
+      'enrolled-at': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      summary: { type: 'boolean', default: false },
+      engine: { type: 'string', default: 'inprocess' },
+    });
     const { values, positionals } = parsed;
     if (positionals.length !== 2) throw new UsageError('name a playbook and a timeline (or, with --summary, a folder or CSV of timelines)');
     const engine = values.engine;
