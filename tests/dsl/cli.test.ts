@@ -113,6 +113,8 @@ describe('milepost graph', () => {
       '  qbr 2 (start to month 3) :m8, 2026-04-30, 2026-07-30',
     ]);
     expect(lines.filter((l) => /^ {2}qbr \d+ \(/.test(l))).toHaveLength(4);
+    // The last QBR's "due + 2 weeks" escalation falls after the term: not drawn.
+    expect(lines.filter((l) => l.startsWith('  qbr 4 step'))).toHaveLength(3);
     expect(lines.some((l) => l.includes('kickoff step 0 due - 1 week, remind csm :milestone,') && l.endsWith('2026-02-14, 0d'))).toBe(true);
   });
 

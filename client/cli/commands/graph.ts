@@ -57,7 +57,8 @@ export function playbookGantt(ir: PlaybookIR, start: number, end: number): strin
       lines.push(`  ${label(id)} (${label(m.opens.source)} to ${label(m.due.source)}) :${crit}m${n++}, ${formatDate(opensAt)}, ${formatDate(Math.max(dueAt, opensAt))}`);
       m.steps.forEach((s, i) => {
         const at = evalTime(s.at, { start, end, opens, due });
-        if (at === null) return;
+        // Nothing fires after the term closes (SPEC §9), so such steps are not drawn.
+        if (at === null || shift(at) > end) return;
         lines.push(`  ${label(`${id} step ${i} ${s.at.source}, ${describeAction(s.action)}`)} :milestone, m${n++}, ${formatDate(shift(at))}, 0d`);
       });
       if (!m.repeat) break;
