@@ -16,7 +16,7 @@
  * part of the "API and dashboard" section of docs/benchmarks.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { buildApiServer } from '../client/api/server.ts';
 import type { ApiJourneyGateway } from '../client/api/deps.ts';
 import { createTestDatabase } from '../tests/support/postgres.ts';
@@ -38,7 +38,7 @@ export function writeBenchPart(title: string, text: string): void {
   const section = /\n## API and dashboard\n[\s\S]*?(?=\n## |$)/.exec(doc)!;
   let body = section[0];
   const existing = new RegExp(`### ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n[\\s\\S]*?(?=\\n### |$)`);
-  body = existing.test(body) ? body.replace(existing, part.trimEnd()) : `${body.trimEnd()}\n\n${part}`;
+  body = existing.test(body) ? body.replace(existing, `${part.trimEnd()}\n`) : `${body.trimEnd()}\n\n${part}`;
   doc = doc.slice(0, section.index) + body.trimEnd() + '\n' + doc.slice(section.index + section[0].length);
   writeFileSync(DOC, doc.trimEnd() + '\n');
 }
@@ -97,7 +97,7 @@ if (import.meta.main) {
     console.log(`end to end (stored + signalled to ${CUSTOMERS} journeys): ${endToEnd.perSecond.toFixed(0)} events/s (${endToEnd.events} in ${endToEnd.seconds.toFixed(2)} s)`);
     const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
     writeBenchPart('Events through POST /events', `
-\`node bench/api-events.ts ${batches} ${clients}\` on ${cpu} (${cpus().length} cores), Node ${process.versions.node}, Postgres and a
+\`node bench/api-events.ts ${batches} ${clients}\` on ${cpu} (${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} when it finished: other work shares the machine, so expect run-to-run spread), Node ${process.versions.node}, Postgres and a
 Temporal dev server (\`temporal server start-dev\`, SQLite in memory) on the same machine: ${batches} batches of
 ${BATCH.toLocaleString('en-US')} \`usage\` events for ${CUSTOMERS} clinics enrolled in clinic-first-year, sent by ${clients} concurrent clients over loopback HTTP.
 

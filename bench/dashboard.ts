@@ -13,7 +13,7 @@
  * and worst render times and rewrites the "Dashboard render" part of the
  * "API and dashboard" section of docs/benchmarks.md.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { buildApiServer } from '../client/api/server.ts';
 import type { ApiJourneyGateway } from '../client/api/deps.ts';
 import { computeFigures } from '../client/dashboard/figures.ts';
@@ -116,7 +116,7 @@ try {
     '/dashboard/customers/clinic-04242': "one customer's page, with the engine's explanations",
   };
   writeBenchPart('Dashboard render', `
-\`node bench/dashboard.ts ${customers} ${runs}\` on ${cpu} (${cpus().length} cores), Node ${process.versions.node}, local Postgres:
+\`node bench/dashboard.ts ${customers} ${runs}\` on ${cpu} (${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} when it finished: other work shares the machine, so expect run-to-run spread), Node ${process.versions.node}, local Postgres:
 ${customers.toLocaleString('en-US')} clinics on clinic-first-year, contract starts spread over the past year, 8 CSMs, each journey's
 report computed by the engine as of now and stored as the read model. Time from request to the last byte
 over loopback HTTP, median and worst of ${runs} runs after one warm-up.
