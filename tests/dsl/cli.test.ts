@@ -57,6 +57,17 @@ describe('milepost validate', () => {
     expect(plain).toContain(`  | ${' '.repeat('    when: count(usag) > 1 and customer.'.length)}^^\n`);
   });
 
+  it('prints the diagnostics as JSON with --json', async () => {
+    const r = await run(['validate', '--json', bad, 'playbooks/at-risk-save.yaml']);
+    expect(r.code).toBe(1);
+    const diagnostics = JSON.parse(r.stdout) as Array<{ code: string; file: string; linePos: { line: number } }>;
+    expect(diagnostics.map((d) => [d.code, d.file, d.linePos.line])).toEqual([
+      ['UNKNOWN_EVENT', bad, 9],
+      ['UNKNOWN_ATTRIBUTE', bad, 9],
+    ]);
+    expect(r.stderr).toBe('');
+  });
+
   it('exits 2 for an unreadable file and for no file at all', async () => {
     const r = await run(['validate', join(dir, 'missing.yaml')]);
     expect(r.code).toBe(2);

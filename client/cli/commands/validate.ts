@@ -1,9 +1,11 @@
 /**
- * `milepost validate <playbook.yaml>...`: compiles each playbook and reports
- * every problem, one line each on stderr (SPEC §13); with a terminal, each
- * line gets a code frame. Exit 0 when all are valid, 1 when any has a
- * problem, 2 when a file cannot be read.
+ * `milepost validate [--json] <playbook.yaml>...`: compiles each playbook and
+ * reports every problem, one line each on stderr (SPEC §13); with a terminal,
+ * each line gets a code frame. `--json` prints the diagnostics as one JSON
+ * array on stdout instead (for editors and CI annotations). Exit 0 when all
+ * are valid, 1 when any has a problem, 2 when a file cannot be read.
  */
+import type { Diagnostic } from '../../../dsl/index.ts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { compilePlaybook } from '../../../dsl/index.ts';
@@ -12,14 +14,16 @@ import { readPlaybook } from '../read-playbook.ts';
 
 const validate: Command = {
   summary: 'check playbooks and report every problem with its line and column',
-  usage: 'milepost validate <playbook.yaml>...',
+  usage: 'milepost validate [--json] <playbook.yaml>...',
   async run(argv, io) {
+    const json = argv.includes('--json');
     const files = argv.filter((a) => !a.startsWith('-'));
-    const unknown = argv.find((a) => a.startsWith('-'));
+    const unknown = argv.find((a) => a.startsWith('-') && a !== '--json');
     if (unknown) throw new UsageError(`unknown option ${unknown}`);
     if (files.length === 0) throw new UsageError('name at least one playbook file');
     let invalid = false;
     let unreadable = false;
+    const all: Diagnostic[] = [];
     for (const file of files) {
       const read = await readPlaybook(file, io.cwd);
       if ('error' in read) {
@@ -28,10 +32,16 @@ const validate: Command = {
         continue;
       }
       const { diagnostics } = compilePlaybook(read.source, file);
+      const failed = diagnostics.some((d) => d.severity === 'error');
+      if (failed) invalid = true;
+      if (json) {
+        all.push(...diagnostics);
+        continue;
+      }
       printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true);
-      if (diagnostics.some((d) => d.severity === 'error')) invalid = true;
-      else io.stdout.write(`${file}: ok\n`);
+      if (!failed) io.stdout.write(`${file}: ok\n`);
     }
+    if (json) io.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
     return unreadable ? 2 : invalid ? 1 : 0;
   },
 };
