@@ -22,6 +22,11 @@ export interface JourneyStart {
   events?: JourneyEvent[];
   /** Upsert Milepost's custom search attributes (the namespace must have them registered). */
   searchAttributes?: boolean;
+  /**
+   * Continue as new once the history has this many events, besides when
+   * Temporal suggests it (tests use a small value to exercise it).
+   */
+  historyLimit?: number;
 }
 
 /** A journey carried across continue-as-new: compact, everything the next run needs. */
@@ -34,6 +39,7 @@ export interface JourneyContinuation {
   /** The engine's JSON state plus the workflow's bookkeeping. */
   carried: unknown;
   searchAttributes?: boolean;
+  historyLimit?: number;
 }
 
 /** The journey workflow's single argument. */

@@ -69,12 +69,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     if (journey.searchAttributes) lastAttributes = upsertProgress(ir, driver, lastAttributes);
     const wake = nextWake(ir, driver);
     if (wake === null) break;
-    if (workflowInfo().continueAsNewSuggested) {
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (journey.historyLimit ?? Infinity)) {
       await deliveries;
       await condition(allHandlersFinished);
       const continuation: JourneyContinuation = {
         ir, customer: journey.customer, contract, enrolledAt: journey.enrolledAt, clockOffsetMs: clock.offsetMs,
-        carried: driver, searchAttributes: journey.searchAttributes,
+        carried: driver, searchAttributes: journey.searchAttributes, historyLimit: journey.historyLimit,
       };
       return continueAsNew<typeof journeyWorkflow>({ kind: 'continue', continuation });
     }
@@ -94,6 +94,7 @@ interface OpenJourney {
   clock: DomainClock;
   driver: DriverState;
   searchAttributes: boolean;
+  historyLimit: number | undefined;
 }
 
 /** A fresh journey from its start input, or the carried one after continue-as-new. */
@@ -103,6 +104,7 @@ function openJourney(input: JourneyInput): OpenJourney {
     return {
       ir: c.ir, customer: c.customer, contract: c.contract, enrolledAt: c.enrolledAt,
       clock: { offsetMs: c.clockOffsetMs }, driver: c.carried as DriverState, searchAttributes: c.searchAttributes ?? false,
+      historyLimit: c.historyLimit,
     };
   }
   const s = input.start;
@@ -111,6 +113,7 @@ function openJourney(input: JourneyInput): OpenJourney {
   return {
     ir: s.ir, customer: s.customer, contract: s.contract, enrolledAt: s.enrolledAt,
     clock: fixDomainClock(Date.now(), s.domainStart), driver, searchAttributes: s.searchAttributes ?? false,
+    historyLimit: s.historyLimit,
   };
 }
 

@@ -39,6 +39,8 @@ export interface SimulateOnTemporalOptions {
   until?: number;
   /** Enrolment instant, epoch ms; default `contract.start`. */
   enrolledAt?: number;
+  /** Continue as new after this many history events (tests of continue-as-new). */
+  historyLimit?: number;
 }
 
 /**
@@ -82,16 +84,17 @@ export async function startSimulationHarness(activities: JourneyActivities = cre
 
 /** Runs the timeline's journey on Temporal and returns its report as of `until`. */
 export async function simulateOnTemporal(ir: PlaybookIR, timeline: Timeline, options: SimulateOnTemporalOptions = {}, harness?: TemporalHarness): Promise<JourneyReport> {
-  if (harness) return runOn(harness, ir, timeline, options);
+  if (harness) return (await runJourneyOnTemporal(harness, ir, timeline, options)).report;
   const own = await startSimulationHarness();
   try {
-    return await runOn(own, ir, timeline, options);
+    return (await runJourneyOnTemporal(own, ir, timeline, options)).report;
   } finally {
     await own.stop();
   }
 }
 
-async function runOn({ env, taskQueue }: TemporalHarness, ir: PlaybookIR, timeline: Timeline, options: SimulateOnTemporalOptions): Promise<JourneyReport> {
+/** {@link simulateOnTemporal} on a given harness, also naming the workflow it ran (tests inspect its history). */
+export async function runJourneyOnTemporal({ env, taskQueue }: TemporalHarness, ir: PlaybookIR, timeline: Timeline, options: SimulateOnTemporalOptions): Promise<{ report: JourneyReport; workflowId: string; firstRunId: string }> {
   const { contract, customer } = timeline;
   const until = options.until ?? contract.end;
   const enrolledAt = options.enrolledAt ?? contract.start;
@@ -101,7 +104,10 @@ async function runOn({ env, taskQueue }: TemporalHarness, ir: PlaybookIR, timeli
   const later: JourneyEvent[] = [];
   for (const event of events) (event.at < enrolledAt + SIGNAL_LEAD_MS ? early : later).push(event);
 
-  const input: JourneyInput = { kind: 'start', start: { ir, customer, contract, enrolledAt, domainStart: enrolledAt, events: early } };
+  const input: JourneyInput = { kind: 'start', start: {
+    ir, customer, contract, enrolledAt, domainStart: enrolledAt, events: early,
+    ...(options.historyLimit === undefined ? {} : { historyLimit: options.historyLimit }),
+  } };
   const handle = await env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
     workflowId: `${journeyWorkflowId(ir.playbook, customer.id)}:sim:${randomUUID()}`,
     taskQueue,
@@ -145,7 +151,7 @@ async function runOn({ env, taskQueue }: TemporalHarness, ir: PlaybookIR, timeli
   // test server keeps time skipping locked for a workflow terminated with a
   // task in flight, which would stall every later simulation on this server.
   await handle.result();
-  return report;
+  return { report, workflowId: handle.workflowId, firstRunId: handle.firstExecutionRunId };
 }
 
 /** Keeps the SDK's INFO lines (worker state changes) out of the simulator's output. */

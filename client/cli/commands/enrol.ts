@@ -6,7 +6,7 @@
  * already known. Enrolling twice is harmless: the running journey is kept.
  */
 import { UsageError, type Command } from '../command.ts';
-import { instantOption } from './simulate.ts';
+import { instantOption } from '../../simulate/cli-options.ts';
 
 const enrol: Command = {
   summary: 'enrol a customer: start its durable journey on Temporal',

@@ -5,7 +5,7 @@
  * `POST /events`, which also stores the event before signalling it.
  */
 import { UsageError, type Command } from '../command.ts';
-import { instantOption } from './simulate.ts';
+import { instantOption } from '../../simulate/cli-options.ts';
 
 const event: Command = {
   summary: "send one event to a customer's running journey",
