@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDuration, addMonths, evalTime, wholeDaysSince, DAY_MS } from '../../workflows/engine/calendar.ts';
+import { addDuration, addMonths, evalTime, wholeDaysSince, windowExit, DAY_MS } from '../../workflows/engine/calendar.ts';
 import { formatDate, formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
 
 const t = (iso: string) => Date.parse(iso);
@@ -39,6 +39,21 @@ describe('calendar arithmetic', () => {
     ] };
     expect(formatInstant(evalTime(time, anchors)!)).toBe('2026-02-21T00:00:00.000Z');
     expect(evalTime({ anchor: 'opens', terms: [], source: 'opens' }, anchors)).toBeNull();
+  });
+
+  it('ends a `within` window where `now - d < at` stops holding, month ends included', () => {
+    const month = { amount: 1, unit: 'month' } as const;
+    // Jan 31 still counts on Feb 28 (Feb 28 - 1 month = Jan 28 < Jan 31); Mar 1 - 1 month = Feb 1.
+    expect(formatInstant(windowExit(t('2026-01-31T10:00:00Z'), month))).toBe('2026-03-01T00:00:00.000Z');
+    expect(formatInstant(windowExit(t('2026-01-15T10:00:00Z'), month))).toBe('2026-02-15T10:00:00.000Z');
+    expect(formatInstant(windowExit(t('2028-02-29T00:00:00Z'), { amount: 1, unit: 'year' }))).toBe('2029-03-01T00:00:00.000Z');
+    expect(formatInstant(windowExit(t('2026-03-01T06:00:00Z'), { amount: 30, unit: 'day' }))).toBe('2026-03-31T06:00:00.000Z');
+    // The definition itself, checked around the exit instant.
+    for (const at of ['2026-01-31T10:00:00Z', '2026-03-31T00:00:00Z', '2026-05-15T12:34:56.789Z']) {
+      const exit = windowExit(t(at), month);
+      expect(addMonths(exit - 1, -1) < t(at)).toBe(true);
+      expect(addMonths(exit, -1) < t(at)).toBe(false);
+    }
   });
 
   it('counts whole days with floor, negative before the reference', () => {

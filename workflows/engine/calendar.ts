@@ -49,6 +49,25 @@ export function addDuration(instant: number, duration: Duration, times = 1): num
   }
 }
 
+/**
+ * The first instant at which an event at `at` no longer counts for `within d`
+ * (SPEC §4: it counts while `now - d < at`). For hours, days and weeks that is
+ * `at + d`. For months and years, subtraction clamps (Mar 31 − 1 month =
+ * Feb 28), so an event on Jan 31 still counts on Feb 28 (Feb 28 − 1 month =
+ * Jan 28 < Jan 31) and leaves at Mar 1 00:00, the first instant whose
+ * month-earlier instant is not before it.
+ */
+export function windowExit(at: number, d: Duration): number {
+  if (d.unit !== 'month' && d.unit !== 'year') return addDuration(at, d);
+  const months = d.unit === 'year' ? 12 * d.amount : d.amount;
+  const candidate = addMonths(at, months);
+  if (addMonths(candidate, -months) >= at) return candidate;
+  // `at`'s day does not exist in the target month: clamped instants there still
+  // map back before `at`; the first that does not is the next month's first instant.
+  const c = new Date(candidate);
+  return Date.UTC(c.getUTCFullYear(), c.getUTCMonth() + 1, 1);
+}
+
 /** The anchors a time expression may start from (SPEC §3). */
 export interface TimeAnchors {
   start: number;

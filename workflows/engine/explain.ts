@@ -5,7 +5,7 @@
  * mattered, and the events that counted.
  */
 import type { Expr, PlaybookIR, Rule } from '../../dsl/ir/schema.ts';
-import { addDuration, evalTime } from './calendar.ts';
+import { evalTime, windowExit } from './calendar.ts';
 import { compiledTraced, newContext, walkExpr, whereHolds } from './evaluator.ts';
 import type { EvalValue } from './evaluator.ts';
 import { formatInstant, parseInstant } from './instant.ts';
@@ -95,7 +95,7 @@ function traceRule(
       if (cq === undefined) return;
       const counted = (e: { at: number; data: Record<string, Value> }): boolean => {
         if (e.at > at) return false;
-        if (cq.within !== null && addDuration(e.at, cq.within) <= at) return false;
+        if (cq.within !== null && windowExit(e.at, cq.within) <= at) return false;
         if (cq.since !== null) {
           const since = evalTime(cq.since, { start: s.contract.start, end: s.contract.end, opens: inst?.opensAt ?? null, due: inst?.dueAt ?? null });
           if (since === null || e.at < since) return false;

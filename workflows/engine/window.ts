@@ -10,23 +10,15 @@
  * leaves. Sums of non-integer values are recomputed by a scan so that results
  * never depend on floating-point cancellation.
  */
-import { addDuration, DAY_MS, HOUR_MS, WEEK_MS } from './calendar.ts';
+import { windowExit } from './calendar.ts';
 import type { CompiledPlaybook, CompiledQuery, EvalContext } from './evaluator.ts';
 import { whereHolds } from './evaluator.ts';
 import type { BufferedEvent, JourneyState, QueuedEvent, Value, WindowAggregate } from './types.ts';
-import type { Duration, QueryFn } from '../../dsl/ir/schema.ts';
+import type { QueryFn } from '../../dsl/ir/schema.ts';
 
-const UNIT_MS: Record<string, number> = { hour: HOUR_MS, day: DAY_MS, week: WEEK_MS };
-
-/** The instant an event at `at` leaves a window of `d`. */
-export function windowExit(at: number, d: Duration): number {
-  const ms = UNIT_MS[d.unit];
-  return ms === undefined ? addDuration(at, d) : at + d.amount * ms;
-}
-
-/** The instant an event at `at` leaves a query's window. */
+/** The instant an event at `at` leaves a query's window (exact units are plain arithmetic). */
 function exitOf(cq: CompiledQuery, at: number): number {
-  return cq.withinMs !== null ? at + cq.withinMs : addDuration(at, cq.within!);
+  return cq.withinMs !== null ? at + cq.withinMs : windowExit(at, cq.within!);
 }
 
 function matches(cq: CompiledQuery, c: EvalContext, e: BufferedEvent): boolean {
