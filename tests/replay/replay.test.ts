@@ -1,0 +1,45 @@
+/**
+ * Determinism guard: every recorded journey history (tests/replay/histories,
+ * named by the release that recorded them) must replay on today's workflow
+ * code without a nondeterminism error. A change that would break running
+ * journeys fails here; gate it with `patched()` and record new histories
+ * (tests/replay/record-histories.ts).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import proto from '@temporalio/proto';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { workflowBundle } from '../../worker/bundle.ts';
+
+const { temporal } = proto;
+type History = InstanceType<typeof temporal.api.history.v1.History>;
+
+const DIR = join(import.meta.dirname, 'histories');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+
+function load(file: string): { workflowId: string; history: History } {
+  const record = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as { workflowId: string; history: string };
+  return { workflowId: record.workflowId, history: temporal.api.history.v1.History.decode(Buffer.from(record.history, 'base64')) };
+}
+
+describe('recorded journey histories', () => {
+  it('are there to replay', () => {
+    expect(files.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('all replay on the current workflow code', async () => {
+    const bundle = await workflowBundle();
+    const results = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, files.map(load))) results.push(result);
+    expect(results.map((r) => [r.workflowId, r.error?.message ?? null])).toEqual(files.map((f) => [load(f).workflowId, null]));
+  });
+
+  it('catch a history the code no longer produces (an activity swapped)', async () => {
+    const { workflowId, history } = load(files[0]!);
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!;
+    scheduled.activityTaskScheduledEventAttributes!.activityType = { name: 'sendFax' };
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId)).rejects.toBeInstanceOf(DeterminismViolationError);
+  });
+});
