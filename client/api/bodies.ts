@@ -33,12 +33,24 @@ export const EventBatchBody = z.strictObject({
   events: z.array(z.unknown()).min(1, 'a batch needs at least one event').max(MAX_BATCH, `a batch holds at most ${MAX_BATCH} events`),
 });
 
-/** `POST /customers`: enrol a customer in a playbook. */
+/** Most events of history one enrolment may carry. */
+export const MAX_HISTORY = 10_000;
+
+/** One event of an enrolment's history: an event of `POST /events` without `customer` (it is the one enrolled). */
+export const HistoryEventBody = EventBody.omit({ customer: true });
+
+/**
+ * `POST /customers`: enrol a customer in a playbook. `events` (an extension
+ * of SPEC §15) is the customer's history before enrolment, for bringing an
+ * existing book over: checked like `POST /events`, stored, and visible to the
+ * journey from its start, so states and risks reflect what already happened.
+ */
 export const EnrolBody = z.strictObject({
   playbook: z.string().min(1),
   customer: z.object({ id: Key }).catchall(JsonValue),
   contract: z.strictObject({ start: Instant, end: Instant }),
   enrolled_at: Instant.optional(),
+  events: z.array(HistoryEventBody).max(MAX_HISTORY, `an enrolment carries at most ${MAX_HISTORY} events of history`).optional(),
 });
 export type EnrolBody = z.infer<typeof EnrolBody>;
 

@@ -4,12 +4,13 @@
  * record customer and journey, then start the durable journey pinned to that
  * version, handing it the customer's events already stored.
  */
-import type { StoredEvent } from '../../store/customer-events.ts';
+import { insertCustomerEvents, markEventsSignalled, type StoredEvent } from '../../store/customer-events.ts';
 import { findJourney, insertJourney, upsertCustomer, type JourneyRow } from '../../store/journeys.ts';
 import { latestPlaybookVersion, pinKey, playbookVersionsByHash } from '../../store/playbooks.ts';
 import type { Pool } from '../../store/pool.ts';
 import type { EnrolBody } from './bodies.ts';
-import { checkCustomerFor, checkEventFor } from './declaration-checks.ts';
+import { checkCustomerFor, checkEventFor, type Checked } from './declaration-checks.ts';
+import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { ApiJourneyGateway } from './deps.ts';
 import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
 import { appliesTo } from '../../workflows/engine/journey.ts';
@@ -58,6 +59,8 @@ export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, requ
   if (!appliesTo(version.ir, customer, contract)) {
     return { status: 400, errors: [`customer '${customer.id}' does not match the playbook's applies_to: ${version.ir.appliesTo?.source ?? ''}`] };
   }
+  const history = checkHistory(version.ir, customer.id, request.events ?? []);
+  if (!history.ok) return { status: 400, errors: history.errors };
   const enrolledAt = request.enrolled_at === undefined ? now : parseInstant(request.enrolled_at)!;
   const { id, ...attrs } = request.customer;
   const workflowId = journeyWorkflowId(request.playbook, id);
@@ -73,10 +76,27 @@ export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, requ
     await ensureStarted(pool, gateway, journey);
     return { status: 200, body: enrolmentBody(journey) };
   }
+  // The history is stored before the journey starts (ARCHITECTURE: stored
+  // before signalled), so an interrupted enrolment retried later still hands
+  // it over; it travels in the start input, so it is never signalled again.
+  await insertCustomerEvents(pool, history.value);
   const events = await storedEventsFor(pool, id, (e) => checkEventFor(version.ir, e));
   await viaGateway(`customer '${id}' is recorded but the journey could not be started yet; send the same request again`,
     () => gateway.enrol({ ir: version.ir, customer, contract, enrolledAt, events }));
+  await markEventsSignalled(pool, history.value.map((e) => e.id), new Date(now));
   return { status: 201, body: enrolmentBody(journey) };
+}
+
+/** Checks an enrolment's history against the playbook: every event, all or nothing, named by index. */
+function checkHistory(ir: PlaybookIR, customerId: string, events: NonNullable<EnrolBody['events']>): Checked<StoredEvent[]> {
+  const errors: string[] = [];
+  const stored: StoredEvent[] = [];
+  events.forEach((event, index) => {
+    const checked = checkEventFor(ir, event);
+    if (!checked.ok) errors.push(...checked.errors.map((e) => `events[${index}] (${event.id}): ${e}`));
+    else stored.push({ id: event.id, customerId, type: checked.value.type, at: checked.value.at, data: event.data ?? {} });
+  });
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: stored };
 }
 
 /** Starts the journey recorded in `journey` if it is not running yet (gateway.enrol is idempotent). */

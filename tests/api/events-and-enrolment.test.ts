@@ -60,6 +60,35 @@ describe('POST /customers', () => {
     expect(gateway.enrolled).toContain('journey:onboarding:gamma');
   });
 
+  it('stores an enrolment\'s history and hands it to the journey from its start', async () => {
+    const history = [
+      { id: 'hist-1', type: 'ticket_opened', at: '2026-02-01T09:00:00Z', data: { category: 'billing', severity: 1 } },
+      { id: 'hist-2', type: 'ticket_opened', at: '2026-01-15T09:00:00Z', data: { category: 'ops', severity: 2 } },
+    ];
+    const response = await api.call('/customers', { body: { ...enrolment('delta'), events: history } });
+    expect(response.status).toBe(201);
+    const stored = await db.pool.query<{ event_id: string; signalled: boolean }>(
+      "SELECT event_id, signalled_at IS NOT NULL AS signalled FROM customer_events WHERE customer_id = 'delta' ORDER BY at");
+    // Handed over in the start input, so the sweep must not signal them again.
+    expect(stored.rows).toEqual([{ event_id: 'hist-2', signalled: true }, { event_id: 'hist-1', signalled: true }]);
+    const handed = gateway.enrolmentEvents.get('journey:onboarding:delta')!;
+    expect(handed.map((e) => [e.id, e.at])).toEqual([['hist-2', Date.parse('2026-01-15T09:00:00Z')], ['hist-1', Date.parse('2026-02-01T09:00:00Z')]]);
+  });
+
+  it('refuses an enrolment whose history has a bad event, naming it, and records nothing', async () => {
+    const before = await rowCounts(db.pool);
+    const response = await api.call('/customers', {
+      body: { ...enrolment('epsilon'), events: [
+        { id: 'ok-1', type: 'ticket_opened', at: '2026-02-01T09:00:00Z', data: { category: 'billing', severity: 1 } },
+        { id: 'bad-1', type: 'ticket_opened', at: '2026-02-02T09:00:00Z', data: { category: 'billing', severity: 'high' } },
+      ] },
+    });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.json.errors)).toMatch(/events\[1\] \(bad-1\).*severity/);
+    expect(await rowCounts(db.pool)).toEqual(before);
+    expect(gateway.enrolled).not.toContain('journey:onboarding:epsilon');
+  });
+
   it.each([
     ['an unknown playbook', enrolment('x1', { playbook: 'nope' }), /unknown playbook 'nope'/],
     ['a missing declared attribute', { ...enrolment('x2'), customer: { id: 'x2', name: 'X', tier: 'growth', arr: 1, signed_on: '2026-01-01' } }, /csm/],

@@ -10,6 +10,8 @@ import type { JourneyEvent, JourneyReport } from '../../../workflows/engine/type
 /** Recorded calls plus the gateway. */
 export interface RecordingGateway extends ApiJourneyGateway {
   enrolled: string[];
+  /** The events each started journey was handed at enrolment, by workflow id. */
+  enrolmentEvents: Map<string, JourneyEvent[]>;
   delivered: Array<{ playbook: string; customerId: string; event: JourneyEvent }>;
   /** Makes `deliverEvent` calls throw (Temporal unreachable). */
   failDeliveries: boolean;
@@ -22,15 +24,19 @@ export function recordingGateway(): RecordingGateway {
   const enrolled = new Set<string>();
   const gateway: RecordingGateway = {
     enrolled: [],
+    enrolmentEvents: new Map(),
     delivered: [],
     failDeliveries: false,
     failJourneys: false,
-    async enrol({ ir, customer }) {
+    async enrol({ ir, customer, events }) {
       if (gateway.failJourneys) throw new Error('temporal unreachable (test)');
       const workflowId = `journey:${ir.playbook}:${customer.id}`;
       const alreadyEnrolled = enrolled.has(workflowId);
       enrolled.add(workflowId);
-      if (!alreadyEnrolled) gateway.enrolled.push(workflowId);
+      if (!alreadyEnrolled) {
+        gateway.enrolled.push(workflowId);
+        gateway.enrolmentEvents.set(workflowId, events ?? []);
+      }
       return { workflowId, alreadyEnrolled };
     },
     async deliverEvent(input) {
