@@ -79,11 +79,7 @@ export function parseTimeline(ir: PlaybookIR, text: string, file: string): Timel
     throw new TimelineError(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (!isRecord(raw)) throw new TimelineError(`${file}: a timeline is a map with 'customer', 'contract' and 'events'`);
-  for (const key of Object.keys(raw)) {
-    if (key !== 'customer' && key !== 'contract' && key !== 'events') {
-      throw new TimelineError(`${file}: unknown key '${key}' (a timeline has 'customer', 'contract' and 'events')`);
-    }
-  }
+  // Other top-level keys (notes, say) are ignored, as undeclared event fields are (SPEC §11).
   return checkTimeline(ir, raw as unknown as RawTimeline, file);
 }
 

@@ -120,7 +120,7 @@ export function checkCustomer(ir: PlaybookIR, attrs: Record<string, unknown>, so
 
 /** A raw event as it comes from a timeline, CSV row or API body. */
 export interface RawEvent {
-  id?: string;
+  id?: unknown;
   type: unknown;
   at: unknown;
   data?: unknown;
@@ -155,7 +155,7 @@ export function readEvent(
   }
   if (problems.length > 0 || at === null || typeof type !== 'string') return { problems };
   const event: JourneyEvent = { at, type, data };
-  if (raw.id !== undefined) event.id = raw.id;
+  if (raw.id !== undefined && raw.id !== null) event.id = String(raw.id);
   return { event, problems };
 }
 
