@@ -5,7 +5,7 @@
  * never sends twice, and a channel that keeps failing ends as `failed`
  * instead of stopping the journey.
  */
-import { activityInfo, ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.ts';
 import { PermanentDeliveryError } from './delivery-errors.ts';
 import type { DeliveryStatus, JourneyRef } from './types.ts';
@@ -29,8 +29,9 @@ export interface OutboxMessage {
 /**
  * Writes the message (once), then sends it unless it already went out or
  * already failed. Returns how it ended; throws a plain error for a transient
- * failure before the last attempt (Temporal retries with backoff), and a
- * non-retryable ApplicationFailure once the failure is recorded.
+ * failure before the last send (`deps.maxDeliveryAttempts`, counted in the
+ * row; Temporal retries with backoff), and a non-retryable ApplicationFailure
+ * once the failure is recorded.
  *
  * @param send the channel's send; `null` when the channel is not configured,
  *   which leaves the message pending in the outbox (`stored`).
@@ -52,12 +53,15 @@ export async function deliverThroughOutbox(deps: ActivityDeps, message: OutboxMe
   if (row?.status === 'failed') return 'failed';
   if (send === null) return 'stored';
 
-  await pool.query('UPDATE outbox SET attempts = attempts + 1 WHERE idem_key = $1', [message.idemKey]);
+  // Count sends in the row, not Temporal's attempts: an attempt that failed
+  // because Postgres was down never reached the channel and must not count.
+  const counted = await pool.query<{ attempts: number }>('UPDATE outbox SET attempts = attempts + 1 WHERE idem_key = $1 RETURNING attempts', [message.idemKey]);
+  const sends = counted.rows[0]?.attempts ?? 1;
   try {
     await send();
   } catch (err) {
     const permanent = err instanceof PermanentDeliveryError;
-    const lastAttempt = activityInfo().attempt >= deps.maxDeliveryAttempts;
+    const lastAttempt = sends >= deps.maxDeliveryAttempts;
     const reason = (err as Error).message;
     if (!permanent && !lastAttempt) {
       await pool.query('UPDATE outbox SET last_error = $2 WHERE idem_key = $1', [message.idemKey, reason]);

@@ -29,12 +29,13 @@ const store = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
 });
-// Message channels retry with backoff; the activity itself records a delivery
-// as failed after its last attempt (or at once for a permanent failure), so the
-// retry policy here only bounds a channel that keeps timing out.
+// Message channels retry with backoff, without a cap here: the activity counts
+// real sends in the outbox row and records the message failed after the last
+// one (or at once for a permanent failure), so an outage of Postgres itself
+// never uses up a message's sends.
 const channels = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8 },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
 /** Runs a journey until its term closes; returns the final report. */

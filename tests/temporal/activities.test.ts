@@ -81,11 +81,12 @@ describe('sendReminder', () => {
     const activities = createActivities(testActivityDeps(db.pool, smtp.url, http.url));
     await expect(run(activities.sendReminder, 1, delivery)).rejects.toThrow();
     expect((await db.pool.query('SELECT status FROM outbox')).rows).toEqual([{ status: 'pending' }]);
+    await expect(run(activities.sendReminder, 2, delivery)).rejects.not.toBeInstanceOf(ApplicationFailure);
     const last = run(activities.sendReminder, 3, delivery);
     await expect(last).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(last).rejects.toMatchObject({ nonRetryable: true, type: 'DeliveryExhausted' });
     const { rows } = await db.pool.query('SELECT status, attempts, last_error FROM outbox');
-    expect(rows[0]).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(rows[0]).toMatchObject({ status: 'failed', attempts: 3 });
     expect(rows[0].last_error).toMatch(/451/);
     // Once failed, it is never attempted again.
     smtp.refuseWith = null;
