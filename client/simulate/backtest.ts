@@ -33,7 +33,7 @@ export interface PersonLoad {
   roles: string[];
   tasks: number;
   reminders: number;
-  /** the busiest week (Monday, UTC) and its count */
+  /** the busiest week (Monday, UTC) and its count; the mean is over the weeks of the terms of the customers they hear about */
   peak_week: string | null;
   peak: number;
   mean_per_week: number;
@@ -69,7 +69,7 @@ export function runBacktest(
   const counts = new Map(milestoneIds.map((id) => [id, { done: 0, late: 0, missed: 0, skipped: 0, unsettled: 0 }]));
   const outcomes: Record<Outcome, number> = { running: 0, renewed: 0, churned: 0, ended: 0 };
   const risks = new Map(ir.risks.map((r) => [r.id, { raised: 0, customers: new Set<string>() }]));
-  const people = new Map<string, { roles: Set<string>; tasks: number; reminders: number; weeks: Map<number, number> }>();
+  const people = new Map<string, { roles: Set<string>; tasks: number; reminders: number; weeks: Map<number, number>; first: number; last: number }>();
   const notApplicable: string[] = [];
   let firstWeek = Infinity, lastWeek = -Infinity;
   book.forEach((timeline, index) => {
@@ -101,9 +101,12 @@ export function runBacktest(
       const person = a.recipient === null ? `(${a.to} not set)` : String(a.recipient);
       let load = people.get(person);
       if (load === undefined) {
-        load = { roles: new Set(), tasks: 0, reminders: 0, weeks: new Map() };
+        load = { roles: new Set(), tasks: 0, reminders: 0, weeks: new Map(), first: Infinity, last: -Infinity };
         people.set(person, load);
       }
+      // The weeks this person works on the book: the terms of the customers they hear about.
+      load.first = Math.min(load.first, weekOf(timeline.contract.start));
+      load.last = Math.max(load.last, weekOf(Math.min(until, timeline.contract.end)));
       load.roles.add(a.to);
       if (a.kind === 'open_task') load.tasks++;
       else load.reminders++;
@@ -125,7 +128,7 @@ export function runBacktest(
       reminders: load.reminders,
       peak_week: peakWeek === null ? null : formatInstant(peakWeek).slice(0, 10),
       peak,
-      mean_per_week: weeks === 0 ? 0 : Math.round(((load.tasks + load.reminders) / weeks) * 100) / 100,
+      mean_per_week: Math.round(((load.tasks + load.reminders) / (Math.round((load.last - load.first) / WEEK_MS) + 1)) * 100) / 100,
     };
   }).sort((a, b) => b.peak - a.peak || a.person.localeCompare(b.person));
   return {
