@@ -1,0 +1,96 @@
+/**
+ * Runs one SPEC conformance case through the real CLI code path
+ * (`milepost simulate <playbook> <timeline> --json [...]`, in-process via
+ * `main`), with the playbook and timeline written to a throwaway folder.
+ *
+ * A case file (`cases/*.yaml`) holds a default playbook and a list of cases:
+ *
+ * ```yaml
+ * playbook: |            # default for every case of the file
+ *   ...
+ * cases:
+ *   - name: ...          # what is checked, with the SPEC clause
+ *     why: ...           # the hand computation from SPEC.md
+ *     playbook: |        # optional override
+ *     timeline: |
+ *     args: [--until, 2026-03-01]
+ *     expect:            # any subset of the SPEC §12 report's top-level keys
+ *       milestones: [...]
+ *     exit: 2            # instead of `expect`: the exit code...
+ *     stderr: "regex"    # ...and a pattern for the one-line reason
+ * ```
+ */
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { parse as parseYaml } from 'yaml';
+import { main } from '../../client/cli/main.ts';
+
+/** One conformance case, as written in a case file. */
+export interface ConformanceCase {
+  name: string;
+  why?: string;
+  playbook?: string;
+  timeline: string;
+  args?: string[];
+  expect?: Record<string, unknown>;
+  exit?: number;
+  stderr?: string;
+}
+
+/** A case file: a default playbook and its cases. */
+export interface CaseFile {
+  playbook?: string;
+  cases: ConformanceCase[];
+}
+
+/** Every case file of a folder (not recursive), by file name. */
+export function loadCaseFiles(dir: string): Array<{ file: string; cases: Array<ConformanceCase & { playbook: string }> }> {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((file) => {
+      const parsed = parseYaml(readFileSync(join(dir, file), 'utf8')) as CaseFile;
+      const cases = parsed.cases.map((c) => {
+        const playbook = c.playbook ?? parsed.playbook;
+        if (playbook === undefined) throw new Error(`${file}: case '${c.name}' has no playbook`);
+        return { ...c, playbook };
+      });
+      return { file, cases };
+    });
+}
+
+function sink(): { stream: Writable; text: () => string } {
+  let out = '';
+  const stream = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      out += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => out };
+}
+
+/** What running a case gave: the exit code, stdout and stderr. */
+export interface CaseRun {
+  exit: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `milepost simulate <playbook> <timeline> --json ...args` in-process. */
+export async function runCase(c: ConformanceCase & { playbook: string }): Promise<CaseRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'milepost-conformance-'));
+  writeFileSync(join(dir, 'playbook.yaml'), c.playbook);
+  writeFileSync(join(dir, 'timeline.yaml'), c.timeline);
+  const out = sink();
+  const err = sink();
+  const exit = await main(['simulate', 'playbook.yaml', 'timeline.yaml', '--json', ...(c.args ?? [])], {
+    stdout: out.stream,
+    stderr: err.stream,
+    cwd: dir,
+    env: { NO_COLOR: '1' },
+  });
+  return { exit, stdout: out.text(), stderr: err.text() };
+}

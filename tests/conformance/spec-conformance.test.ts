@@ -1,0 +1,40 @@
+/**
+ * SPEC.md conformance: small focused cases, each a playbook, a timeline and
+ * the report (or exit code) worked out by hand from SPEC.md, the reasoning in
+ * the case's `why`. They run through the real CLI code path and compare key
+ * for key (JSON text, so key order counts too).
+ *
+ * Cases where the engine disagrees with SPEC live in `cases/failing/` and are
+ * not run here; FINDINGS.md describes each.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadCaseFiles, runCase } from './run-case.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+for (const { file, cases } of loadCaseFiles(join(here, 'cases'))) {
+  describe(file, () => {
+    for (const c of cases) {
+      it(c.name, async () => {
+        const run = await runCase(c);
+        if (c.exit !== undefined) {
+          expect({ exit: run.exit, stdout: run.stdout }).toEqual({ exit: c.exit, stdout: '' });
+          if (c.stderr !== undefined) expect(run.stderr).toMatch(new RegExp(c.stderr));
+          if (c.exit === 2) expect(run.stderr.trim().split('\n')[0]).toMatch(/^milepost simulate: /);
+          return;
+        }
+        expect(run.stderr).toBe('');
+        expect(run.exit).toBe(0);
+        const report = JSON.parse(run.stdout) as Record<string, unknown>;
+        // SPEC §12: the report's keys, in order.
+        expect(Object.keys(report)).toEqual(['playbook', 'customer', 'until', 'outcome', 'milestones', 'actions', 'risks']);
+        for (const [key, want] of Object.entries(c.expect ?? {})) {
+          expect(report[key], key).toEqual(want);
+          expect(JSON.stringify(report[key]), `${key} (key order)`).toBe(JSON.stringify(want));
+        }
+      });
+    }
+  });
+}
