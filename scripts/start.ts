@@ -33,7 +33,7 @@ import { ConfigError, temporalConfig } from '../worker/config.ts';
 import { seedDemoBook } from './start/demo-seed.ts';
 import { startChild, type Child } from './start/children.ts';
 import { provisionTemporalCli, ROOT } from './temporal/binaries.ts';
-import { startDevServer, type DevServer } from './temporal/dev-server.ts';
+import { assertPortFree, PortInUseError, startDevServer, type DevServer } from './temporal/dev-server.ts';
 
 const say = (line: string) => process.stdout.write(`milepost: ${line}\n`);
 
@@ -108,6 +108,8 @@ async function main(): Promise<number> {
   } else {
     const cli = provisionTemporalCli(say);
     if (cli.status === 'unavailable') throw new ConfigError(`cannot run the Temporal dev server: ${cli.detail}; set TEMPORAL_ADDRESS to use a running cluster`);
+    await assertPortFree(temporalPort, 'the Temporal dev server; set MILEPOST_TEMPORAL_PORT');
+    await assertPortFree(temporalUiPort, 'the Temporal web UI; set MILEPOST_TEMPORAL_UI_PORT');
     say(`starting the Temporal dev server on 127.0.0.1:${temporalPort} (state in ${join(home, 'temporal.db')})`);
     const server: DevServer = await startDevServer({
       dbFile: join(home, 'temporal.db'),
@@ -123,6 +125,7 @@ async function main(): Promise<number> {
     childEnv.MILEPOST_SEARCH_ATTRIBUTES = '1';
     temporalUi = server.uiUrl;
   }
+  await assertPortFree(apiPort, 'the API and dashboard; set MILEPOST_PORT');
   temporalConfig(childEnv); // validates every TEMPORAL_* setting before anything else starts
 
   // Postgres: DATABASE_URL, or embedded PGlite served on loopback.
@@ -185,7 +188,7 @@ async function main(): Promise<number> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) process.stderr.write(`milepost: ${err.message}\n`);
+  if (err instanceof ConfigError || err instanceof PortInUseError) process.stderr.write(`milepost: ${err.message}\n`);
   else process.stderr.write(`milepost: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   void shutdown(1);
 });

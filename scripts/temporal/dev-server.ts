@@ -41,6 +41,8 @@ export interface DevServerOptions {
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = temporalCliPath();
   if (!existsSync(cli)) throw new Error(`Temporal CLI not found at ${cli}: run 'npm run provision'`);
+  if (options.port !== undefined) await assertPortFree(options.port, 'the Temporal dev server');
+  if (options.uiPort !== undefined) await assertPortFree(options.uiPort, "the Temporal dev server's web UI");
   const port = options.port ?? (await freePort());
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
@@ -104,6 +106,8 @@ async function waitUntilServing(address: string, namespace: string, child: Child
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.describeNamespace({ namespace });
+        // Whoever answered, it must be our server, not another one on the port.
+        if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}: ${output()}`);
         return;
       } finally {
         await connection.close();
@@ -115,6 +119,20 @@ async function waitUntilServing(address: string, namespace: string, child: Child
   }
   child.kill('SIGKILL');
   throw new Error(`temporal dev server at ${address} did not become ready in 60 s: ${String(lastError)}`);
+}
+
+/** Fails with a clear message when `port` on loopback is taken, before anything is started on it. */
+export function assertPortFree(port: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', () => reject(new PortInUseError(`port ${port} (for ${what}) is already in use; stop what holds it or choose another port`)));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+/** A port that must be free is taken. */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
 }
 
 /** Asks the OS for a free TCP port on loopback. */
