@@ -39,6 +39,14 @@ export interface EvalContext {
    * (windows are scanned, not slid), assuming no new event until then.
    */
   peek: boolean;
+  /**
+   * Across the instants of one advance: each health component's last score,
+   * its wake, and when it was computed; reused while no event of a type it
+   * reads has arrived since and its wake has not come (null: no reuse).
+   */
+  components: Array<{ value: Value; wake: number; at: number } | undefined> | null;
+  /** per event type, the last instant an event of it became visible (for `components`) */
+  changedAt: Record<string, number> | null;
   /** health and its components, cached for `now` */
   healthAt: number;
   health: { value: Value; wake: number; components: Array<{ value: Value; wake: number }> } | null;
@@ -111,7 +119,7 @@ export function compiledTraced(ir: PlaybookIR): CompiledPlaybook {
 
 /** A fresh evaluation context for instant `now`. */
 export function newContext(state: JourneyState, now: number): EvalContext {
-  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, healthAt: NaN, health: null };
+  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, components: null, changedAt: null, healthAt: NaN, health: null };
 }
 
 /** `true` only for the boolean `true` (null and everything else count as false). */
@@ -268,18 +276,28 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   const healthIndex = new Map((ir.health?.components ?? []).map((h, i) => [h.id, i] as const));
 
   // Health and its components: computed once per instant, shared by every rule.
+  const componentDeps = (ir.health?.components ?? []).map((h) => eventDeps(ir, h.score.expr, null));
   const healthOf = (c: EvalContext): NonNullable<EvalContext['health']> => {
     if (c.health !== null && c.healthAt === c.now) return c.health;
     const components: Array<{ value: Value; wake: number }> = [];
     let total = 0, weights = 0, wake = Infinity;
     const comps = ir.health?.components ?? [];
+    const cache = c.peek ? null : c.components;
     for (let i = 0; i < comps.length; i++) {
-      const saved = c.wake;
-      c.wake = Infinity;
-      const raw = pb.healthScores[i]!(c);
-      const w = c.wake;
-      c.wake = saved;
-      const score = typeof raw === 'number' ? Math.min(100, Math.max(0, raw)) : null;
+      const cached = cache?.[i];
+      let score: number | null, w: number;
+      if (cached !== undefined && cached.at <= c.now && cached.wake > c.now && unchangedSince(componentDeps[i]!, c.changedAt, cached.at)) {
+        score = cached.value as number | null;
+        w = cached.wake;
+      } else {
+        const saved = c.wake;
+        c.wake = Infinity;
+        const raw = pb.healthScores[i]!(c);
+        w = c.wake;
+        c.wake = saved;
+        score = typeof raw === 'number' ? Math.min(100, Math.max(0, raw)) : null;
+        if (cache !== null) cache[i] = { value: score, wake: w, at: c.now };
+      }
       components.push({ value: score, wake: w });
       wake = Math.min(wake, w);
       if (score !== null) {
@@ -597,6 +615,13 @@ const UNIT_MS: Record<string, number> = { hour: 3_600_000, day: DAY_MS, week: 7 
 function exactMs(d: Duration): number | null {
   const ms = UNIT_MS[d.unit];
   return ms === undefined ? null : ms * d.amount;
+}
+
+/** Has no event of these types become visible after `since`? */
+function unchangedSince(deps: Set<string>, changedAt: Record<string, number> | null, since: number): boolean {
+  if (changedAt === null) return false;
+  for (const type of deps) if ((changedAt[type] ?? -Infinity) > since) return false;
+  return true;
 }
 
 /** The anchors for time expressions in context: the contract, and the instance's opens/due. */

@@ -235,6 +235,8 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
   out.state = s;
   const pb = compiled(ir);
   const c = newContext(s, -Infinity);
+  c.components = [];
+  c.changedAt = {};
   const run: Run = {
     ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null,
     health: () => {
@@ -308,6 +310,7 @@ function processInstant(run: Run, t: number): void {
   const dirty: string[] = [];
   for (const e of visible) {
     makeVisible(pb, s, c, e, t);
+    c.changedAt![e.type] = t;
     if (!dirty.includes(e.type)) dirty.push(e.type);
   }
   for (const e of visible) {
