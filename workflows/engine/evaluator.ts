@@ -148,6 +148,10 @@ export function evaluateUntilFlip(ev: Evaluator, c: EvalContext, probe: EvalCont
   probe.state = c.state;
   probe.inst = c.inst;
   probe.peek = true;
+  // Health components scored at `c.now` stay valid until their own wakes.
+  probe.components = c.health !== null && c.healthAt === c.now
+    ? c.health.components.map((h) => ({ value: h.value, wake: h.wake, at: c.now }))
+    : [];
   for (let step = 0; wake !== null && wake <= horizon && step < LOOKAHEAD_STEPS; step++) {
     probe.now = wake;
     probe.wake = Infinity;
@@ -282,11 +286,12 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     const components: Array<{ value: Value; wake: number }> = [];
     let total = 0, weights = 0, wake = Infinity;
     const comps = ir.health?.components ?? [];
-    const cache = c.peek ? null : c.components;
+    const cache = c.components;
     for (let i = 0; i < comps.length; i++) {
       const cached = cache?.[i];
       let score: number | null, w: number;
-      if (cached !== undefined && cached.at <= c.now && cached.wake > c.now && unchangedSince(componentDeps[i]!, c.changedAt, cached.at)) {
+      // Looking ahead no event arrives, so only the component's own wake can end its score.
+      if (cached !== undefined && cached.at <= c.now && cached.wake > c.now && (c.peek || unchangedSince(componentDeps[i]!, c.changedAt, cached.at))) {
         score = cached.value as number | null;
         w = cached.wake;
       } else {
