@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { advanceJourney, journeyReport, receiveEvent, receiveEvents, startJourney } from '../../workflows/engine/index.ts';
-import type { FiredAction, JourneyEvent, JourneyState, Transition } from '../../workflows/engine/types.ts';
-import { compileYaml } from './support.ts';
+import { advanceJourney, journeyReport, receiveEvents, startJourney } from '../../workflows/engine/index.ts';
+import type { JourneyEvent } from '../../workflows/engine/types.ts';
+import { compileYaml, driveEventByEvent } from './support.ts';
 
 const clinic = compileYaml(readFileSync(new URL('../../playbooks/clinic-first-year.yaml', import.meta.url), 'utf8'));
 const edges = compileYaml(readFileSync(new URL('../golden/edges/playbook.yaml', import.meta.url), 'utf8'));
@@ -45,21 +45,7 @@ function attrsFor(ir: typeof clinic): Record<string, string | number> {
 function both(ir: typeof clinic, events: JourneyEvent[], enrolledAt: number) {
   const s0 = startJourney(ir, { customer: { id: 'c', attrs: attrsFor(ir) }, contract: { start, end }, enrolledAt });
   const once = advanceJourney(ir, receiveEvents(ir, s0, events), end);
-  let state: JourneyState = s0;
-  const fired: FiredAction[] = [];
-  const transitions: Transition[] = [];
-  const take = (to: number) => {
-    const step = advanceJourney(ir, state, to);
-    fired.push(...step.fired);
-    transitions.push(...step.transitions);
-    state = JSON.parse(JSON.stringify(step.state)) as JourneyState;
-  };
-  for (const e of events) {
-    take(e.at - 1);
-    state = receiveEvent(ir, state, e);
-  }
-  take(end);
-  return { once, driven: { fired, transitions, state } };
+  return { once, driven: driveEventByEvent(ir, s0, events, end) };
 }
 
 describe('driving a journey in pieces', () => {

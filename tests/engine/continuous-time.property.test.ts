@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { advanceJourney, cloneState, receiveEvents, startJourney } from '../../workflows/engine/index.ts';
 import { compiled, newContext } from '../../workflows/engine/evaluator.ts';
-import type { JourneyEvent } from '../../workflows/engine/types.ts';
+import type { JourneyEvent, Value } from '../../workflows/engine/types.ts';
 import { compileYaml } from './support.ts';
 
 const HOUR = 3_600_000;
@@ -21,7 +21,7 @@ const clinic = compileYaml(readFileSync(new URL('../../playbooks/clinic-first-ye
 const edges = compileYaml(readFileSync(new URL('../golden/edges/playbook.yaml', import.meta.url), 'utf8'));
 const stability = compileYaml(readFileSync(new URL('../golden/stability/playbook.yaml', import.meta.url), 'utf8'));
 
-const cases = [
+const cases: Array<{ name: string; ir: typeof clinic; days: number; attrs: Record<string, Value>; event: fc.Arbitrary<{ type: string; data: Record<string, unknown> }> }> = [
   {
     name: 'clinic-first-year', ir: clinic, days: 150,
     attrs: { name: 'A', segment: 'clinic', tier: 'growth', arr: 1, csm: 'c', manager: 'm' },

@@ -4,7 +4,7 @@ import {
   advanceJourney, journeyReport, nextInstant, receiveEvent, receiveEvents, startJourney,
 } from '../../workflows/engine/index.ts';
 import type { FiredAction, JourneyEvent, JourneyState, Transition } from '../../workflows/engine/types.ts';
-import { at, compileYaml, ev, runJourney } from './support.ts';
+import { at, compileYaml, driveEventByEvent, ev, runJourney } from './support.ts';
 
 const clinic = compileYaml(readFileSync(new URL('../../playbooks/clinic-first-year.yaml', import.meta.url), 'utf8'));
 const clinicAttrs = { name: 'Acme Clinic', segment: 'clinic', tier: 'growth', arr: 24000, csm: 'ada@example.com', manager: 'max@example.com' };
@@ -172,20 +172,8 @@ describe('purity and determinism', () => {
 
   it('gives the same result whether advanced at once or event by event through JSON (continue-as-new)', () => {
     const whole = oneShot();
-    let state: JourneyState = startJourney(clinic, { customer: { id: 'acme', attrs: clinicAttrs }, contract, enrolledAt: contract.start });
-    const fired: FiredAction[] = [];
-    const transitions: Transition[] = [];
-    const take = (to: number) => {
-      const step = advanceJourney(clinic, state, to);
-      fired.push(...step.fired);
-      transitions.push(...step.transitions);
-      state = JSON.parse(JSON.stringify(step.state)) as JourneyState;
-    };
-    for (const e of events) {
-      take(e.at - 1); // as the workflow driver does: process up to just before the event's instant
-      state = receiveEvent(clinic, state, e);
-    }
-    take(contract.end);
+    // As the workflow driver does: process up to just before each event's instant, carry JSON.
+    const { fired, transitions, state } = driveEventByEvent(clinic, startJourney(clinic, { customer: { id: 'acme', attrs: clinicAttrs }, contract, enrolledAt: contract.start }), events, contract.end);
     expect(fired).toEqual(whole.fired);
     expect(transitions).toEqual(whole.transitions);
     expect(journeyReport(clinic, state, contract.end)).toEqual(journeyReport(clinic, whole.state, contract.end));

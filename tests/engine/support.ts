@@ -4,8 +4,8 @@
  */
 import { compilePlaybook } from '../../dsl/index.ts';
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
-import { advanceJourney, journeyReport, receiveEvents, startJourney } from '../../workflows/engine/index.ts';
-import type { JourneyEvent, JourneyReport, JourneyState, Value } from '../../workflows/engine/types.ts';
+import { advanceJourney, journeyReport, receiveEvent, receiveEvents, startJourney } from '../../workflows/engine/index.ts';
+import type { FiredAction, JourneyEvent, JourneyReport, JourneyState, Transition, Value } from '../../workflows/engine/types.ts';
 
 /** Compiles playbook YAML or throws with the diagnostics. */
 export function compileYaml(source: string): PlaybookIR {
@@ -34,4 +34,27 @@ export function runJourney(
   const u = until === undefined ? contract.end : at(until);
   state = advanceJourney(ir, state, u).state;
   return { report: journeyReport(ir, state, u), state };
+}
+
+/**
+ * Drives a journey the way the durable workflow does: each event is received
+ * just before its instant (after advancing to `at - 1`), and the state goes
+ * through JSON between steps, as across continue-as-new.
+ */
+export function driveEventByEvent(ir: PlaybookIR, start: JourneyState, events: JourneyEvent[], end: number): { fired: FiredAction[]; transitions: Transition[]; state: JourneyState } {
+  let state = start;
+  const fired: FiredAction[] = [];
+  const transitions: Transition[] = [];
+  const take = (to: number) => {
+    const step = advanceJourney(ir, state, to);
+    fired.push(...step.fired);
+    transitions.push(...step.transitions);
+    state = JSON.parse(JSON.stringify(step.state)) as JourneyState;
+  };
+  for (const e of events) {
+    take(e.at - 1);
+    state = receiveEvent(ir, state, e);
+  }
+  take(end);
+  return { fired, transitions, state };
 }
