@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   advanceJourney, journeyReport, nextInstant, receiveEvent, receiveEvents, startJourney,
 } from '../../workflows/engine/index.ts';
-import type { FiredAction, JourneyEvent, JourneyState, Transition } from '../../workflows/engine/types.ts';
+import type { JourneyEvent, JourneyState } from '../../workflows/engine/types.ts';
 import { at, compileYaml, driveEventByEvent, ev, runJourney } from './support.ts';
 
 const clinic = compileYaml(readFileSync(new URL('../../playbooks/clinic-first-year.yaml', import.meta.url), 'utf8'));
