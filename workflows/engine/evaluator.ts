@@ -145,6 +145,7 @@ export function evaluateUntilFlip(ev: Evaluator, c: EvalContext, probe: EvalCont
   const r = evaluate(ev, c);
   const value = r.value === true;
   let wake = r.wake;
+  if (wake === null || wake > horizon) return { value, wake };
   probe.state = c.state;
   probe.inst = c.inst;
   probe.peek = true;

@@ -29,8 +29,6 @@ import type {
 } from './types.ts';
 import type { Action } from '../../dsl/ir/schema.ts';
 
-const NO_EVENTS: QueuedEvent[] = [];
-
 /** A repeating milestone never has more instances than this (a guard against `every 1 hour` over decades). */
 export const MAX_INSTANCES = 5000;
 
@@ -158,11 +156,16 @@ export function receiveEvents(_ir: PlaybookIR, state: JourneyState, events: read
  */
 export function nextInstant(ir: PlaybookIR, state: JourneyState): number | null {
   void ir;
+  return nextInstantFrom(state, 0);
+}
+
+/** {@link nextInstant}, with the queue read from index `pendingFrom` (events before it are taken). */
+function nextInstantFrom(state: JourneyState, pendingFrom: number): number | null {
   if (state.closed) return null;
   const clock = state.clock ?? -Infinity;
   const start = state.contract.start;
   let next = state.contract.end;
-  const first = state.pending[0];
+  const first = state.pending[pendingFrom];
   if (first !== undefined) next = Math.min(next, first.at > clock ? first.at : clock + 1);
   if (!state.judged) return Math.min(next, start);
   for (const inst of state.milestones) {
@@ -238,7 +241,7 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
   c.components = [];
   c.changedAt = {};
   const run: Run = {
-    ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null,
+    ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null, pendingFrom: 0, dirty: [],
     health: () => {
       const saved = c.inst;
       c.inst = null;
@@ -248,10 +251,12 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
     },
   };
   for (;;) {
-    const t = nextInstant(ir, s);
+    const t = nextInstantFrom(s, run.pendingFrom);
     if (t === null || t > to) break;
     processInstant(run, t);
   }
+  // Events taken from the queue are dropped once, not one splice per instant.
+  if (run.pendingFrom > 0) s.pending.splice(0, run.pendingFrom);
   if (!s.closed && (s.clock === null || to > s.clock)) s.clock = to;
   return out;
 }
@@ -267,6 +272,10 @@ interface Run {
   /** the look-ahead context (see `evaluateUntilFlip`) */
   probe: EvalContext;
   t: number;
+  /** `s.pending[0 .. pendingFrom)` are taken (visible); dropped at the end of the advance */
+  pendingFrom: number;
+  /** event types that became visible at this instant */
+  dirty: string[];
   /** action keys used at this instant (created on the first firing) */
   keys: Map<string, number> | null;
   /** `{{health}}` at the current instant */
@@ -304,16 +313,20 @@ function processInstant(run: Run, t: number): void {
   const health = run.health;
 
   // 1. Events with at == t (and late ones) become visible, in order; triggers fire.
-  let count = 0;
-  while (count < s.pending.length && s.pending[count]!.at <= t) count++;
-  const visible: QueuedEvent[] = count === 0 ? NO_EVENTS : s.pending.splice(0, count);
-  const dirty: string[] = [];
-  for (const e of visible) {
+  const from = run.pendingFrom;
+  let until = from;
+  while (until < s.pending.length && s.pending[until]!.at <= t) until++;
+  run.pendingFrom = until;
+  const dirty = run.dirty;
+  dirty.length = 0;
+  for (let i = from; i < until; i++) {
+    const e = s.pending[i]!;
     makeVisible(pb, s, c, e, t);
     c.changedAt![e.type] = t;
     if (!dirty.includes(e.type)) dirty.push(e.type);
   }
-  for (const e of visible) {
+  for (let i = from; i < until; i++) {
+    const e = s.pending[i]!;
     if (e.at < s.enrolledAt) continue;
     for (const trigger of ir.triggers) {
       const cq = pb.queries[trigger.on];
@@ -327,7 +340,7 @@ function processInstant(run: Run, t: number): void {
   if (t < s.contract.start) return;
   // Look ahead for a condition's flip no further than the next queued event: the
   // condition is evaluated again then anyway (probing past it would be wasted work).
-  const horizon = Math.min(s.contract.end, s.pending[0]?.at ?? Infinity);
+  const horizon = Math.min(s.contract.end, s.pending[run.pendingFrom]?.at ?? Infinity);
 
   // 2. Milestones open (at contract.start: applies_when judged, some skipped).
   const firstJudgement = !s.judged;
