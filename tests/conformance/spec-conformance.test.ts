@@ -17,12 +17,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 // `MILEPOST_CONFORMANCE_FAILING=1` runs the known disagreements instead (they fail until fixed).
 const folder = process.env['MILEPOST_CONFORMANCE_FAILING'] === '1' ? join(here, 'cases', 'failing') : join(here, 'cases');
+// `MILEPOST_CONFORMANCE_ENGINE=temporal` runs every report case with `--engine temporal` (SPEC §13:
+// the same report); slow (a time-skipping server per case), so opt-in.
+const engineArgs = process.env['MILEPOST_CONFORMANCE_ENGINE'] === 'temporal' ? ['--engine', 'temporal'] : [];
 
 for (const { file, cases } of loadCaseFiles(folder)) {
   describe(file, () => {
     for (const c of cases) {
-      it(c.name, async () => {
-        const run = await runCase(c);
+      it(c.name, { timeout: 120_000 }, async () => {
+        const run = await runCase(c.expect !== undefined && c.argv === undefined ? { ...c, args: [...(c.args ?? []), ...engineArgs] } : c);
         if (c.exit !== undefined) {
           expect({ exit: run.exit, stdout: c.exit === 0 ? '' : run.stdout }).toEqual({ exit: c.exit, stdout: '' });
           if (c.stderr !== undefined) expect(run.stderr).toMatch(new RegExp(c.stderr));
