@@ -16,6 +16,7 @@ export function createDryRunActivities(): JourneyActivities & { calls: Record<st
     calls,
     recordLedger: async (_journey, entries) => (count('recordLedger'), entries.length),
     openTask: async () => (count('openTask'), 'stored'),
+    recordInstant: async (_journey, entries) => (count('recordInstant'), entries.length),
     sendReminder: async () => (count('sendReminder'), 'stored'),
     escalate: async () => (count('escalate'), 'stored'),
     postWebhook: async () => (count('postWebhook'), 'stored'),

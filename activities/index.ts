@@ -12,6 +12,8 @@ import { PermanentDeliveryError } from './delivery-errors.ts';
 import { messageText } from './message-text.ts';
 import { deliverThroughOutbox } from './outbox.ts';
 import type { ActionDelivery, DeliveryStatus, JourneyRef, LedgerEntry } from './types.ts';
+import type { PoolClient } from '../store/pool.ts';
+import type { FiredAction } from '../workflows/engine/types.ts';
 import { actionKey } from '../workflows/ledger-entries.ts';
 
 export type { ActivityDeps } from './deps.ts';
@@ -19,36 +21,33 @@ export type { ActivityDeps } from './deps.ts';
 /** The activities, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    /** Writes ledger rows; rows already written (same key) are left as they are. */
-    async recordLedger(journey: JourneyRef, entries: LedgerEntry[]): Promise<number> {
-      if (entries.length === 0) return 0;
-      const values: unknown[] = [];
-      const rows = entries.map((e, i) => {
-        values.push(e.idemKey, journey.journeyId, journey.customerId, journey.playbook, journey.playbookHash, new Date(e.at),
-          e.kind, e.subject, e.fromState, e.toState, e.detail === null ? null : JSON.stringify(e.detail));
-        const b = i * 11;
-        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11})`;
-      });
-      const result = await deps.pool.query(
-        `INSERT INTO milestone_ledger (idem_key, journey_id, customer_id, playbook, playbook_hash, at, kind, subject, from_state, to_state, detail)
-         VALUES ${rows.join(', ')} ON CONFLICT (idem_key) DO NOTHING`,
-        values,
-      );
-      return result.rowCount ?? 0;
-    },
+    /** Writes ledger rows; rows already written (same key) are left as they are. Returns how many were new. */
+    recordLedger: (journey: JourneyRef, entries: LedgerEntry[]): Promise<number> => insertLedger(deps.pool, journey, entries),
 
     /** Opens a task in the task list, once per key. */
     async openTask({ journey, action }: ActionDelivery): Promise<DeliveryStatus> {
-      const result = await deps.pool.query(
-        `INSERT INTO tasks (idem_key, journey_id, customer_id, playbook, source, title, assignee_role, assignee, priority, due_at, fired_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (idem_key) DO NOTHING`,
-        [
-          actionKey(journey.journeyId, action), journey.journeyId, journey.customerId, journey.playbook, action.source,
-          action.title ?? action.source, action.to, recipientOf(action.recipient), action.priority ?? 'normal',
-          action.dueAt === undefined ? null : new Date(action.dueAt), new Date(action.at),
-        ],
-      );
-      return result.rowCount === 1 ? 'opened' : 'exists';
+      return (await insertTask(deps.pool, journey, action)) ? 'opened' : 'exists';
+    },
+
+    /**
+     * Writes what one wake-up of the journey decided, in one transaction: its
+     * ledger rows and the tasks it opened. One activity (one billable
+     * action) instead of one per task; idempotent like its parts.
+     */
+    async recordInstant(journey: JourneyRef, entries: LedgerEntry[], tasks: FiredAction[]): Promise<number> {
+      const client = await deps.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const written = await insertLedger(client, journey, entries);
+        for (const task of tasks) await insertTask(client, journey, task);
+        await client.query('COMMIT');
+        return written;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
     },
 
     /** Sends a reminder on its channel (email by default). */
@@ -78,6 +77,40 @@ export function createActivities(deps: ActivityDeps) {
 
 /** The activities' type, for `proxyActivities` in the workflow. */
 export type JourneyActivities = ReturnType<typeof createActivities>;
+
+/** Something that runs SQL: the pool, or one connection inside a transaction. */
+type Queryable = Pick<PoolClient, 'query'>;
+
+async function insertLedger(db: Queryable, journey: JourneyRef, entries: LedgerEntry[]): Promise<number> {
+  if (entries.length === 0) return 0;
+  const values: unknown[] = [];
+  const rows = entries.map((e, i) => {
+    values.push(e.idemKey, journey.journeyId, journey.customerId, journey.playbook, journey.playbookHash, new Date(e.at),
+      e.kind, e.subject, e.fromState, e.toState, e.detail === null ? null : JSON.stringify(e.detail));
+    const b = i * 11;
+    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11})`;
+  });
+  const result = await db.query(
+    `INSERT INTO milestone_ledger (idem_key, journey_id, customer_id, playbook, playbook_hash, at, kind, subject, from_state, to_state, detail)
+     VALUES ${rows.join(', ')} ON CONFLICT (idem_key) DO NOTHING`,
+    values,
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Inserts a task unless its key exists; true when it is new. */
+async function insertTask(db: Queryable, journey: JourneyRef, action: FiredAction): Promise<boolean> {
+  const result = await db.query(
+    `INSERT INTO tasks (idem_key, journey_id, customer_id, playbook, source, title, assignee_role, assignee, priority, due_at, fired_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (idem_key) DO NOTHING`,
+    [
+      actionKey(journey.journeyId, action), journey.journeyId, journey.customerId, journey.playbook, action.source,
+      action.title ?? action.source, action.to, recipientOf(action.recipient), action.priority ?? 'normal',
+      action.dueAt === undefined ? null : new Date(action.dueAt), new Date(action.at),
+    ],
+  );
+  return result.rowCount === 1;
+}
 
 function recipientOf(value: unknown): string | null {
   return value === null || value === undefined || value === '' ? null : String(value);

@@ -2,14 +2,15 @@
  * The journey workflow: one customer's journey through one pinned playbook.
  *
  * A thin shell around the pure engine (through {@link catchUp}): it takes
- * events in as signals, sleeps with `condition(…, timeout)` until the next
- * instant anything can change or the next signal (never polling), hands what
+ * events in as signals, sleeps until the next instant anything can change or
+ * the next signal (a timer for that instant plus `condition`; never polling;
+ * the timer survives signals that do not move the instant), hands what
  * fired to activities, and continues as new with its compact state when
  * Temporal suggests it. See journey-driver.ts for the equal-instant rule.
  */
 import {
-  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities,
-  setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, log,
+  proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
 import type { ActionDelivery, JourneyRef } from '../activities/types.ts';
@@ -60,6 +61,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   });
 
   let lastAttributes = '';
+  let timer: WakeTimer | null = null;
   for (;;) {
     const { fired, transitions } = catchUp(ir, driver, now());
     if (fired.length > 0 || transitions.length > 0) {
@@ -79,12 +81,43 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
       };
       return continueAsNew<typeof journeyWorkflow>({ kind: 'continue', continuation });
     }
+    // One timer per wake-up instant, kept across signals: a signal that leaves
+    // the next instant where it was does not cost a new timer (each timer
+    // started is a billable action; see docs/benchmarks.md).
+    if (timer?.at !== wake + 1) {
+      timer?.scope.cancel();
+      timer = startTimer(wake + 1, domainDelay(now(), wake + 1));
+    }
+    const current = timer;
     woken = false;
-    await condition(() => woken, domainDelay(now(), wake + 1));
+    await condition(() => woken || current.fired);
+    if (current.fired) timer = null;
   }
   await deliveries;
   await condition(allHandlersFinished);
   return driverReport(ir, driver, Math.min(processedUntil(driver) ?? contract.end, contract.end));
+}
+
+/** A pending wake-up: the domain instant it is for, and whether it fired. */
+interface WakeTimer {
+  at: number;
+  fired: boolean;
+  scope: CancellationScope;
+}
+
+/** Starts a timer of `delayMs` in its own cancellable scope. */
+function startTimer(at: number, delayMs: number): WakeTimer {
+  const scope = new CancellationScope();
+  const timer: WakeTimer = { at, fired: false, scope };
+  scope.run(() => sleep(delayMs)).then(
+    () => {
+      timer.fired = true;
+    },
+    (err: unknown) => {
+      if (!isCancellation(err)) throw err;
+    },
+  );
+  return timer;
 }
 
 interface OpenJourney {
@@ -119,16 +152,18 @@ function openJourney(input: JourneyInput): OpenJourney {
 }
 
 /**
- * Writes the ledger, then delivers each action. A failing channel is logged and
- * the journey goes on: the activity has recorded the failure in the outbox.
+ * Writes the ledger and opens the tasks (one activity), then sends each
+ * message. A failing channel is logged and the journey goes on: the activity
+ * has recorded the failure in the outbox.
  */
 async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; transitions: Transition[] }): Promise<void> {
-  await store.recordLedger(journey, ledgerEntries(journey.journeyId, batch.transitions, batch.fired));
+  const tasks = batch.fired.filter((action) => action.kind === 'open_task');
+  await store.recordInstant(journey, ledgerEntries(journey.journeyId, batch.transitions, batch.fired), tasks);
   await Promise.all(batch.fired.map(async (action) => {
     const delivery: ActionDelivery = { journey, action };
     try {
       switch (action.kind) {
-        case 'open_task': await store.openTask(delivery); break;
+        case 'open_task': break; // opened with the ledger
         case 'remind': await channels.sendReminder(delivery); break;
         case 'escalate': await channels.escalate(delivery); break;
         case 'webhook': await channels.postWebhook(delivery); break;

@@ -163,3 +163,23 @@ describe('recordLedger', () => {
     ]);
   });
 });
+
+describe('recordInstant', () => {
+  it('writes the ledger and opens the tasks together, once', async () => {
+    const activities = createActivities(testActivityDeps(db.pool, smtp.url, http.url));
+    const task = action({ kind: 'open_task', source: 'risk/low_health/0', title: 'Call Acme', priority: 'high', dueAt: AT + 2 * 86_400_000 });
+    const entries = ledgerEntries(journey.journeyId, [{ at: AT, kind: 'risk', risk: 'low_health', change: 'raised', actionsFired: true }], [task]);
+    expect(await run(activities.recordInstant, 1, journey, entries, [task])).toBe(2);
+    expect(await run(activities.recordInstant, 2, journey, entries, [task])).toBe(0);
+    expect((await db.pool.query('SELECT source, title FROM tasks')).rows).toEqual([{ source: 'risk/low_health/0', title: 'Call Acme' }]);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM milestone_ledger')).rows[0].n).toBe(2);
+  });
+
+  it('writes nothing when part of it fails (one transaction)', async () => {
+    const activities = createActivities(testActivityDeps(db.pool, smtp.url, http.url));
+    const entries = ledgerEntries(journey.journeyId, [{ at: AT, kind: 'term', outcome: 'ended' }], []);
+    const broken = action({ kind: 'open_task', source: 'x', priority: 'high', dueAt: Number.NaN });
+    await expect(run(activities.recordInstant, 1, journey, entries, [broken])).rejects.toThrow();
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM milestone_ledger')).rows[0].n).toBe(0);
+  });
+});
