@@ -151,6 +151,35 @@ describe('continuous time', () => {
   });
 });
 
+describe('milestone instants', () => {
+  it('computes opens from due when opens is written from due (SPEC §3 allows either anchor)', () => {
+    const base = compileYaml(`
+playbook: opens-from-due
+title: Opens from due
+customer: { csm: string }
+events:
+  signed: {}
+milestones:
+  - id: renewal
+    title: Renewal
+    renewal: true
+    due: contract.end - 1 day
+    done_when: happened(signed)
+    steps:
+      - at: opens
+        remind: owner
+        message: "window open"
+`);
+    // The compiler may refuse \`opens: due - 30 days\`; the engine still computes it (IR written by hand).
+    const ir = structuredClone(base);
+    ir.milestones[0]!.opens = { anchor: 'due', terms: [{ sign: -1, duration: { amount: 30, unit: 'day' } }], source: 'due - 30 days' };
+    const { report } = runJourney(ir, { start: '2026-01-01', end: '2027-01-01', attrs: { csm: 'ada' } }, [ev('2026-12-10', 'signed')]);
+    expect(report.milestones[0]).toEqual({ id: 'renewal', state: 'done', opens_at: '2026-12-01T00:00:00.000Z', due_at: '2026-12-31T00:00:00.000Z', completed_at: '2026-12-10T00:00:00.000Z' });
+    expect(report.actions.map((a) => a.at)).toEqual(['2026-12-01T00:00:00.000Z']);
+    expect(report.outcome).toBe('renewed');
+  });
+});
+
 describe('purity and determinism', () => {
   const contract = { start: at('2026-01-31'), end: at('2027-01-31') };
   const events = clinicEvents(contract.start, 1, 100, 42);

@@ -4,6 +4,7 @@
  */
 import type { Action, PlaybookIR, Template } from '../../dsl/ir/schema.ts';
 import { addDuration, assertNever } from './calendar.ts';
+import { roundHalfAway } from './evaluator.ts';
 import { formatDate, formatInstant } from './instant.ts';
 import type { FiredAction, JourneyState, ReportedAction, Value } from './types.ts';
 
@@ -17,9 +18,9 @@ export interface TemplateScope {
   event: { type: string; data: Record<string, Value> } | null;
 }
 
-/** A number with at most two decimals and no trailing zeros (SPEC §8). */
+/** A number with at most two decimals and no trailing zeros (SPEC §8); halves round away from zero, as `round()` does. */
 export function formatNumber(x: number): string {
-  const r = Math.round(x * 100) / 100;
+  const r = roundHalfAway(x * 100) / 100;
   return String(Object.is(r, -0) ? 0 : r);
 }
 

@@ -18,7 +18,7 @@ import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { buildAction } from './actions.ts';
 import { insertIntoWindows } from './window.ts';
 import type { TemplateScope } from './actions.ts';
-import { addDuration, evalTime } from './calendar.ts';
+import { addDuration, evalTime, windowExit } from './calendar.ts';
 import {
   addToAggregate, compiled, emptyAggregate, evaluateUntilFlip, newContext, walkExpr, whereHolds,
 } from './evaluator.ts';
@@ -50,8 +50,16 @@ export function startJourney(ir: PlaybookIR, input: JourneyStartInput): JourneyS
   const milestones: MilestoneInstanceState[] = [];
   const base = { start: contract.start, end: contract.end, opens: null, due: null };
   ir.milestones.forEach((m, mi) => {
-    const opens1 = evalTime(m.opens, base) ?? contract.start;
-    const due1 = evalTime(m.due, { ...base, opens: opens1 }) ?? contract.end;
+    // `opens` may be written from `due` (`opens: due - 30 days`) and `due` from `opens`, not both.
+    let opens1 = evalTime(m.opens, base);
+    let due1: number;
+    if (opens1 === null) {
+      const dueFirst = evalTime(m.due, base);
+      opens1 = evalTime(m.opens, { ...base, due: dueFirst }) ?? contract.start;
+      due1 = dueFirst ?? evalTime(m.due, { ...base, opens: opens1 }) ?? contract.end;
+    } else {
+      due1 = evalTime(m.due, { ...base, opens: opens1 }) ?? contract.end;
+    }
     const steps1 = m.steps.map((s) => evalTime(s.at, { ...base, opens: opens1, due: due1 }) ?? contract.end);
     const perInstance = perInstanceQueries(ir, pb, mi);
     const repeat = m.repeat !== null && m.repeat.amount > 0 ? m.repeat : null;
@@ -422,7 +430,9 @@ function processInstant(run: Run, t: number): void {
       continue;
     }
     rs.raises.push([t, null]);
-    const cooled = risk.cooldown === null || rs.lastFired === null || t >= addDuration(rs.lastFired, risk.cooldown);
+    // "Last fired less than `cooldown` before": `now - cooldown < lastFired`, the same
+    // reading as `within` (so a month's cooldown from Jan 31 ends on Mar 1, not Feb 28).
+    const cooled = risk.cooldown === null || rs.lastFired === null || t >= windowExit(rs.lastFired, risk.cooldown);
     const fires = cooled && t >= s.enrolledAt;
     transition(out, { at: t, kind: 'risk', risk: risk.id, change: 'raised', actionsFired: fires });
     if (!fires) continue;
