@@ -20,7 +20,7 @@ import type { Contract, FiredAction, JourneyCustomer, JourneyReport, Transition 
 import type { JourneyContinuation, JourneyInput } from './journey-input.ts';
 import { acceptEvents, catchUp, driverReport, nextWake, pendingEvents, processedUntil, startDriver, type DriverState } from './journey-driver.ts';
 import { iso, ledgerEntries } from './ledger-entries.ts';
-import { completeMilestone, deliverEvents, getProgress, getReport, type JourneyProgress } from './messages.ts';
+import { completeMilestone, deliverEvents, getProgress, getReport, type JourneyProgress, type ManualCompletion } from './messages.ts';
 import { MilepostCustomer, MilepostOpenMilestones, MilepostOutcome, MilepostOverdueMilestones, MilepostPlaybook } from './search-attributes.ts';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -57,7 +57,11 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   setHandler(getReport, (until) => driverReport(ir, driver, until ?? processedUntil(driver) ?? contract.start));
   setHandler(getProgress, () => progressOf(ir, driver, journey.customer, nextWake(ir, driver), clock));
   setHandler(completeMilestone, () => {
-    throw ApplicationFailure.nonRetryable('completing a milestone by hand needs engine support', 'ManualCompletionUnsupported');
+    // The engine has no entry point for a completion without its done_when
+    // yet; refuse rather than edit the engine's state from outside.
+    throw ApplicationFailure.nonRetryable('completing a milestone by hand is not supported by this engine version', 'ManualCompletionUnsupported');
+  }, {
+    validator: (completion) => validateCompletion(ir, driver, completion, contract.start),
   });
 
   let lastAttributes = '';
@@ -190,6 +194,18 @@ function progressOf(ir: PlaybookIR, driver: DriverState, customer: JourneyCustom
     actionsFired: driver.actionsFired,
     clockOffsetMs: clock.offsetMs,
   };
+}
+
+/** Rejects (before anything is written to history) a completion that cannot apply. */
+function validateCompletion(ir: PlaybookIR, driver: DriverState, completion: ManualCompletion, start: number): void {
+  if (completion.note.trim() === '') throw new Error('a manual completion needs a note');
+  if (completion.by.trim() === '') throw new Error("a manual completion needs 'by' (who completed it)");
+  const report = driverReport(ir, driver, processedUntil(driver) ?? start);
+  const milestone = report.milestones.find((m) => m.id === completion.milestone);
+  if (!milestone) throw new Error(`unknown milestone '${completion.milestone}' (${report.milestones.map((m) => m.id).join(', ')})`);
+  if (milestone.state !== 'open' && milestone.state !== 'overdue') {
+    throw new Error(`milestone '${completion.milestone}' is ${milestone.state}; only an open or overdue milestone can be completed`);
+  }
 }
 
 /** Upserts the search attributes when they changed; returns what is now set. */
