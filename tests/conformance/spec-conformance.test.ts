@@ -8,6 +8,7 @@
  * not run here (unless `MILEPOST_CONFORMANCE_FAILING=1`); FINDINGS.md
  * describes each.
  */
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -46,3 +47,18 @@ for (const { file, cases } of loadCaseFiles(folder)) {
     }
   });
 }
+
+// SPEC §13: `--engine temporal --json` prints the report, and nothing else, on stdout. Only a real
+// process shows this (the Temporal core writes its logs to file descriptor 1, not to `io.stdout`).
+describe.runIf(engineArgs.length > 0)('--engine temporal as a process', () => {
+  it('prints only the JSON report on stdout', { timeout: 120_000 }, () => {
+    const root = join(here, '..', '..');
+    const golden = join(root, 'tests', 'golden', 'spec-worked-example');
+    const out = spawnSync(process.execPath, [
+      join(root, 'client', 'bin', 'milepost.js'), 'simulate',
+      join(root, 'playbooks', 'clinic-first-year.yaml'), join(golden, 'timeline.yaml'), '--json', '--engine', 'temporal',
+    ], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(out.status).toBe(0);
+    expect(() => JSON.parse(out.stdout), out.stdout.split('\n')[0]).not.toThrow();
+  });
+});
