@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type Worker } from '@temporalio/worker';
 import { createDryRunActivities } from '../../activities/dry-run.ts';
 import type { JourneyActivities } from '../../activities/index.ts';
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
@@ -160,10 +160,14 @@ export async function runJourneyOnTemporal({ env, taskQueue }: TemporalHarness, 
   return { report, workflowId: handle.workflowId, firstRunId: handle.firstExecutionRunId };
 }
 
-/** Keeps the SDK's INFO lines (worker state changes) out of the simulator's output. */
+/** Keeps the SDK's INFO and WARN lines (worker state, server capabilities) out of the simulator's output. */
 function quietRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // Errors only, and on stderr: stdout carries the report (`--json`).
+    Runtime.install({
+      logger: new DefaultLogger('ERROR', (entry) => process.stderr.write(`${entry.level} ${entry.message}\n`)),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+    });
   } catch {
     // Already installed by the host process (a test, the worker): keep its logger.
   }
