@@ -20,7 +20,7 @@ import type { Contract, FiredAction, JourneyCustomer, JourneyReport, Transition 
 import type { JourneyContinuation, JourneyInput } from './journey-input.ts';
 import { acceptEvents, catchUp, driverReport, nextWake, pendingEvents, processedUntil, startDriver, type DriverState } from './journey-driver.ts';
 import { iso, ledgerEntries } from './ledger-entries.ts';
-import { completeMilestone, deliverEvents, getProgress, getReport, type JourneyProgress, type ManualCompletion } from './messages.ts';
+import { completeMilestone, deliverEvents, getProgress, getReport, migrateJourney, type JourneyProgress, type ManualCompletion } from './messages.ts';
 import { MilepostCustomer, MilepostOpenMilestones, MilepostOutcome, MilepostOverdueMilestones, MilepostPlaybook } from './search-attributes.ts';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -42,9 +42,11 @@ const channels = proxyActivities<Activities>({
 /** Runs a journey until its term closes; returns the final report. */
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyReport> {
   const journey = openJourney(input);
-  const { ir, contract, clock, driver } = journey;
+  const { contract, clock } = journey;
+  // Re-assigned by a migration to a new playbook version.
+  let { ir, driver } = journey;
   const now = (): number => toDomain(clock, Date.now());
-  const ref: JourneyRef = {
+  let ref: JourneyRef = {
     journeyId: workflowInfo().workflowId, customerId: journey.customer.id, playbook: ir.playbook, playbookHash: ir.sourceHash,
   };
   let woken = false;
@@ -62,6 +64,35 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     throw ApplicationFailure.nonRetryable('completing a milestone by hand is not supported by this engine version', 'ManualCompletionUnsupported');
   }, {
     validator: (completion) => validateCompletion(ir, driver, completion, contract.start),
+  });
+
+  setHandler(migrateJourney, async (migration) => {
+    const at = now();
+    const from = ir.sourceHash;
+    // The new version judges the whole term from every stored event, as if the
+    // customer had enrolled in it at the migration instant: what it would have
+    // fired before then is not fired now.
+    const next = startDriver(migration.ir, journey.customer, contract, at);
+    acceptEvents(migration.ir, next, migration.events);
+    catchUp(migration.ir, next, at);
+    next.actionsFired = driver.actionsFired;
+    ir = migration.ir;
+    driver = next;
+    ref = { ...ref, playbookHash: ir.sourceHash };
+    const migrated = ref;
+    deliveries = deliveries.then(() => store.recordLedger(migrated, [{
+      idemKey: `${ref.journeyId}/migration/${from}->${ir.sourceHash}`, at, kind: 'migration', subject: ir.playbook,
+      fromState: from, toState: ir.sourceHash, detail: { by: migration.by, events: migration.events.length },
+    }])).then(() => undefined);
+    woken = true;
+    await deliveries;
+    return progressOf(ir, driver, journey.customer, nextWake(ir, driver), clock);
+  }, {
+    validator: (migration) => {
+      if (migration.ir.playbook !== ir.playbook) throw new Error(`the journey follows '${ir.playbook}', not '${migration.ir.playbook}'`);
+      if (migration.ir.sourceHash === ir.sourceHash) throw new Error(`the journey is already on ${ir.sourceHash}`);
+      if (nextWake(ir, driver) === null) throw new Error('the journey\'s term has closed');
+    },
   });
 
   let lastAttributes = '';

@@ -10,6 +10,7 @@
  *    history), then mutate.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import type { JourneyEvent, JourneyReport, MilestoneState, Outcome } from './engine/types.ts';
 
 /** Customer events for the journey, in the order they were produced. */
@@ -53,3 +54,22 @@ export interface ManualCompletion {
 
 /** Completes a milestone by hand, validated: it must exist and be open or overdue. */
 export const completeMilestone = defineUpdate<JourneyProgress, [ManualCompletion]>('completeMilestone');
+
+/** A journey moved to a new version of its playbook (`milepost deploy --migrate`). */
+export interface JourneyMigration {
+  /** The new version's IR: same playbook id, another source hash. */
+  ir: PlaybookIR;
+  /** Every stored event of the customer, in arrival order: the new version is judged on all of them. */
+  events: JourneyEvent[];
+  /** Who migrated it, for the ledger. */
+  by: string;
+}
+
+/**
+ * Re-pins the journey to a new playbook version, validated (same playbook,
+ * another version, term still running). From the migration instant the
+ * journey follows the new version, with its states recomputed from every
+ * event since the contract start; nothing before the migration fires again.
+ * Recorded in the ledger (`migration`).
+ */
+export const migrateJourney = defineUpdate<JourneyProgress, [JourneyMigration]>('migrateJourney');

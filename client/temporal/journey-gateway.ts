@@ -7,7 +7,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { Contract, JourneyCustomer, JourneyEvent, JourneyReport } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
-import { completeMilestone, deliverEvents, getProgress, getReport, type JourneyProgress, type ManualCompletion } from '../../workflows/messages.ts';
+import { completeMilestone, deliverEvents, getProgress, getReport, migrateJourney, type JourneyMigration, type JourneyProgress, type ManualCompletion } from '../../workflows/messages.ts';
 import { journeyWorkflowId } from './journey-id.ts';
 
 export { journeyWorkflowId };
@@ -51,6 +51,8 @@ export interface JourneyGateway {
   progress(playbook: string, customerId: string): Promise<JourneyProgress>;
   /** Completes a milestone by hand; rejected (throws) when the milestone is unknown or not open. */
   completeMilestone(playbook: string, customerId: string, completion: ManualCompletion): Promise<JourneyProgress>;
+  /** Moves the running journey to a new version of its playbook (validated by the workflow). */
+  migrate(customerId: string, migration: JourneyMigration): Promise<JourneyProgress>;
 }
 
 /** Builds the gateway over a connected Temporal client. */
@@ -92,6 +94,7 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
       until === undefined ? handle(playbook, customerId).query(getReport) : handle(playbook, customerId).query(getReport, until),
     progress: (playbook, customerId) => handle(playbook, customerId).query(getProgress),
     completeMilestone: (playbook, customerId, completion) => handle(playbook, customerId).executeUpdate(completeMilestone, { args: [completion] }),
+    migrate: (customerId, migration) => handle(migration.ir.playbook, customerId).executeUpdate(migrateJourney, { args: [migration] }),
   };
 }
 
