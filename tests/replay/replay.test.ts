@@ -7,14 +7,14 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import proto from '@temporalio/proto';
+import proto, { type temporal as TemporalProto } from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowBundle } from '../../worker/bundle.ts';
 
 const { temporal } = proto;
-type History = InstanceType<typeof temporal.api.history.v1.History>;
+type History = TemporalProto.api.history.v1.History;
 
 const DIR = join(import.meta.dirname, 'histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
