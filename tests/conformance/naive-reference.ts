@@ -41,7 +41,7 @@ export interface Scenario {
 }
 
 /** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -156,7 +156,8 @@ triggers:
 `;
 }
 
-const iso = (t: number) => new Date(t).toISOString();
+/** ISO-8601 with milliseconds (SPEC §3). */
+export const iso = (t: number): string => new Date(t).toISOString();
 
 /** The timeline YAML of a scenario (events in random file order are sorted by the engine; these are sorted already). */
 export function scenarioTimeline(sc: Scenario): string {
