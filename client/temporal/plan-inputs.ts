@@ -5,7 +5,7 @@
  */
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { listJourneys, type JourneyRow } from '../../store/journeys.ts';
-import { latestPlaybookVersion, type PlaybookVersion } from '../../store/playbooks.ts';
+import { latestPlaybookVersion, pinKey, playbookVersionsByHash, type PlaybookVersion } from '../../store/playbooks.ts';
 import type { Pool } from '../../store/pool.ts';
 import { readEvent } from '../../workflows/engine/index.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
@@ -23,8 +23,16 @@ export async function planDeploy(pool: Pool, next: PlaybookIR): Promise<{ plan: 
     customerId: j.customerId, playbookHash: j.playbookHash, report: j.lastReport, firedSources: fired.get(j.workflowId) ?? [],
   }));
   const changes = diffPlaybooks(deployed?.ir ?? null, next);
+  // Each journey is compared with the version it is pinned to, which may be
+  // older than the deployed one.
+  const pins = await playbookVersionsByHash(pool, [...new Set(running.map((j) => j.playbookHash))].map((hash) => ({ playbook: next.playbook, hash })));
+  const impacts = journeys.flatMap((j) => {
+    const pinned = pins.get(pinKey(next.playbook, j.playbookHash));
+    const own = pinned === undefined || pinned.sourceHash === deployed?.sourceHash ? changes : diffPlaybooks(pinned.ir, next);
+    return journeyImpacts(own, next, [j]);
+  });
   return {
-    plan: { playbook: next.playbook, from: deployed ? `v${deployed.version} ${deployed.sourceHash.slice(0, 19)}` : null, to: next.sourceHash.slice(0, 19), changes, journeys: journeyImpacts(changes, next, journeys) },
+    plan: { playbook: next.playbook, from: deployed ? `v${deployed.version} ${deployed.sourceHash.slice(0, 19)}` : null, to: next.sourceHash.slice(0, 19), changes, journeys: impacts },
     deployed,
     running,
   };

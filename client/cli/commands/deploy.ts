@@ -42,7 +42,7 @@ const deploy: Command = {
         return 0;
       }
       if (toMigrate.length === 0) return 0;
-      return withGateway(io, 'deploy', async (gateway) => {
+      return await withGateway(io, 'deploy', async (gateway) => {
         let failed = 0;
         for (const journey of toMigrate) {
           try {
