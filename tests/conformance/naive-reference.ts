@@ -38,6 +38,8 @@ export interface Scenario {
   d3: number; l: number;
   /** trigger: ping where v >= tv */
   tv: number;
+  /** renewal: opens contract.end - e days, due contract.end, done when happened(ping where v >= rv) */
+  e: number; rv: number;
 }
 
 /** A small deterministic PRNG (mulberry32). */
@@ -63,15 +65,17 @@ export function generateScenario(seed: number): Scenario {
   const events: Scenario['events'] = [];
   const n = int(0, 40);
   for (let i = 0; i < n; i++) {
-    const at = start + int(-72, termHours) * HOUR;
+    // Some events share an instant with the previous one (SPEC §10/§11: timeline order within an instant).
+    const at = i > 0 && rnd() < 0.15 ? events[i - 1]!.at : start + int(-72, termHours) * HOUR;
     if (rnd() < 0.6) events.push({ at, type: 'ping', v: rnd() < 0.1 ? null : int(0, 12) });
     else events.push({ at, type: 'ticket', v: null });
   }
   const r = int(3, 10);
   return {
     seed, start, end, events,
-    enrolledAt: rnd() < 0.7 ? start : start + int(0, termHours) * HOUR,
+    enrolledAt: rnd() < 0.6 ? start : start + int(-48, termHours) * HOUR,
     until: rnd() < 0.6 ? end : start + int(0, termHours) * HOUR,
+    e: int(1, 15), rv: int(0, 14),
     d1: int(1, 10),
     x: int(3, 20), d2: int(1, 72), k: int(1, 3), s: int(0, 3),
     y: int(0, 10), z: int(1, 20), h: int(20, 95),
@@ -129,6 +133,12 @@ milestones:
       - at: opens + 1 day
         remind: owner
         message: q
+  - id: renewal
+    title: Renewal
+    renewal: true
+    opens: contract.end - ${sc.e} days
+    due: contract.end
+    done_when: happened(ping where v >= ${sc.rv})
 risks:
   - id: r1
     title: R1
@@ -136,7 +146,7 @@ risks:
     when: health < ${sc.h2}
 ${sc.c > 0 ? `    cooldown: ${sc.c} days\n` : ''}    actions:
       - remind: csm
-        message: r1
+        message: "h={{health}}"
   - id: r2
     title: R2
     level: low
@@ -168,7 +178,12 @@ events:${lines.length === 0 ? ' []' : `\n${lines.join('\n')}`}
 `;
 }
 
-interface Inst { id: string; opens: number; due: number; steps: Array<{ at: number; action: Record<string, unknown> }>; state: string; completed: number | null; kind: 'm1' | 'm2' | 'q' }
+interface Inst { id: string; opens: number; due: number; steps: Array<{ at: number; action: Record<string, unknown> }>; state: string; completed: number | null; kind: 'm1' | 'm2' | 'q' | 'renewal' }
+
+/** SPEC §8: at most two decimals, no trailing zeros (toFixed, then trimmed). */
+function renderNumber(x: number): string {
+  return x.toFixed(2).replace(/\.?0+$/, '');
+}
 
 /** The SPEC §12 report of a scenario, computed naively. */
 export function naiveReport(sc: Scenario): unknown {
@@ -203,8 +218,10 @@ export function naiveReport(sc: Scenario): unknown {
       { at: opens + DAY, action: { kind: 'remind', to: 'csm', message: 'q' } },
     ] });
   }
+  insts.push({ id: 'renewal', kind: 'renewal', opens: sc.end - sc.e * DAY, due: sc.end, state: 'pending', completed: null, steps: [] });
   const done = (inst: Inst, t: number): boolean => {
     switch (inst.kind) {
+      case 'renewal': return pings(t).some((e) => e.v !== null && e.v >= sc.rv);
       case 'm1': return within(pings(t), t, sc.d2 * HOUR) >= sc.k;
       case 'm2': { const h = health(t); return h !== null && h >= sc.h; }
       case 'q': return pings(t).filter((e) => e.at >= inst.opens).length >= 2;
@@ -216,8 +233,10 @@ export function naiveReport(sc: Scenario): unknown {
     (t: number) => { const lv = latestV(t); return within(tickets(t), t, sc.d3 * DAY) >= 2 || (lv !== null && lv < sc.l); },
   ];
   const riskIds = ['r1', 'r2', 'r3'];
-  const riskActions: Array<Array<Record<string, unknown>>> = [
-    [{ kind: 'remind', to: 'csm', message: 'r1' }], [{ kind: 'escalate', to: 'manager' }], [],
+  const riskActions: Array<(t: number) => Array<Record<string, unknown>>> = [
+    (t) => [{ kind: 'remind', to: 'csm', message: `h=${health(t) === null ? '' : renderNumber(health(t)!)}` }],
+    () => [{ kind: 'escalate', to: 'manager' }],
+    () => [],
   ];
   const on = [false, false, false];
   let lastFired: number | null = null;
@@ -276,7 +295,7 @@ export function naiveReport(sc: Scenario): unknown {
         if (!cooled || t < sc.enrolledAt) continue;
         lastFired = t;
       }
-      riskActions[ri]!.forEach((a, i) => fire(t, `risk/${riskIds[ri]}/${i}`, a));
+      riskActions[ri]!(t).forEach((a, i) => fire(t, `risk/${riskIds[ri]}/${i}`, a));
     }
     // 7. close
     if (t === sc.end) for (const inst of insts) if (['pending', 'open', 'overdue'].includes(inst.state)) inst.state = 'missed';
@@ -285,7 +304,7 @@ export function naiveReport(sc: Scenario): unknown {
     playbook: 'differential',
     customer: 'c1',
     until: iso(sc.until),
-    outcome: sc.until >= sc.end ? 'ended' : 'running',
+    outcome: sc.until < sc.end ? 'running' : insts.some((i) => i.kind === 'renewal' && i.completed !== null) ? 'renewed' : 'churned',
     milestones: insts.map((i) => ({ id: i.id, state: i.state, opens_at: iso(i.opens), due_at: iso(i.due), completed_at: i.completed === null ? null : iso(i.completed) })),
     actions,
     risks: raises,
