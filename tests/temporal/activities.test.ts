@@ -12,7 +12,7 @@ import { verifyWebhook } from '../../activities/webhook-signature.ts';
 import type { FiredAction } from '../../workflows/engine/types.ts';
 import { ledgerEntries } from '../../workflows/ledger-entries.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { testActivityDeps, TEST_WEBHOOK_SECRET } from './support/activity-deps.ts';
+import { resetDeliveries, testActivityDeps, TEST_WEBHOOK_SECRET } from './support/activity-deps.ts';
 import { startHttpReceiver, type HttpReceiver } from './support/http-receiver.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 
@@ -33,13 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([db?.drop(), smtp?.close(), http?.close()]);
 });
-beforeEach(async () => {
-  smtp.received.length = 0;
-  smtp.refuseWith = null;
-  http.received.length = 0;
-  http.status = 200;
-  await db.pool.query('TRUNCATE tasks, outbox, milestone_ledger');
-});
+beforeEach(() => resetDeliveries(db.pool, smtp, http));
 
 const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, attempt = 1, ...args: A) =>
   new MockActivityEnvironment({ attempt }).run(fn, ...args);

@@ -9,7 +9,7 @@ import { verifyWebhook } from '../../activities/webhook-signature.ts';
 import { simulateOnTemporal, startSimulationHarness, type TemporalHarness } from '../../client/temporal/simulate-on-temporal.ts';
 import type { JourneyReport } from '../../workflows/engine/types.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { testActivityDeps, TEST_WEBHOOK_SECRET } from './support/activity-deps.ts';
+import { resetDeliveries, testActivityDeps, TEST_WEBHOOK_SECRET } from './support/activity-deps.ts';
 import { startHttpReceiver, type HttpReceiver } from './support/http-receiver.ts';
 import { compileFile, referenceReport, timelineFile } from './support/reference.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
@@ -27,13 +27,7 @@ afterAll(async () => {
   await harness?.stop();
   await Promise.all([db?.drop(), smtp?.close(), http?.close()]);
 });
-beforeEach(async () => {
-  smtp.received.length = 0;
-  smtp.refuseWith = null;
-  http.received.length = 0;
-  http.status = 200;
-  await db.pool.query('TRUNCATE tasks, outbox, milestone_ledger');
-});
+beforeEach(() => resetDeliveries(db.pool, smtp, http));
 
 const clinic = compileFile('playbooks/clinic-first-year.yaml');
 const acme = timelineFile(clinic, 'tests/temporal/fixtures/acme-clinic.yaml');

@@ -24,3 +24,12 @@ export function testActivityDeps(pool: Pool, smtpUrl: string | null, httpUrl: st
     ...overrides,
   };
 }
+
+/** Empties the sinks and the journey-action tables between tests. */
+export async function resetDeliveries(pool: Pool, smtp: { received: unknown[]; refuseWith: number | null }, http: { received: unknown[]; status: number }): Promise<void> {
+  smtp.received.length = 0;
+  smtp.refuseWith = null;
+  http.received.length = 0;
+  http.status = 200;
+  await pool.query('TRUNCATE tasks, outbox, milestone_ledger');
+}
