@@ -6,7 +6,9 @@
  * everything recomputed from the event list. Field values are multiples of
  * 0.25 (exact in binary) so sums do not depend on the order of additions.
  */
-import { iso, prng } from './naive-reference.ts';
+import { iso, NaiveJourney } from './naive-journey.ts';
+import type { NaiveInstance } from './naive-journey.ts';
+import { prng } from './naive-reference.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -111,7 +113,7 @@ export function naiveAggregateReport(sc: AggregateScenario): unknown {
     (t) => ge(avg(usage(t).filter((e) => e.at >= sc.start + c['y']! * DAY)), c['v']!),
   ];
 
-  type Inst = { id: string; opens: number; due: number; state: string; completed: number | null; rep: boolean };
+  type Inst = NaiveInstance & { rep: boolean };
   const insts: Inst[] = [];
   for (let k = 1; sc.start + (k - 1) * c['r']! * DAY < sc.end; k++) {
     const opens = sc.start + (k - 1) * c['r']! * DAY;
@@ -126,41 +128,13 @@ export function naiveAggregateReport(sc: AggregateScenario): unknown {
   };
 
   const actions: Array<Record<string, unknown>> = [];
-  const raises: Array<{ id: string; raised_at: string; cleared_at: string | null }> = [];
-  const on = when.map(() => false);
-  const open: Array<number | null> = when.map(() => null);
-  const last = Math.min(sc.until, sc.end);
-  for (let t = sc.start; t <= last; t += HOUR) {
-    for (const inst of insts) if (inst.state === 'pending' && inst.opens <= t) inst.state = 'open';
-    for (const inst of insts) {
-      if ((inst.state === 'open' || inst.state === 'overdue') && done(inst, t)) {
-        inst.state = t <= inst.due ? 'done' : 'late';
-        inst.completed = t;
-      }
-    }
-    for (const inst of insts) if (inst.state === 'open' && inst.due <= t) inst.state = 'overdue';
-    when.forEach((w, ri) => {
-      const v = w(t);
-      if (v === on[ri]) return;
-      on[ri] = v;
-      if (!v) {
-        raises[open[ri]!]!.cleared_at = iso(t);
-        open[ri] = null;
-        return;
-      }
-      open[ri] = raises.length;
-      raises.push({ id: `s${ri + 1}`, raised_at: iso(t), cleared_at: null });
+  const journey = new NaiveJourney(insts, when.map((w, ri) => ({
+    id: `s${ri + 1}`,
+    when: w,
+    onRaise: (t: number) => {
       if (ri === 0) actions.push({ at: iso(t), kind: 'remind', source: 'risk/s1/0', to: 'csm', message: 's1' });
-    });
-    if (t === sc.end) for (const inst of insts) if (['pending', 'open', 'overdue'].includes(inst.state)) inst.state = 'missed';
-  }
-  return {
-    playbook: 'differential-aggregates',
-    customer: 'c1',
-    until: iso(sc.until),
-    outcome: sc.until >= sc.end ? 'ended' : 'running',
-    milestones: insts.map((i) => ({ id: i.id, state: i.state, opens_at: iso(i.opens), due_at: iso(i.due), completed_at: i.completed === null ? null : iso(i.completed) })),
-    actions,
-    risks: raises,
-  };
+    },
+  })), sc.end, { done });
+  for (let t = sc.start; t <= Math.min(sc.until, sc.end); t += HOUR) journey.instant(t);
+  return journey.report('differential-aggregates', sc.until, sc.until >= sc.end ? 'ended' : 'running', actions);
 }

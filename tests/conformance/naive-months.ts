@@ -6,7 +6,9 @@
  * everything recomputed from the event list; the month arithmetic is its own
  * (SPEC §3: calendar months, day clamped to the target month).
  */
-import { iso, prng } from './naive-reference.ts';
+import { iso, NaiveJourney } from './naive-journey.ts';
+import type { NaiveInstance } from './naive-journey.ts';
+import { prng } from './naive-reference.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -129,12 +131,7 @@ events:${lines.length === 0 ? ' []' : `\n${lines.join('\n')}`}
 `;
 }
 
-interface Inst {
-  id: string;
-  opens: number;
-  due: number;
-  state: string;
-  completed: number | null;
+interface Inst extends NaiveInstance {
   steps: Array<{ at: number; title: string | null; dueInMonths: number }>;
   rep: boolean;
 }
@@ -182,60 +179,31 @@ export function naiveMonthReport(sc: MonthScenario): unknown {
   const fire = (t: number, a: Record<string, unknown>) => {
     if (t >= sc.enrolledAt) actions.push({ at: iso(t), ...a });
   };
-  const raises: Array<{ id: string; raised_at: string; cleared_at: string | null }> = [];
-  const on = [false, false];
-  const open: Array<number | null> = [null, null];
   let lastFired: number | null = null;
-  const last = Math.min(sc.until, sc.end);
-  for (let t = sc.start; t <= last; t += HOUR) {
-    for (const inst of insts) if (inst.state === 'pending' && inst.opens <= t) inst.state = 'open';
-    for (const inst of insts) {
-      if ((inst.state === 'open' || inst.state === 'overdue') && done(inst, t)) {
-        inst.state = t <= inst.due ? 'done' : 'late';
-        inst.completed = t;
-      }
-    }
-    for (const inst of insts) if (inst.state === 'open' && inst.due <= t) inst.state = 'overdue';
-    for (const inst of insts) {
-      if (inst.state !== 'open' && inst.state !== 'overdue') continue;
-      inst.steps.forEach((s, i) => {
-        if (s.at !== t) return;
-        const source = `milestone/${inst.id}/step/${i}`;
-        if (s.title === null) fire(t, { kind: 'remind', source, to: 'csm', message: 's' });
-        else fire(t, { kind: 'open_task', source, to: 'csm', title: s.title, priority: 'normal', due_at: iso(addMonthsNaive(t, s.dueInMonths)) });
-      });
-    }
-    const values = [
-      withinMonths('ticket', t, sc.m2) > 0,
-      (() => { const p = of('ping', t); return p.length > 0 && Math.floor((t - p[p.length - 1]!.at) / DAY) >= sc.q; })(),
-    ];
-    for (let ri = 0; ri < 2; ri++) {
-      if (values[ri] === on[ri]) continue;
-      on[ri] = values[ri]!;
-      if (!values[ri]) {
-        raises[open[ri]!]!.cleared_at = iso(t);
-        open[ri] = null;
-        continue;
-      }
-      open[ri] = raises.length;
-      raises.push({ id: `r${ri + 1}`, raised_at: iso(t), cleared_at: null });
-      if (ri === 0) {
-        if (t < sc.enrolledAt || (sc.c > 0 && lastFired !== null && t - lastFired < sc.c * DAY)) continue;
+  const journey = new NaiveJourney(insts, [
+    {
+      id: 'r1',
+      when: (t) => withinMonths('ticket', t, sc.m2) > 0,
+      onRaise: (t) => {
+        if (t < sc.enrolledAt || (sc.c > 0 && lastFired !== null && t - lastFired < sc.c * DAY)) return;
         lastFired = t;
         fire(t, { kind: 'escalate', source: 'risk/r1/0', to: 'manager' });
-      } else {
-        fire(t, { kind: 'remind', source: 'risk/r2/0', to: 'csm', message: 'quiet' });
-      }
-    }
-    if (t === sc.end) for (const inst of insts) if (['pending', 'open', 'overdue'].includes(inst.state)) inst.state = 'missed';
-  }
-  return {
-    playbook: 'differential-months',
-    customer: 'c1',
-    until: iso(sc.until),
-    outcome: sc.until >= sc.end ? 'ended' : 'running',
-    milestones: insts.map((i) => ({ id: i.id, state: i.state, opens_at: iso(i.opens), due_at: iso(i.due), completed_at: i.completed === null ? null : iso(i.completed) })),
-    actions,
-    risks: raises,
-  };
+      },
+    },
+    {
+      id: 'r2',
+      when: (t) => { const p = of('ping', t); return p.length > 0 && Math.floor((t - p[p.length - 1]!.at) / DAY) >= sc.q; },
+      onRaise: (t) => fire(t, { kind: 'remind', source: 'risk/r2/0', to: 'csm', message: 'quiet' }),
+    },
+  ], sc.end, {
+    done,
+    steps: (inst, t) => inst.steps.forEach((s, i) => {
+      if (s.at !== t) return;
+      const source = `milestone/${inst.id}/step/${i}`;
+      if (s.title === null) fire(t, { kind: 'remind', source, to: 'csm', message: 's' });
+      else fire(t, { kind: 'open_task', source, to: 'csm', title: s.title, priority: 'normal', due_at: iso(addMonthsNaive(t, s.dueInMonths)) });
+    }),
+  });
+  for (let t = sc.start; t <= Math.min(sc.until, sc.end); t += HOUR) journey.instant(t);
+  return journey.report('differential-months', sc.until, sc.until >= sc.end ? 'ended' : 'running', actions);
 }

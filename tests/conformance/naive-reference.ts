@@ -11,6 +11,9 @@
  * which a condition holds is the exact instant SPEC asks for.
  */
 
+import { iso, NaiveJourney } from './naive-journey.ts';
+import type { NaiveInstance } from './naive-journey.ts';
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -166,8 +169,6 @@ triggers:
 `;
 }
 
-/** ISO-8601 with milliseconds (SPEC §3). */
-export const iso = (t: number): string => new Date(t).toISOString();
 
 /** The timeline YAML of a scenario (events in random file order are sorted by the engine; these are sorted already). */
 export function scenarioTimeline(sc: Scenario): string {
@@ -178,7 +179,7 @@ events:${lines.length === 0 ? ' []' : `\n${lines.join('\n')}`}
 `;
 }
 
-interface Inst { id: string; opens: number; due: number; steps: Array<{ at: number; action: Record<string, unknown> }>; state: string; completed: number | null; kind: 'm1' | 'm2' | 'q' | 'renewal' }
+interface Inst extends NaiveInstance { steps: Array<{ at: number; action: Record<string, unknown> }>; kind: 'm1' | 'm2' | 'q' | 'renewal' }
 
 /** SPEC §8: at most two decimals, no trailing zeros (toFixed, then trimmed). */
 function renderNumber(x: number): string {
@@ -227,86 +228,51 @@ export function naiveReport(sc: Scenario): unknown {
       case 'q': return pings(t).filter((e) => e.at >= inst.opens).length >= 2;
     }
   };
-  const riskWhen = [
-    (t: number) => { const h = health(t); return h !== null && h < sc.h2; },
-    (t: number) => { const tk = tickets(t); return tk.length > 0 && Math.floor((t - tk[tk.length - 1]!.at) / DAY) >= sc.n2; },
-    (t: number) => { const lv = latestV(t); return within(tickets(t), t, sc.d3 * DAY) >= 2 || (lv !== null && lv < sc.l); },
-  ];
-  const riskIds = ['r1', 'r2', 'r3'];
-  const riskActions: Array<(t: number) => Array<Record<string, unknown>>> = [
-    (t) => [{ kind: 'remind', to: 'csm', message: `h=${health(t) === null ? '' : renderNumber(health(t)!)}` }],
-    () => [{ kind: 'escalate', to: 'manager' }],
-    () => [],
-  ];
-  const on = [false, false, false];
-  let lastFired: number | null = null;
-  const raises: Array<{ id: string; raised_at: string; cleared_at: string | null }> = [];
-  const open: Array<number | null> = [null, null, null];
   const actions: Array<Record<string, unknown>> = [];
   const fire = (t: number, source: string, a: Record<string, unknown>) => {
     if (t < sc.enrolledAt) return;
     const { kind, ...rest } = a;
     actions.push({ at: iso(t), kind, source, ...rest });
   };
+  let lastFired: number | null = null;
+  const journey = new NaiveJourney(insts, [
+    {
+      id: 'r1',
+      when: (t) => { const h = health(t); return h !== null && h < sc.h2; },
+      onRaise: (t) => {
+        const cooled = sc.c === 0 || lastFired === null || t - lastFired >= sc.c * DAY;
+        if (!cooled || t < sc.enrolledAt) return;
+        lastFired = t;
+        const h = health(t);
+        fire(t, 'risk/r1/0', { kind: 'remind', to: 'csm', message: `h=${h === null ? '' : renderNumber(h)}` });
+      },
+    },
+    {
+      id: 'r2',
+      when: (t) => { const tk = tickets(t); return tk.length > 0 && Math.floor((t - tk[tk.length - 1]!.at) / DAY) >= sc.n2; },
+      onRaise: (t) => fire(t, 'risk/r2/0', { kind: 'escalate', to: 'manager' }),
+    },
+    {
+      id: 'r3',
+      when: (t) => { const lv = latestV(t); return within(tickets(t), t, sc.d3 * DAY) >= 2 || (lv !== null && lv < sc.l); },
+      onRaise: () => undefined,
+    },
+  ], sc.end, {
+    done,
+    onDone: (inst, t) => { if (inst.kind === 'm2') fire(t, 'milestone/m2/on_done/0', { kind: 'remind', to: 'csm', message: 'done' }); },
+    steps: (inst, t) => inst.steps.forEach((s, i) => { if (s.at === t) fire(t, `milestone/${inst.id}/step/${i}`, s.action); }),
+  });
 
   const last = Math.min(sc.until, sc.end);
-  // Instants before the start: only events' triggers can act.
-  for (const e of events) {
-    if (e.at < sc.start && e.at <= last && e.type === 'ping' && e.at >= sc.enrolledAt && e.v !== null && e.v >= sc.tv) {
-      fire(e.at, 'trigger/t/0', { kind: 'remind', to: 'csm', message: 't' });
-    }
-  }
-  for (let t = sc.start; t <= last; t += HOUR) {
-    // 1. events at t, triggers
-    for (const e of events) {
-      if (e.at === t && e.type === 'ping' && e.at >= sc.enrolledAt && e.v !== null && e.v >= sc.tv) fire(t, 'trigger/t/0', { kind: 'remind', to: 'csm', message: 't' });
-    }
-    // 2. open
-    for (const inst of insts) if (inst.state === 'pending' && inst.opens <= t) inst.state = 'open';
-    // 3. complete
-    for (const inst of insts) {
-      if ((inst.state === 'open' || inst.state === 'overdue') && done(inst, t)) {
-        inst.state = t <= inst.due ? 'done' : 'late';
-        inst.completed = t;
-        if (inst.kind === 'm2') fire(t, 'milestone/m2/on_done/0', { kind: 'remind', to: 'csm', message: 'done' });
-      }
-    }
-    // 4. overdue
-    for (const inst of insts) if (inst.state === 'open' && inst.due <= t) inst.state = 'overdue';
-    // 5. steps
-    for (const inst of insts) {
-      if (inst.state !== 'open' && inst.state !== 'overdue') continue;
-      inst.steps.forEach((s, i) => { if (s.at === t) fire(t, `milestone/${inst.id}/step/${i}`, s.action); });
-    }
-    // 6. risks
-    for (let ri = 0; ri < 3; ri++) {
-      const v = riskWhen[ri]!(t);
-      if (v === on[ri]) continue;
-      on[ri] = v;
-      if (!v) {
-        raises[open[ri]!]!.cleared_at = iso(t);
-        open[ri] = null;
-        continue;
-      }
-      open[ri] = raises.length;
-      raises.push({ id: riskIds[ri]!, raised_at: iso(t), cleared_at: null });
-      if (ri === 0) {
-        const cooled = sc.c === 0 || lastFired === null || t - lastFired >= sc.c * DAY;
-        if (!cooled || t < sc.enrolledAt) continue;
-        lastFired = t;
-      }
-      riskActions[ri]!(t).forEach((a, i) => fire(t, `risk/${riskIds[ri]}/${i}`, a));
-    }
-    // 7. close
-    if (t === sc.end) for (const inst of insts) if (['pending', 'open', 'overdue'].includes(inst.state)) inst.state = 'missed';
-  }
-  return {
-    playbook: 'differential',
-    customer: 'c1',
-    until: iso(sc.until),
-    outcome: sc.until < sc.end ? 'running' : insts.some((i) => i.kind === 'renewal' && i.completed !== null) ? 'renewed' : 'churned',
-    milestones: insts.map((i) => ({ id: i.id, state: i.state, opens_at: iso(i.opens), due_at: iso(i.due), completed_at: i.completed === null ? null : iso(i.completed) })),
-    actions,
-    risks: raises,
+  const trigger = (e: (typeof events)[number]) => {
+    if (e.type === 'ping' && e.at >= sc.enrolledAt && e.v !== null && e.v >= sc.tv) fire(e.at, 'trigger/t/0', { kind: 'remind', to: 'csm', message: 't' });
   };
+  // Instants before the start: only events' triggers can act.
+  for (const e of events) if (e.at < sc.start && e.at <= last) trigger(e);
+  for (let t = sc.start; t <= last; t += HOUR) {
+    for (const e of events) if (e.at === t) trigger(e);
+    journey.instant(t);
+  }
+  const outcome = sc.until < sc.end ? 'running' : insts.some((i) => i.kind === 'renewal' && i.completed !== null) ? 'renewed' : 'churned';
+  return journey.report('differential', sc.until, outcome, actions);
 }
