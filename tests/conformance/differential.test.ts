@@ -7,7 +7,7 @@
  * aggregates, naive-aggregates.ts), each compared key for key with the
  * simulator's report.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePlaybook } from '../../dsl/index.ts';
 import { parseTimeline } from '../../client/simulate/timeline.ts';
 import { simulateJourney } from '../../client/simulate/run-journey.ts';
@@ -17,37 +17,54 @@ import { aggregatePlaybook, aggregateTimeline, generateAggregateScenario, naiveA
 
 const RUNS = Number(process.env['MILEPOST_CONFORMANCE_RUNS'] ?? 300);
 
+/** Each family: a scenario from a seed, its playbook and timeline, the naive report, the options. */
+const FAMILIES = [
+  { name: 'hours and days', gen: generateScenario, playbook: scenarioPlaybook, timeline: scenarioTimeline, naive: naiveReport },
+  { name: 'calendar months', gen: generateMonthScenario, playbook: monthPlaybook, timeline: monthTimeline, naive: naiveMonthReport },
+  { name: 'aggregates', gen: generateAggregateScenario, playbook: aggregatePlaybook, timeline: aggregateTimeline, naive: naiveAggregateReport },
+] as const;
+
 describe('engine vs a naive hour-by-hour model of SPEC', () => {
-  it(`agrees on ${RUNS} random scenarios`, () => {
-    for (let seed = 1; seed <= RUNS; seed++) {
-      const sc = generateScenario(seed);
-      const { ir, diagnostics } = compilePlaybook(scenarioPlaybook(sc), 'differential.yaml');
-      if (ir === undefined) throw new Error(`seed ${seed}: ${diagnostics.map((d) => d.message).join('; ')}`);
-      const timeline = parseTimeline(ir, scenarioTimeline(sc), 'timeline.yaml');
-      const { report } = simulateJourney(ir, timeline, { until: sc.until, enrolledAt: sc.enrolledAt });
-      expect(JSON.stringify(report, null, 1), `seed ${seed}`).toBe(JSON.stringify(naiveReport(sc), null, 1));
-    }
-  });
+  for (const family of FAMILIES) {
+    // Month scenarios are longer terms (more hours to walk): a third as many.
+    const runs = family.name === 'calendar months' ? Math.ceil(RUNS / 3) : RUNS;
+    it(`agrees on ${runs} random ${family.name} scenarios`, () => {
+      for (let seed = 1; seed <= runs; seed++) {
+        const sc = family.gen(seed) as never;
+        const { ir, diagnostics } = compilePlaybook(family.playbook(sc), 'differential.yaml');
+        if (ir === undefined) throw new Error(`${family.name} seed ${seed}: ${diagnostics.map((d) => d.message).join('; ')}`);
+        const timeline = parseTimeline(ir, family.timeline(sc), 'timeline.yaml');
+        const { until, enrolledAt } = sc as { until: number; enrolledAt?: number };
+        const { report } = simulateJourney(ir, timeline, { until, enrolledAt });
+        expect(JSON.stringify(report, null, 1), `${family.name} seed ${seed}`).toBe(JSON.stringify(family.naive(sc), null, 1));
+      }
+    });
+  }
+});
 
-  it(`agrees on ${Math.ceil(RUNS / 3)} random calendar-month scenarios`, () => {
-    for (let seed = 1; seed <= Math.ceil(RUNS / 3); seed++) {
-      const sc = generateMonthScenario(seed);
-      const { ir, diagnostics } = compilePlaybook(monthPlaybook(sc), 'differential-months.yaml');
-      if (ir === undefined) throw new Error(`seed ${seed}: ${diagnostics.map((d) => d.message).join('; ')}`);
-      const timeline = parseTimeline(ir, monthTimeline(sc), 'timeline.yaml');
-      const { report } = simulateJourney(ir, timeline, { until: sc.until, enrolledAt: sc.enrolledAt });
-      expect(JSON.stringify(report, null, 1), `month seed ${seed}`).toBe(JSON.stringify(naiveMonthReport(sc), null, 1));
-    }
-  });
+// `MILEPOST_CONFORMANCE_ENGINE=temporal`: the same scenarios on the durable workflow (SPEC §13: the same
+// report), a few per family on one shared time-skipping server.
+describe.runIf(process.env['MILEPOST_CONFORMANCE_ENGINE'] === 'temporal')('--engine temporal vs the naive models', () => {
+  const TEMPORAL_RUNS = Number(process.env['MILEPOST_CONFORMANCE_TEMPORAL_RUNS'] ?? 15);
+  let harness: Awaited<ReturnType<typeof import('../../client/temporal/simulate-on-temporal.ts')['startSimulationHarness']>>;
+  let simulate: typeof import('../../client/temporal/simulate-on-temporal.ts')['simulateOnTemporal'];
+  beforeAll(async () => {
+    const mod = await import('../../client/temporal/simulate-on-temporal.ts');
+    simulate = mod.simulateOnTemporal;
+    harness = await mod.startSimulationHarness();
+  }, 120_000);
+  afterAll(async () => harness?.stop(), 60_000);
 
-  it(`agrees on ${RUNS} random aggregate scenarios`, () => {
-    for (let seed = 1; seed <= RUNS; seed++) {
-      const sc = generateAggregateScenario(seed);
-      const { ir, diagnostics } = compilePlaybook(aggregatePlaybook(sc), 'differential-aggregates.yaml');
-      if (ir === undefined) throw new Error(`seed ${seed}: ${diagnostics.map((d) => d.message).join('; ')}`);
-      const timeline = parseTimeline(ir, aggregateTimeline(sc), 'timeline.yaml');
-      const { report } = simulateJourney(ir, timeline, { until: sc.until });
-      expect(JSON.stringify(report, null, 1), `aggregate seed ${seed}`).toBe(JSON.stringify(naiveAggregateReport(sc), null, 1));
-    }
-  });
+  for (const family of FAMILIES) {
+    it(`agrees on ${TEMPORAL_RUNS} ${family.name} scenarios`, { timeout: 900_000 }, async () => {
+      for (let seed = 1; seed <= TEMPORAL_RUNS; seed++) {
+        const sc = family.gen(seed) as never;
+        const { ir } = compilePlaybook(family.playbook(sc), 'differential.yaml');
+        const timeline = parseTimeline(ir!, family.timeline(sc), 'timeline.yaml');
+        const { until, enrolledAt } = sc as { until: number; enrolledAt?: number };
+        const report = await simulate(ir!, timeline, { until, enrolledAt }, harness);
+        expect(JSON.stringify(report, null, 1), `${family.name} seed ${seed}`).toBe(JSON.stringify(family.naive(sc), null, 1));
+      }
+    });
+  }
 });
