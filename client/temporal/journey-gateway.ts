@@ -45,6 +45,8 @@ export interface JourneyGateway {
    * that is not running is reported by the returned `delivered: false`.
    */
   deliverEvent(input: { playbook: string; customerId: string; event: JourneyEvent }): Promise<{ delivered: boolean }>;
+  /** {@link deliverEvent} for several events of one customer, in order, as one signal (one billable action). */
+  deliverEvents(input: { playbook: string; customerId: string; events: JourneyEvent[] }): Promise<{ delivered: boolean }>;
   /** The journey's report; `until` (epoch ms) defaults to the last processed instant. */
   report(playbook: string, customerId: string, until?: number): Promise<JourneyReport>;
   /** Where the journey stands. */
@@ -59,6 +61,15 @@ export interface JourneyGateway {
 export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGateway {
   const { client, taskQueue } = options;
   const handle = (playbook: string, customerId: string) => client.workflow.getHandle(journeyWorkflowId(playbook, customerId));
+  const signalEvents = async (playbook: string, customerId: string, events: JourneyEvent[]) => {
+    try {
+      await handle(playbook, customerId).signal(deliverEvents, events);
+      return { delivered: true };
+    } catch (err) {
+      if (isNotFound(err)) return { delivered: false };
+      throw err;
+    }
+  };
   return {
     async enrol({ ir, customer, contract, enrolledAt, events }) {
       const workflowId = journeyWorkflowId(ir.playbook, customer.id);
@@ -81,15 +92,8 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
         throw err;
       }
     },
-    async deliverEvent({ playbook, customerId, event }) {
-      try {
-        await handle(playbook, customerId).signal(deliverEvents, [event]);
-        return { delivered: true };
-      } catch (err) {
-        if (isNotFound(err)) return { delivered: false };
-        throw err;
-      }
-    },
+    deliverEvent: ({ playbook, customerId, event }) => signalEvents(playbook, customerId, [event]),
+    deliverEvents: ({ playbook, customerId, events }) => signalEvents(playbook, customerId, events),
     report: (playbook, customerId, until) =>
       until === undefined ? handle(playbook, customerId).query(getReport) : handle(playbook, customerId).query(getReport, until),
     progress: (playbook, customerId) => handle(playbook, customerId).query(getProgress),

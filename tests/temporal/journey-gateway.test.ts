@@ -1,0 +1,63 @@
+/**
+ * The journey gateway the API and CLI use, on the dev server (real time,
+ * production domain clock): idempotent enrolment, events by signal (one or a
+ * batch), reports and progress by query, and a journey that does not exist.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDryRunActivities } from '../../activities/dry-run.ts';
+import { createJourneyGateway, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
+import { createJourneyWorker } from '../../worker/journey-worker.ts';
+import { startDevServer, type DevServer } from '../support/temporal.ts';
+import { compileFile, timelineFile } from './support/reference.ts';
+
+let server: DevServer;
+beforeAll(async () => {
+  server = await startDevServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+it('enrols once, takes events, and reports', { timeout: 90_000 }, async () => {
+  const ir = compileFile('playbooks/clinic-first-year.yaml');
+  const { customer } = timelineFile(ir, 'tests/temporal/fixtures/acme-clinic.yaml');
+  const workerConnection = await NativeConnection.connect({ address: server.address });
+  const worker = await createJourneyWorker({ connection: workerConnection, taskQueue: 'gw', activities: createDryRunActivities() });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: server.address });
+  const gateway = createJourneyGateway({ client: new Client({ connection }), taskQueue: 'gw' });
+  try {
+    const now = Date.now();
+    const contract = { start: now - 3 * 86_400_000, end: now + 362 * 86_400_000 };
+    const first = await gateway.enrol({ ir, customer, contract, enrolledAt: now });
+    expect(first).toEqual({ workflowId: journeyWorkflowId(ir.playbook, customer.id), alreadyEnrolled: false });
+    expect(await gateway.enrol({ ir, customer, contract, enrolledAt: now })).toEqual({ ...first, alreadyEnrolled: true });
+
+    const at = Date.now();
+    expect(await gateway.deliverEvents({ playbook: ir.playbook, customerId: customer.id, events: [
+      { id: 'e1', at, type: 'usage', data: { active_users: 6, minutes: 500 } },
+      { id: 'e2', at, type: 'activated', data: {} },
+    ] })).toEqual({ delivered: true });
+    // The same event again (a retried delivery) changes nothing.
+    expect(await gateway.deliverEvent({ playbook: ir.playbook, customerId: customer.id, event: { id: 'e2', at, type: 'activated', data: {} } })).toEqual({ delivered: true });
+
+    let report = await gateway.report(ir.playbook, customer.id);
+    for (let i = 0; i < 50 && report.milestones[0]!.state !== 'done'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      report = await gateway.report(ir.playbook, customer.id);
+    }
+    expect(report.milestones[0]).toMatchObject({ id: 'activation', state: 'done', completed_at: new Date(at).toISOString() });
+    expect(report.actions.filter((a) => a.source === 'milestone/activation/on_done/0')).toHaveLength(1);
+    const progress = await gateway.progress(ir.playbook, customer.id);
+    expect(progress).toMatchObject({ playbook: ir.playbook, customer: customer.id, outcome: 'running', pendingEvents: 0, clockOffsetMs: 0 });
+
+    expect(await gateway.deliverEvent({ playbook: ir.playbook, customerId: 'nobody', event: { at, type: 'activated', data: {} } })).toEqual({ delivered: false });
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await workerConnection.close();
+  }
+});
