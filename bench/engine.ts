@@ -4,7 +4,10 @@
  * expression evaluations per second, and the journey state's size after 3
  * simulated years. Writes the figures into docs/benchmarks.md ("Engine").
  *
- *   node bench/engine.ts [customers=5000]
+ *   node bench/engine.ts [customers=5000] [--no-write]
+ *
+ * `--no-write` prints the figures without touching docs/benchmarks.md (for
+ * profiling runs).
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -13,7 +16,9 @@ import { advanceJourney, nextInstant, receiveEvents, startJourney } from '../wor
 import { compiled, evaluate, newContext } from '../workflows/engine/evaluator.ts';
 import type { JourneyEvent, JourneyState } from '../workflows/engine/types.ts';
 
-const customers = Number(process.argv[2] ?? 5000);
+const args = process.argv.slice(2);
+const noWrite = args.includes('--no-write');
+const customers = Number(args.find((a) => !a.startsWith('--')) ?? 5000);
 const root = new URL('../', import.meta.url);
 const ir = compilePlaybook(readFileSync(new URL('playbooks/clinic-first-year.yaml', root), 'utf8'), 'playbooks/clinic-first-year.yaml').ir!;
 const DAY = 86_400_000;
@@ -120,6 +125,7 @@ const lines = [
 ];
 console.log(lines.join('\n'));
 if (sink < 0) console.log(sink);
+if (noWrite) process.exit(0);
 
 const docPath = new URL('docs/benchmarks.md', root);
 const section = `## Engine\n\n${lines.join('\n')}\n`;

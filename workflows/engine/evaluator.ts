@@ -67,8 +67,20 @@ export interface CompiledQuery {
   fnsUsed: Set<QueryFn>;
   /** `String(index)`: its key in the state's records */
   key: string;
+  /** `query.event` and `query.field`, internalised (see {@link internalize}) */
+  event: string;
+  field: string | null;
   /** the `within` duration in ms when it is exact (hours, days, weeks); null for months/years */
   withinMs: number | null;
+}
+
+/** What the engine needs per event type when an event becomes visible. */
+export interface EventTypeInfo {
+  /** the type's name, internalised */
+  type: string;
+  aggregating: CompiledQuery[];
+  windowQueries: CompiledQuery[];
+  bufferFields: string[];
 }
 
 /** A playbook's compiled evaluators. */
@@ -80,6 +92,12 @@ export interface CompiledPlaybook {
   windowQueriesByType: Map<string, CompiledQuery[]>;
   /** per event type, the fields `within` queries read (what a buffered event keeps) */
   bufferFieldsByType: Map<string, string[]>;
+  /**
+   * The same per event type, in a null-prototype record: the hot path looks a
+   * type up once per event here (V8's optimising compilers deoptimise over and
+   * over on `Map#get` with changing string keys).
+   */
+  types: Record<string, EventTypeInfo>;
   appliesTo: Evaluator | null;
   appliesWhen: Array<Evaluator | null>;
   doneWhen: Evaluator[];
@@ -360,7 +378,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
         const ref = e.ref;
         switch (ref.kind) {
           case 'customer': {
-            const attr = ref.attr;
+            const attr = internalize(ref.attr);
             return (c) => c.state.customer.attrs[attr] ?? null;
           }
           case 'contract_start': return (c) => c.state.contract.start;
@@ -380,7 +398,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
             };
           }
           case 'field': {
-            const field = ref.field;
+            const field = internalize(ref.field);
             return (c) => c.event?.[field] ?? null;
           }
           default: return assertNever(ref);
@@ -563,6 +581,8 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       perInstance: since !== null && (since.anchor === 'opens' || since.anchor === 'due'),
       fnsUsed: new Set(),
       key: String(index),
+      event: internalize(q.event),
+      field: q.field === null ? null : internalize(q.field),
       withinMs: within === null ? null : exactMs(within),
     });
   });
@@ -594,8 +614,18 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     bufferFieldsByType.set(type, fields);
   }
 
+  const types: Record<string, EventTypeInfo> = Object.create(null) as Record<string, EventTypeInfo>;
+  for (const type of new Set([...Object.keys(ir.events), ...queries.map((cq) => cq.query.event)])) {
+    types[type] = {
+      type: internalize(type),
+      aggregating: aggregatingByType.get(type) ?? [],
+      windowQueries: windowQueriesByType.get(type) ?? [],
+      bufferFields: (bufferFieldsByType.get(type) ?? []).map(internalize),
+    };
+  }
   const healthDeps = new Set<string>();
   const pb: CompiledPlaybook = {
+    types,
     queries,
     aggregatingByType,
     windowQueriesByType,
@@ -615,6 +645,17 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   pb.riskDeps = ir.risks.map((r) => eventDeps(ir, r.when.expr, healthDeps));
   pb.nodes = nodes;
   return pb;
+}
+
+/**
+ * The internalised copy of a string (the one V8 uses for property names).
+ * Names read from parsed YAML or JSON may be other string objects with the
+ * same text; used as keys (`data[field]`), they make V8's optimised code
+ * deoptimise on every call ("unexpected name in keyed access") and never
+ * recover, which cost more than half the engine's time.
+ */
+export function internalize(name: string): string {
+  return Object.keys({ [name]: 0 })[0]!;
 }
 
 const UNIT_MS: Record<string, number> = { hour: 3_600_000, day: DAY_MS, week: 7 * DAY_MS };

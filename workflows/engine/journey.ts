@@ -470,11 +470,13 @@ function touches(deps: Set<string>, dirty: string[]): boolean {
 /** Makes one event visible at instant t: running aggregates, the `within` buffer. */
 function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: QueuedEvent, t: number): void {
   s.seen++;
-  const aggregating = pb.aggregatingByType.get(e.type);
-  if (aggregating !== undefined) {
+  const info = pb.types[e.type];
+  if (info === undefined) return;
+  const aggregating = info.aggregating;
+  if (aggregating.length > 0) {
     c.event = e.data;
     for (const cq of aggregating) {
-      const field = cq.query.field;
+      const field = cq.field;
       const value = field === null ? null : (e.data[field] ?? null);
       if (cq.perInstance) {
         for (const inst of s.milestones) {
@@ -496,7 +498,7 @@ function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: Q
     }
     c.event = null;
   }
-  insertIntoWindows(pb, s, c, e, t);
+  if (info.windowQueries.length > 0) insertIntoWindows(pb, s, c, e, t, info);
 }
 
 /** The journey's outcome once the term closed (SPEC §9). */

@@ -11,22 +11,23 @@
  * never depend on floating-point cancellation.
  */
 import { windowExit } from './calendar.ts';
-import type { CompiledPlaybook, CompiledQuery, EvalContext } from './evaluator.ts';
+import type { CompiledPlaybook, CompiledQuery, EvalContext, EventTypeInfo } from './evaluator.ts';
 import { whereHolds } from './evaluator.ts';
 import type { BufferedEvent, JourneyState, QueuedEvent, Value, WindowAggregate } from './types.ts';
 import type { QueryFn } from '../../dsl/ir/schema.ts';
 
 /** The instant an event at `at` leaves a query's window (exact units are plain arithmetic). */
 function exitOf(cq: CompiledQuery, at: number): number {
-  return cq.withinMs !== null ? at + cq.withinMs : windowExit(at, cq.within!);
+  const ms = cq.withinMs;
+  return ms !== null ? at + ms : windowExit(at, cq.within!);
 }
 
 function matches(cq: CompiledQuery, c: EvalContext, e: BufferedEvent): boolean {
-  return whereHolds(cq, c, e.data);
+  return cq.where === null || whereHolds(cq, c, e.data);
 }
 
 function fieldValue(cq: CompiledQuery, e: BufferedEvent): Value {
-  const f = cq.query.field;
+  const f = cq.field;
   return f === null ? null : (e.data[f] ?? null);
 }
 
@@ -45,7 +46,7 @@ function windowOf(s: JourneyState, cq: CompiledQuery): WindowAggregate {
   const key = cq.key;
   let w = s.windows[key];
   if (w === undefined) {
-    w = { lo: s.bufferBase[cq.query.event] ?? 0, n: 0, vn: 0, sum: 0, frac: 0 };
+    w = { lo: s.bufferBase[cq.event] ?? 0, n: 0, vn: 0, sum: 0, frac: 0 };
     s.windows[key] = w;
   }
   return w;
@@ -53,7 +54,7 @@ function windowOf(s: JourneyState, cq: CompiledQuery): WindowAggregate {
 
 /** Recomputes a window from its buffer at `now` (after an event was inserted out of order). */
 function rebuild(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: number): void {
-  const type = cq.query.event;
+  const type = cq.event;
   const buffer = s.buffers[type] ?? [];
   const base = s.bufferBase[type] ?? 0;
   const w: WindowAggregate = { lo: base + buffer.length, n: 0, vn: 0, sum: 0, frac: 0 };
@@ -69,14 +70,13 @@ function rebuild(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: number
 /** Slides a query's window to `now`: events whose exit is at or before `now` leave it. */
 export function slide(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: number): WindowAggregate {
   const w = windowOf(s, cq);
-  const type = cq.query.event;
+  const type = cq.event;
   const buffer = s.buffers[type];
   if (buffer === undefined) return w;
   const base = s.bufferBase[type] ?? 0;
-  const d = cq.within!;
   while (w.lo - base < buffer.length) {
     const e = buffer[w.lo - base]!;
-    if (windowExit(e.at, d) > now) break;
+    if (exitOf(cq, e.at) > now) break;
     if (matches(cq, c, e)) add(w, fieldValue(cq, e), -1);
     w.lo++;
   }
@@ -84,16 +84,16 @@ export function slide(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: n
 }
 
 /** Makes an event visible in its type's buffer and in every window over that type, at instant `t`. */
-export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: QueuedEvent, t: number): void {
-  const queries = pb.windowQueriesByType.get(e.type);
-  if (queries === undefined) return;
+export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: QueuedEvent, t: number, info: EventTypeInfo): void {
+  const queries = info.windowQueries;
   let longest = -Infinity;
   for (const cq of queries) longest = Math.max(longest, exitOf(cq, e.at));
   if (longest <= t) return; // a late event already outside every window
-  const buffer = (s.buffers[e.type] ??= []);
-  const base = (s.bufferBase[e.type] ??= 0);
+  const type = info.type;
+  const buffer = (s.buffers[type] ??= []);
+  const base = (s.bufferBase[type] ??= 0);
   const data: Record<string, Value> = {};
-  for (const f of pb.bufferFieldsByType.get(e.type) ?? []) data[f] = e.data[f] ?? null;
+  for (const f of info.bufferFields) data[f] = e.data[f] ?? null;
   const entry: BufferedEvent = { at: e.at, data };
   const last = buffer[buffer.length - 1];
   if (last === undefined || last.at <= e.at) {
@@ -118,16 +118,17 @@ export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: Eval
     buffer.splice(i, 0, entry);
     for (const cq of queries) rebuild(s, c, cq, t);
   }
-  prune(pb, s, e.type);
+  prune(pb, s, type, queries);
 }
 
 /** Drops buffered events that every window over the type has left. */
-function prune(pb: CompiledPlaybook, s: JourneyState, type: string): void {
+function prune(pb: CompiledPlaybook, s: JourneyState, type: string, queries: CompiledQuery[]): void {
+  void pb;
   const buffer = s.buffers[type];
   if (buffer === undefined) return;
   const base = s.bufferBase[type] ?? 0;
   let keepFrom = base + buffer.length;
-  for (const cq of pb.windowQueriesByType.get(type) ?? []) keepFrom = Math.min(keepFrom, windowOf(s, cq).lo);
+  for (const cq of queries) keepFrom = Math.min(keepFrom, windowOf(s, cq).lo);
   const drop = keepFrom - base;
   if (drop > 0) {
     buffer.splice(0, drop);
@@ -147,8 +148,8 @@ function windowSum(s: JourneyState, c: EvalContext, cq: CompiledQuery, w: Window
 }
 
 function forEachInWindow(s: JourneyState, c: EvalContext, cq: CompiledQuery, w: WindowAggregate, visit: (e: BufferedEvent) => void): void {
-  const buffer = s.buffers[cq.query.event] ?? [];
-  const base = s.bufferBase[cq.query.event] ?? 0;
+  const buffer = s.buffers[cq.event] ?? [];
+  const base = s.bufferBase[cq.event] ?? 0;
   for (let i = w.lo - base; i < buffer.length; i++) {
     const e = buffer[i]!;
     if (e.at > c.now) break;
@@ -167,8 +168,8 @@ export function windowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery,
   const w = slide(s, c, cq, c.now);
   const out = { n: w.n, vn: w.vn, sum: 0, min: null as number | null, max: null as number | null, latest: null as Value, latestAt: null as number | null };
   if (w.n === 0) return out;
-  const buffer = s.buffers[cq.query.event]!;
-  const from = w.lo - (s.bufferBase[cq.query.event] ?? 0);
+  const buffer = s.buffers[cq.event]!;
+  const from = w.lo - (s.bufferBase[cq.event] ?? 0);
   if (fn === 'happened' || fn === 'latest' || fn === 'days_since') {
     // These change (without a new event) only when the most recent matching event leaves.
     for (let i = buffer.length - 1; i >= from; i--) {
@@ -213,11 +214,11 @@ function peekWindowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery, fn
   n: number; vn: number; sum: number; min: number | null; max: number | null; latest: Value; latestAt: number | null;
 } {
   const out = { n: 0, vn: 0, sum: 0, min: null as number | null, max: null as number | null, latest: null as Value, latestAt: null as number | null };
-  const buffer = s.buffers[cq.query.event];
+  const buffer = s.buffers[cq.event];
   if (buffer === undefined) return out;
   const w = windowOf(s, cq);
   let firstExit = Infinity;
-  for (let i = w.lo - (s.bufferBase[cq.query.event] ?? 0); i < buffer.length; i++) {
+  for (let i = w.lo - (s.bufferBase[cq.event] ?? 0); i < buffer.length; i++) {
     const e = buffer[i]!;
     if (e.at > c.now) break;
     const exit = exitOf(cq, e.at);
