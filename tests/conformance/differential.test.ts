@@ -17,7 +17,7 @@ import { aggregatePlaybook, aggregateTimeline, generateAggregateScenario, naiveA
 
 const RUNS = Number(process.env['MILEPOST_CONFORMANCE_RUNS'] ?? 300);
 
-/** Each family: a scenario from a seed, its playbook and timeline, the naive report, the options. */
+/** Each family: a scenario from a seed, its playbook and timeline, and the naive report. */
 const FAMILIES = [
   { name: 'hours and days', gen: generateScenario, playbook: scenarioPlaybook, timeline: scenarioTimeline, naive: naiveReport },
   { name: 'calendar months', gen: generateMonthScenario, playbook: monthPlaybook, timeline: monthTimeline, naive: naiveMonthReport },
