@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const url = (protocols: string[], what: string) =>
-  z.string().trim().refine((value) => {
+  z.string({ error: `required: a ${what} URL (${protocols.join(' or ')}//...)` }).trim().refine((value) => {
     try {
       return protocols.includes(new URL(value).protocol);
     } catch {
@@ -69,7 +69,7 @@ export const WorkerEnv = z.object({
   MILEPOST_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MILEPOST_WEBHOOK_URLS: webhookUrls.optional(),
   MILEPOST_SLACK_WEBHOOK_URL: url(['https:', 'http:'], 'HTTP(S)').optional(),
-  MILEPOST_MAX_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  MILEPOST_MAX_DELIVERY_ATTEMPTS: z.coerce.number({ error: 'must be a whole number from 1 to 50' }).int().min(1).max(50).default(5),
 });
 
 export interface TemporalConfig {
