@@ -23,7 +23,7 @@
  *     stderr: "regex"    # ...and a pattern for the one-line reason
  * ```
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -92,11 +92,16 @@ export async function runCase(c: ConformanceCase & { playbook: string }): Promis
   const out = sink();
   const err = sink();
   const argv = c.argv ?? ['playbook.yaml', 'timeline.yaml', '--json', ...(c.args ?? [])];
-  const exit = await main([c.command ?? 'simulate', ...argv], {
-    stdout: out.stream,
-    stderr: err.stream,
-    cwd: dir,
-    env: { NO_COLOR: '1' },
-  });
+  let exit: number;
+  try {
+    exit = await main([c.command ?? 'simulate', ...argv], {
+      stdout: out.stream,
+      stderr: err.stream,
+      cwd: dir,
+      env: { NO_COLOR: '1' },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   return { exit, stdout: out.text(), stderr: err.text() };
 }
