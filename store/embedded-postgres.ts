@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { serialiseProtocolCycles } from './pglite-protocol-queue.ts';
 
 /** A running embedded database. */
 export interface EmbeddedPostgres {
@@ -35,6 +36,7 @@ export async function startEmbeddedPostgres(dir: string, port = 0, maxConnection
   await mkdir(dir, { recursive: true });
   const db = await PGlite.create(dir);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections });
+  serialiseProtocolCycles(server);
   await server.start();
   // getServerConn() is "host:port" with the port actually bound.
   const conn = server.getServerConn();

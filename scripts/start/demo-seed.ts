@@ -15,7 +15,8 @@ export interface SeedResult {
 /** Enrols every demo customer at `baseUrl` with `token`; throws on the first refusal. */
 export async function seedDemoBook(baseUrl: string, token: string, now: number): Promise<SeedResult> {
   const result: SeedResult = { enrolled: 0, alreadyEnrolled: 0, events: 0 };
-  for (const entry of demoBook(now)) {
+  const book = demoBook(now);
+  for (const entry of book) {
     const response = await fetch(`${baseUrl}/customers`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -32,6 +33,14 @@ export async function seedDemoBook(baseUrl: string, token: string, now: number):
     else if (response.status === 200) result.alreadyEnrolled += 1;
     else throw new Error(`enrolling ${entry.customer.id} failed with ${response.status}: ${await response.text()}`);
     result.events += entry.events.length;
+  }
+  // Reading each journey's report stores it as the dashboard's read model, so
+  // the dashboard shows every demo journey from the first page view.
+  for (const entry of book) {
+    const response = await fetch(`${baseUrl}/customers/${encodeURIComponent(entry.customer.id)}/journeys/${entry.playbook}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (response.status !== 200) throw new Error(`reading the journey of ${entry.customer.id} failed with ${response.status}: ${await response.text()}`);
   }
   return result;
 }

@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +9,9 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { loadMigrations, migrate } from '../../store/migrate.ts';
 import { createPool } from '../../store/pool.ts';
 import { startEmbeddedPostgres } from '../../store/embedded-postgres.ts';
+
+const execFileAsync = promisify(execFile);
+const LOAD = fileURLToPath(new URL('./fixtures/query-load.ts', import.meta.url));
 
 describe('migrate', () => {
   let db: TestDatabase;
@@ -36,6 +42,26 @@ describe('migrate', () => {
 });
 
 describe('startEmbeddedPostgres', () => {
+  it('keeps two processes\' parameterised queries apart (no interleaved Parse/Bind)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'milepost-pglite-'));
+    const embedded = await startEmbeddedPostgres(dir);
+    try {
+      // Different statements with different parameter counts from two
+      // processes, as the worker's and the API's are under npm start.
+      const setup = createPool(embedded.url);
+      await setup.query('CREATE TABLE load (v int)');
+      await setup.end();
+      const load = (shape: string) => execFileAsync(process.execPath, [LOAD, embedded.url, shape, '100'], { encoding: 'utf8' })
+        .then(({ stdout }) => JSON.parse(stdout) as unknown[]);
+      const [two, three] = await Promise.all([load('two'), load('three')]);
+      expect(two).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(three).toEqual(Array.from({ length: 100 }, (_, i) => `a${i}z`));
+    } finally {
+      await embedded.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('serves a persisted PGlite database to several pg pools at once (worker and API under npm start)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'milepost-pglite-'));
     try {

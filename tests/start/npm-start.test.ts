@@ -1,0 +1,120 @@
+/**
+ * The README's first command, run the way a new user runs it (issue #7):
+ * `npm start` on the embedded defaults (Temporal dev server, PGlite, worker,
+ * API and dashboard, demo book), then an event through the API and its effect,
+ * then Ctrl-C, then a second start that picks up where the first left off.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../scripts/temporal/binaries.ts';
+import { freePort } from '../support/temporal.ts';
+import { demoBook } from '../../scripts/demo/demo-book.ts';
+
+const TOKEN = 'npm-start-test-token';
+
+interface Started {
+  process: ChildProcess;
+  output: () => string;
+}
+
+function npmStart(env: NodeJS.ProcessEnv): Started {
+  let output = '';
+  // Exactly the README's command; npm puts node_modules/.bin (Node 24) first on PATH.
+  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { process: child, output: () => output };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, context: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}; output so far:\n${context()}`);
+}
+
+async function stop(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.process.once('exit', (code) => resolve(code)));
+  started.process.kill('SIGINT');
+  return exited;
+}
+
+describe('npm start', () => {
+  const home = mkdtempSync(join(tmpdir(), 'milepost-start-'));
+  const running: Started[] = [];
+  afterAll(async () => {
+    for (const started of running) if (started.process.exitCode === null) started.process.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('brings up the product with demo journeys, takes an event, stops cleanly, and restarts without enrolling twice', async () => {
+    const [apiPort, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MILEPOST_HOME: home,
+      MILEPOST_PORT: String(apiPort),
+      MILEPOST_TEMPORAL_PORT: String(temporalPort),
+      MILEPOST_TEMPORAL_UI_PORT: String(uiPort),
+      MILEPOST_API_TOKEN: TOKEN,
+    };
+    delete env.DATABASE_URL;
+    delete env.TEMPORAL_ADDRESS;
+    const api = `http://127.0.0.1:${apiPort}`;
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const book = demoBook(Date.now());
+
+    const first = npmStart(env);
+    running.push(first);
+    await until('"ready"', async () => (first.output().includes('milepost: ready') ? true : undefined), 240_000, first.output);
+    expect(first.output()).toContain(`demo book: ${book.length} customers enrolled, 0 already enrolled`);
+    expect(first.output()).toContain(`${api}/dashboard`);
+
+    // The dashboard answers with the demo journeys.
+    const dashboard = await fetch(`${api}/dashboard/portfolio?token=${TOKEN}`, { headers: auth });
+    expect(dashboard.status).toBe(200);
+    const html = await dashboard.text();
+    for (const entry of book) expect(html).toContain(`data-customer="${entry.customer.id}"`);
+    // Every demo journey's report is in the read model: none is waiting for a refresh.
+    const figures = await (await fetch(`${api}/figures`, { headers: auth })).json() as { journeys: number; unreported: number };
+    expect(figures).toMatchObject({ journeys: book.length, unreported: 0 });
+
+    // A complaint through the API opens an urgent task through the real workflow and worker.
+    const customer = book.find((entry) => entry.playbook === 'clinic-first-year' && Date.parse(entry.contract.end) > Date.now())!;
+    const complaintTasks = async () => {
+      const response = await fetch(`${api}/tasks?customer=${customer.customer.id}&limit=1000`, { headers: auth });
+      const { tasks } = (await response.json()) as { tasks: Array<{ source: string; title: string; priority: string; fired_at?: string; firedAt?: string }> };
+      return tasks.filter((t) => t.source === 'trigger/complaint_sla/0');
+    };
+    // The demo history may hold complaints of its own (their tasks fired when they happened).
+    const before = (await complaintTasks()).length;
+    const posted = await fetch(`${api}/events`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'npm-start-complaint', customer: customer.customer.id, type: 'complaint', at: new Date().toISOString(), data: { severity: 3 } }),
+    });
+    expect(posted.status).toBe(202);
+    const task = await until('the complaint task', async () => {
+      const tasks = await complaintTasks();
+      return tasks.length === before + 1 ? tasks.at(-1) : undefined;
+    }, 60_000, first.output);
+    expect(task.title).toBe(`Resolve complaint from ${customer.customer.name}`);
+    expect(task.priority).toBe('urgent');
+
+    expect(await stop(first)).toBe(0);
+    expect(first.output()).toContain('milepost: stopped');
+
+    // Started again on the same state: nobody is enrolled twice, the task is still there once.
+    const second = npmStart(env);
+    running.push(second);
+    await until('"ready" again', async () => (second.output().includes('milepost: ready') ? true : undefined), 240_000, second.output);
+    expect(second.output()).toContain(`demo book: 0 customers enrolled, ${book.length} already enrolled`);
+    expect(await complaintTasks()).toHaveLength(before + 1);
+    expect(await stop(second)).toBe(0);
+  }, 600_000);
+});
