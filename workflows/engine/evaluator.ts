@@ -45,8 +45,8 @@ export interface EvalContext {
    * reads has arrived since and its wake has not come (null: no reuse).
    */
   components: Array<{ value: Value; wake: number; at: number } | undefined> | null;
-  /** per event type, the last instant an event of it became visible (for `components`) */
-  changedAt: Record<string, number> | null;
+  /** per event type (by {@link EventTypeInfo.index}), the last instant an event of it became visible (for `components`) */
+  changedAt: number[] | null;
   /** health and its components, cached for `now` */
   healthAt: number;
   health: { value: Value; wake: number; components: Array<{ value: Value; wake: number }> } | null;
@@ -78,6 +78,8 @@ export interface CompiledQuery {
 export interface EventTypeInfo {
   /** the type's name, internalised */
   type: string;
+  /** its position in {@link CompiledPlaybook.typeList} */
+  index: number;
   aggregating: CompiledQuery[];
   windowQueries: CompiledQuery[];
   bufferFields: string[];
@@ -105,6 +107,11 @@ export interface CompiledPlaybook {
   doneWhenDeps: Array<Set<string>>;
   riskWhen: Evaluator[];
   riskDeps: Array<Set<string>>;
+  /** the same dependencies as flags by event type index (`doneWhenDeps`, `riskDeps`) */
+  doneWhenReads: Uint8Array[];
+  riskReads: Uint8Array[];
+  /** every event type the playbook knows, by index */
+  typeList: EventTypeInfo[];
   healthScores: Evaluator[];
   /** `health` and its clamped components at `c.now` (cached per instant; does not touch `c.wake`) */
   health: (c: EvalContext) => NonNullable<EvalContext['health']>;
@@ -244,7 +251,7 @@ export function aggregateValue(fn: QueryFn, agg: QueryAggregate, now: number): V
  */
 export function queryAggregate(cq: CompiledQuery, c: EvalContext, fn: QueryFn): QueryAggregate {
   if (cq.within !== null) return windowValues(c.state, c, cq, fn);
-  const key = cq.key;
+  const key = cq.index;
   const agg = cq.perInstance ? c.inst?.aggs?.[key] : c.state.aggs[key];
   return agg ?? EMPTY;
 }
@@ -299,7 +306,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   const healthIndex = new Map((ir.health?.components ?? []).map((h, i) => [h.id, i] as const));
 
   // Health and its components: computed once per instant, shared by every rule.
-  const componentDeps = (ir.health?.components ?? []).map((h) => eventDeps(ir, h.score.expr, null));
+  let componentDeps: number[][] = [];
   const healthOf = (c: EvalContext): NonNullable<EvalContext['health']> => {
     if (c.health !== null && c.healthAt === c.now) return c.health;
     const components: Array<{ value: Value; wake: number }> = [];
@@ -615,14 +622,22 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   }
 
   const types: Record<string, EventTypeInfo> = Object.create(null) as Record<string, EventTypeInfo>;
+  const typeList: EventTypeInfo[] = [];
   for (const type of new Set([...Object.keys(ir.events), ...queries.map((cq) => cq.query.event)])) {
-    types[type] = {
+    typeList.push(types[type] = {
       type: internalize(type),
+      index: typeList.length,
       aggregating: aggregatingByType.get(type) ?? [],
       windowQueries: windowQueriesByType.get(type) ?? [],
       bufferFields: (bufferFieldsByType.get(type) ?? []).map(internalize),
-    };
+    });
   }
+  const flags = (deps: Set<string>): Uint8Array => {
+    const out = new Uint8Array(typeList.length);
+    for (const t of deps) if (types[t] !== undefined) out[types[t]!.index] = 1;
+    return out;
+  };
+  componentDeps = (ir.health?.components ?? []).map((h) => [...eventDeps(ir, h.score.expr, null)].filter((t) => types[t] !== undefined).map((t) => types[t]!.index));
   const healthDeps = new Set<string>();
   const pb: CompiledPlaybook = {
     types,
@@ -636,6 +651,9 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     doneWhenDeps: [],
     riskWhen: ir.risks.map((r) => compileRule(r.when)),
     riskDeps: [],
+    doneWhenReads: [],
+    riskReads: [],
+    typeList,
     healthScores: (ir.health?.components ?? []).map((h) => compileRule(h.score)),
     health: healthOf,
     nodes: 0,
@@ -643,6 +661,8 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   for (const h of ir.health?.components ?? []) for (const t of eventDeps(ir, h.score.expr, null)) healthDeps.add(t);
   pb.doneWhenDeps = ir.milestones.map((m) => eventDeps(ir, m.doneWhen.expr, healthDeps));
   pb.riskDeps = ir.risks.map((r) => eventDeps(ir, r.when.expr, healthDeps));
+  pb.doneWhenReads = pb.doneWhenDeps.map(flags);
+  pb.riskReads = pb.riskDeps.map(flags);
   pb.nodes = nodes;
   return pb;
 }
@@ -665,9 +685,9 @@ function exactMs(d: Duration): number | null {
 }
 
 /** Has no event of these types become visible after `since`? */
-function unchangedSince(deps: Set<string>, changedAt: Record<string, number> | null, since: number): boolean {
+function unchangedSince(deps: number[], changedAt: number[] | null, since: number): boolean {
   if (changedAt === null) return false;
-  for (const type of deps) if ((changedAt[type] ?? -Infinity) > since) return false;
+  for (const type of deps) if (changedAt[type]! > since) return false;
   return true;
 }
 

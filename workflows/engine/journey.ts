@@ -22,7 +22,7 @@ import { addDuration, evalTime, windowExit } from './calendar.ts';
 import {
   addToAggregate, compiled, emptyAggregate, evaluateUntilFlip, newContext, walkExpr, whereHolds,
 } from './evaluator.ts';
-import type { CompiledPlaybook, EvalContext } from './evaluator.ts';
+import type { CompiledPlaybook, EvalContext, EventTypeInfo } from './evaluator.ts';
 import type {
   Contract, FiredAction, JourneyCustomer, JourneyEvent, JourneyState, MilestoneInstanceState,
   QueuedEvent, Transition, Value,
@@ -247,9 +247,9 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
   const pb = compiled(ir);
   const c = newContext(s, -Infinity);
   c.components = [];
-  c.changedAt = {};
+  c.changedAt = pb.typeList.map(() => -Infinity);
   const run: Run = {
-    ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null, pendingFrom: 0, dirty: [],
+    ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null, pendingFrom: 0, dirty: new Uint8Array(pb.typeList.length), dirtyList: [], dirtyCount: 0,
     health: () => {
       const saved = c.inst;
       c.inst = null;
@@ -282,8 +282,10 @@ interface Run {
   t: number;
   /** `s.pending[0 .. pendingFrom)` are taken (visible); dropped at the end of the advance */
   pendingFrom: number;
-  /** event types that became visible at this instant */
-  dirty: string[];
+  /** event types (by index) that became visible at this instant: flags, and the list of the set ones */
+  dirty: Uint8Array;
+  dirtyList: number[];
+  dirtyCount: number;
   /** action keys used at this instant (created on the first firing) */
   keys: Map<string, number> | null;
   /** `{{health}}` at the current instant */
@@ -326,12 +328,20 @@ function processInstant(run: Run, t: number): void {
   while (until < s.pending.length && s.pending[until]!.at <= t) until++;
   run.pendingFrom = until;
   const dirty = run.dirty;
-  dirty.length = 0;
+  for (let i = 0; i < run.dirtyCount; i++) dirty[run.dirtyList[i]!] = 0;
+  run.dirtyCount = 0;
   for (let i = from; i < until; i++) {
     const e = s.pending[i]!;
-    makeVisible(pb, s, c, e, t);
-    c.changedAt![e.type] = t;
-    if (!dirty.includes(e.type)) dirty.push(e.type);
+    s.seen++;
+    const info = pb.types[e.type];
+    // An event of a type no query reads changes nothing but the count of events seen.
+    if (info === undefined) continue;
+    makeVisible(pb, s, c, e, t, info);
+    c.changedAt![info.index] = t;
+    if (dirty[info.index] === 0) {
+      dirty[info.index] = 1;
+      run.dirtyList[run.dirtyCount++] = info.index;
+    }
   }
   for (let i = from; i < until; i++) {
     const e = s.pending[i]!;
@@ -379,7 +389,7 @@ function processInstant(run: Run, t: number): void {
   // 3. Open or overdue milestones whose done_when holds complete; on_done fires.
   for (const inst of s.milestones) {
     if (inst.state !== 'open' && inst.state !== 'overdue') continue;
-    if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touches(pb.doneWhenDeps[inst.m]!, dirty)) continue;
+    if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touches(pb.doneWhenReads[inst.m]!, run)) continue;
     c.inst = inst;
     const r = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon);
     c.inst = null;
@@ -417,7 +427,7 @@ function processInstant(run: Run, t: number): void {
   for (let ri = 0; ri < ir.risks.length; ri++) {
     const risk = ir.risks[ri]!;
     const rs = s.risks[ri]!;
-    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !touches(pb.riskDeps[ri]!, dirty)) continue;
+    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !touches(pb.riskReads[ri]!, run)) continue;
     const r = evaluateUntilFlip(pb.riskWhen[ri]!, c, run.probe, horizon);
     rs.wake = r.wake;
     const on = r.value === true;
@@ -462,16 +472,13 @@ function transition(out: Advance, t: Transition): void {
   out.transitions.push(t);
 }
 
-function touches(deps: Set<string>, dirty: string[]): boolean {
-  for (const type of dirty) if (deps.has(type)) return true;
+function touches(reads: Uint8Array, run: Run): boolean {
+  for (let i = 0; i < run.dirtyCount; i++) if (reads[run.dirtyList[i]!] === 1) return true;
   return false;
 }
 
 /** Makes one event visible at instant t: running aggregates, the `within` buffer. */
-function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: QueuedEvent, t: number): void {
-  s.seen++;
-  const info = pb.types[e.type];
-  if (info === undefined) return;
+function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: QueuedEvent, t: number, info: EventTypeInfo): void {
   const aggregating = info.aggregating;
   if (aggregating.length > 0) {
     c.event = e.data;
