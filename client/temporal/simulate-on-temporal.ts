@@ -73,10 +73,12 @@ export async function startSimulationHarness(activities: JourneyActivities = cre
   try {
     const worker = await createJourneyWorker({ connection: env.nativeConnection, taskQueue, activities });
     const running = worker.run();
+    // A worker that fails stops polling; say why instead of leaving the journey waiting.
+    running.catch((err: unknown) => process.stderr.write(`journey worker failed: ${(err as Error).message}\n`));
     return {
       env, worker, taskQueue,
       async stop() {
-        worker.shutdown();
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await running.catch(() => {});
         await env.teardown();
       },

@@ -1,5 +1,6 @@
 /**
- * Records journey workflow histories for the replay tests:
+ * Records journey workflow histories for the replay tests (a year, a mid-term
+ * enrolment, webhooks, a continue-as-new chain, a migration by update):
  * `node tests/replay/record-histories.ts [release]` runs reference journeys on
  * the time-skipping server (real workflow code, dry-run activities) and writes
  * each history to `tests/replay/histories/<release>-<case>.json` (the
@@ -13,6 +14,11 @@ import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { runJourneyOnTemporal, startSimulationHarness } from '../../client/temporal/simulate-on-temporal.ts';
 import { compileFile, timelineFile } from '../temporal/support/reference.ts';
+import { clinicVersions } from '../temporal/support/clinic-versions.ts';
+import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
+import type { JourneyEvent } from '../../workflows/engine/types.ts';
+import type { JourneyInput } from '../../workflows/journey-input.ts';
+import { getProgress, migrateJourney } from '../../workflows/messages.ts';
 
 const { temporal } = proto;
 const release = process.argv[2] ?? 'v0.1.0';
@@ -25,23 +31,55 @@ const cases = [
 ];
 
 const harness = await startSimulationHarness();
+const client = harness.env.client;
+
+/** Writes one run's history (the latest run when `runId` is not given). */
+async function save(name: string, workflowId: string, runId: string | undefined, source: { playbook: string; timeline: string }): Promise<void> {
+  // Stored as the protobuf encoding (base64) inside a small JSON wrapper:
+  // exact, and independent of JSON-mapping quirks between protobuf copies.
+  const { history } = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: 'default', execution: { workflowId, ...(runId ? { runId } : {}) }, maximumPageSize: 10_000,
+  });
+  if (!history) throw new Error(`no history for ${workflowId}`);
+  const file = join(DIR, `${release}-${name}.json`);
+  const encoded = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('base64');
+  const record = { workflowId, release, case: name, ...source, events: history.events?.length ?? 0, history: encoded };
+  writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
+  console.log(`${file}: ${record.events} events`);
+}
+
 try {
   for (const c of cases) {
     const ir = compileFile(c.playbook);
     const timeline = timelineFile(ir, c.timeline);
     const { workflowId } = await runJourneyOnTemporal(harness, ir, timeline, c.enrolledAt === undefined ? {} : { enrolledAt: c.enrolledAt });
-    // Stored as the protobuf encoding (base64) inside a small JSON wrapper:
-    // exact, and independent of JSON-mapping quirks between protobuf copies.
-    const { history } = await harness.env.client.workflowService.getWorkflowExecutionHistory({
-      namespace: 'default', execution: { workflowId }, maximumPageSize: 10_000,
-    });
-    if (!history) throw new Error(`no history for ${workflowId}`);
-    const file = join(DIR, `${release}-${c.name}.json`);
-    const encoded = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('base64');
-    const record = { workflowId, release, case: c.name, playbook: c.playbook, timeline: c.timeline, events: history.events?.length ?? 0, history: encoded };
-    writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
-    console.log(`${file}: ${record.events} events`);
+    await save(c.name, workflowId, undefined, c);
   }
+
+  const { v1, v2 } = clinicVersions();
+  const acme = timelineFile(v1, 'tests/temporal/fixtures/acme-clinic.yaml');
+  const source = { playbook: 'playbooks/clinic-first-year.yaml', timeline: 'tests/temporal/fixtures/acme-clinic.yaml' };
+  const start = (events: JourneyEvent[], extra: { historyLimit?: number } = {}): JourneyInput => ({
+    kind: 'start',
+    start: { ir: v1, customer: acme.customer, contract: acme.contract, enrolledAt: acme.contract.start, domainStart: acme.contract.start, events, ...extra },
+  });
+
+  // Continue-as-new: both runs of the chain (events at start, no queries: see simulate-identity.test.ts).
+  const chained = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: `can-${Date.now()}`, taskQueue: harness.taskQueue, args: [start(acme.events, { historyLimit: 40 })] });
+  await chained.result();
+  await save('clinic-continue-as-new-run-1', chained.workflowId, chained.firstExecutionRunId, source);
+  await save('clinic-continue-as-new-last-run', chained.workflowId, undefined, source);
+
+  // A migration to a new version (an update) in the middle of the term.
+  const notActivated = acme.events.filter((e) => e.type !== 'activated');
+  const migrated = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+    workflowId: journeyWorkflowId(v1.playbook, `${acme.customer.id}-migrated`), taskQueue: harness.taskQueue, args: [start(notActivated)],
+  });
+  const { clockOffsetMs } = await migrated.query(getProgress);
+  await harness.env.sleep(Date.parse('2026-03-10T00:00:00.000Z') - ((await harness.env.currentTimeMs()) + clockOffsetMs));
+  await migrated.executeUpdate(migrateJourney, { args: [{ ir: v2, events: notActivated, by: 'max' }] });
+  await migrated.result();
+  await save('clinic-migrated-march', migrated.workflowId, undefined, source);
 } finally {
   await harness.stop();
 }

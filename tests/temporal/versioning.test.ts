@@ -5,31 +5,16 @@
  * enrolled at that instant, firing nothing again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { compilePlaybook } from '../../dsl/index.ts';
-import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { createJourneyGateway, JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
 import { diffPlaybooks, journeyImpacts, renderPlan } from '../../client/temporal/playbook-plan.ts';
 import { startSimulationHarness, type TemporalHarness } from '../../client/temporal/simulate-on-temporal.ts';
 import type { JourneyReport } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { getProgress, getReport } from '../../workflows/messages.ts';
+import { clinicVersions } from './support/clinic-versions.ts';
 import { referenceReport, timelineFile } from './support/reference.ts';
 
-const source = readFileSync('playbooks/clinic-first-year.yaml', 'utf8');
-function compile(text: string): PlaybookIR {
-  const { ir, diagnostics } = compilePlaybook(text, 'clinic.yaml');
-  if (!ir) throw new Error(JSON.stringify(diagnostics.map((d) => d.message)));
-  return ir;
-}
-const v1 = compile(source);
-// v2: activation due a month later, complaints no longer a trigger, a new risk.
-const v2 = compile(
-  source
-    .replace('    due: month 1                  # required time expression', '    due: month 2')
-    .replace(/triggers:\n  - id: complaint_sla[\s\S]*$/, 'triggers: []\n')
-    .replace('risks:\n', 'risks:\n  - id: many_tickets\n    title: Many tickets\n    when: count(ticket_opened within 30 days) >= 3\n    level: medium\n    actions:\n      - remind: csm\n        message: "{{customer.name}} opened many tickets"\n\n'),
-);
+const { v1, v2, source, compile } = clinicVersions();
 
 describe('plan', () => {
   it('lists what the new version adds, moves and removes', () => {
