@@ -97,12 +97,21 @@ export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: Eval
   const entry: BufferedEvent = { at: e.at, data };
   const last = buffer[buffer.length - 1];
   if (last === undefined || last.at <= e.at) {
-    // In order: slide every window to t first, then count the new event where it is inside.
-    for (const cq of queries) slide(s, c, cq, t);
+    // In order, one pass per window: slide it to t over the events before the new
+    // one, count the new event where it is inside, and note the first buffered
+    // event any window still counts (those before it are dropped, as `prune` does).
     buffer.push(entry);
     const index = base + buffer.length - 1;
-    for (const cq of queries) {
+    let keepFrom = index + 1;
+    for (let q = 0; q < queries.length; q++) {
+      const cq = queries[q]!;
       const w = windowOf(s, cq);
+      while (w.lo < index) {
+        const old = buffer[w.lo - base]!;
+        if (exitOf(cq, old.at) > t) break;
+        if (matches(cq, c, old)) add(w, fieldValue(cq, old), -1);
+        w.lo++;
+      }
       if (exitOf(cq, e.at) > t) {
         if (matches(cq, c, entry)) add(w, fieldValue(cq, entry), 1);
         if (w.lo > index) w.lo = index;
@@ -110,7 +119,14 @@ export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: Eval
         // Already outside this (shorter) window: every earlier event has left too.
         w.lo = index + 1;
       }
+      if (w.lo < keepFrom) keepFrom = w.lo;
     }
+    const drop = keepFrom - base;
+    if (drop > 0) {
+      buffer.splice(0, drop);
+      s.bufferBase[type] = base + drop;
+    }
+    return;
   } else {
     // Out of order (a late event): insert by instant and recompute this type's windows.
     let i = buffer.length;
