@@ -176,7 +176,8 @@ function nextInstantFrom(state: JourneyState, pendingFrom: number): number | nul
   const first = state.pending[pendingFrom];
   if (first !== undefined) next = Math.min(next, first.at > clock ? first.at : clock + 1);
   if (!state.judged) return Math.min(next, start);
-  for (const inst of state.milestones) {
+  for (let mi = 0; mi < state.milestones.length; mi++) {
+    const inst = state.milestones[mi]!;
     switch (inst.state) {
       case 'pending':
         next = Math.min(next, Math.max(inst.opensAt, start));
@@ -184,14 +185,20 @@ function nextInstantFrom(state: JourneyState, pendingFrom: number): number | nul
       case 'open':
       case 'overdue':
         if (inst.state === 'open' && inst.dueAt > clock) next = Math.min(next, inst.dueAt);
-        for (const s of inst.steps) if (s > clock && s < next) next = s;
+        for (let i = 0; i < inst.steps.length; i++) {
+          const step = inst.steps[i]!;
+          if (step > clock && step < next) next = step;
+        }
         if (inst.wake !== null) next = Math.min(next, inst.wake);
         break;
       default:
         break;
     }
   }
-  for (const risk of state.risks) if (risk.wake !== null) next = Math.min(next, risk.wake);
+  for (let ri = 0; ri < state.risks.length; ri++) {
+    const wake = state.risks[ri]!.wake;
+    if (wake !== null && wake < next) next = wake;
+  }
   return next > clock ? next : clock + 1;
 }
 
@@ -346,7 +353,8 @@ function processInstant(run: Run, t: number): void {
   for (let i = from; i < until; i++) {
     const e = s.pending[i]!;
     if (e.at < s.enrolledAt) continue;
-    for (const trigger of ir.triggers) {
+    for (let ti = 0; ti < ir.triggers.length; ti++) {
+      const trigger = ir.triggers[ti]!;
       const cq = pb.queries[trigger.on];
       if (cq === undefined || cq.query.event !== e.type || !whereHolds(cq, c, e.data)) continue;
       const scope: TemplateScope = { milestone: null, health, event: { type: e.type, data: e.data } };
@@ -364,7 +372,8 @@ function processInstant(run: Run, t: number): void {
   const firstJudgement = !s.judged;
   if (firstJudgement) {
     s.judged = true;
-    for (const inst of s.milestones) {
+    for (let mi = 0; mi < s.milestones.length; mi++) {
+      const inst = s.milestones[mi]!;
       const appliesWhen = pb.appliesWhen[inst.m];
       if (appliesWhen === undefined || appliesWhen === null) continue;
       c.inst = inst;
@@ -378,7 +387,8 @@ function processInstant(run: Run, t: number): void {
       }
     }
   }
-  for (const inst of s.milestones) {
+  for (let mi = 0; mi < s.milestones.length; mi++) {
+    const inst = s.milestones[mi]!;
     if (inst.state === 'pending' && Math.max(inst.opensAt, s.contract.start) <= t && inst.opensAt < Infinity) {
       transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: 'pending', to: 'open' });
       inst.state = 'open';
@@ -387,7 +397,8 @@ function processInstant(run: Run, t: number): void {
   }
 
   // 3. Open or overdue milestones whose done_when holds complete; on_done fires.
-  for (const inst of s.milestones) {
+  for (let mi = 0; mi < s.milestones.length; mi++) {
+    const inst = s.milestones[mi]!;
     if (inst.state !== 'open' && inst.state !== 'overdue') continue;
     if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touches(pb.doneWhenReads[inst.m]!, run)) continue;
     c.inst = inst;
@@ -405,7 +416,8 @@ function processInstant(run: Run, t: number): void {
   }
 
   // 4. Open milestones at or past due become overdue.
-  for (const inst of s.milestones) {
+  for (let mi = 0; mi < s.milestones.length; mi++) {
+    const inst = s.milestones[mi]!;
     if (inst.state === 'open' && inst.dueAt <= t) {
       transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: 'open', to: 'overdue' });
       inst.state = 'overdue';
@@ -414,7 +426,8 @@ function processInstant(run: Run, t: number): void {
   }
 
   // 5. Steps at t fire, for milestones opened and not completed, skipped or missed.
-  for (const inst of s.milestones) {
+  for (let mi = 0; mi < s.milestones.length; mi++) {
+    const inst = s.milestones[mi]!;
     if (inst.state !== 'open' && inst.state !== 'overdue') continue;
     const steps = ir.milestones[inst.m]!.steps;
     for (let i = 0; i < inst.steps.length; i++) {
@@ -453,7 +466,8 @@ function processInstant(run: Run, t: number): void {
 
   // 7. At contract.end the term closes: what is not completed or skipped is missed.
   if (t >= s.contract.end) {
-    for (const inst of s.milestones) {
+    for (let mi = 0; mi < s.milestones.length; mi++) {
+      const inst = s.milestones[mi]!;
       if (inst.state === 'pending' || inst.state === 'open' || inst.state === 'overdue') {
         transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: inst.state, to: 'missed' });
         inst.state = 'missed';
@@ -486,7 +500,8 @@ function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: Q
       const field = cq.field;
       const value = field === null ? null : (e.data[field] ?? null);
       if (cq.perInstance) {
-        for (const inst of s.milestones) {
+        for (let mi = 0; mi < s.milestones.length; mi++) {
+          const inst = s.milestones[mi]!;
           const since = inst.since?.[cq.index];
           if (since === undefined || e.at < since || inst.aggs === null) continue;
           if (cq.where !== null && cq.where(c) !== true) continue;
