@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/temporal/binaries.ts';
 import { freePort } from '../support/temporal.ts';
+import { assertPortFree } from '../../scripts/temporal/dev-server.ts';
 import { demoBook } from '../../scripts/demo/demo-book.ts';
 
 const TOKEN = 'npm-start-test-token';
@@ -23,7 +24,9 @@ interface Started {
 function npmStart(env: NodeJS.ProcessEnv): Started {
   let output = '';
   // Exactly the README's command; npm puts node_modules/.bin (Node 24) first on PATH.
-  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, like a terminal's foreground job, so that Ctrl-C
+  // (SIGINT to the whole group) reaches npm and the script it runs alike.
+  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return { process: child, output: () => output };
@@ -39,17 +42,35 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   throw new Error(`timed out waiting for ${what}; output so far:\n${context()}`);
 }
 
-async function stop(started: Started): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => started.process.once('exit', (code) => resolve(code)));
-  started.process.kill('SIGINT');
-  return exited;
+/** Ctrl-C: SIGINT to the whole process group; resolves once Milepost says it has stopped everything. */
+async function stop(started: Started): Promise<void> {
+  process.kill(-started.process.pid!, 'SIGINT');
+  await until('"stopped"', async () => (started.output().includes('milepost: stopped') ? true : undefined), 60_000, started.output);
+}
+
+/** True when nothing listens on `port` on loopback any more. */
+async function portIsFree(port: number): Promise<boolean> {
+  try {
+    await assertPortFree(port, 'test');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('npm start', () => {
   const home = mkdtempSync(join(tmpdir(), 'milepost-start-'));
   const running: Started[] = [];
   afterAll(async () => {
-    for (const started of running) if (started.process.exitCode === null) started.process.kill('SIGKILL');
+    for (const started of running) {
+      if (started.process.exitCode === null) {
+        try {
+          process.kill(-started.process.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -106,8 +127,9 @@ describe('npm start', () => {
     expect(task.title).toBe(`Resolve complaint from ${customer.customer.name}`);
     expect(task.priority).toBe('urgent');
 
-    expect(await stop(first)).toBe(0);
-    expect(first.output()).toContain('milepost: stopped');
+    await stop(first);
+    // Everything it started is gone: the API, the dev server and its UI.
+    for (const port of [apiPort, temporalPort, uiPort]) expect(await portIsFree(port), `port ${port}`).toBe(true);
 
     // Started again on the same state: nobody is enrolled twice, the task is still there once.
     const second = npmStart(env);
@@ -115,6 +137,7 @@ describe('npm start', () => {
     await until('"ready" again', async () => (second.output().includes('milepost: ready') ? true : undefined), 240_000, second.output);
     expect(second.output()).toContain(`demo book: 0 customers enrolled, ${book.length} already enrolled`);
     expect(await complaintTasks()).toHaveLength(before + 1);
-    expect(await stop(second)).toBe(0);
+    await stop(second);
+    for (const port of [apiPort, temporalPort, uiPort]) expect(await portIsFree(port), `port ${port}`).toBe(true);
   }, 600_000);
 });
