@@ -17,7 +17,7 @@
 import type { Duration, Expr, PlaybookIR, Query, QueryFn, Rule, TimeExpr } from '../../dsl/ir/schema.ts';
 import { addDuration, assertNever, DAY_MS, evalTime } from './calendar.ts';
 import type { JourneyState, MilestoneInstanceState, QueryAggregate, Value } from './types.ts';
-import { windowValues } from './window.ts';
+import { windowCount, windowHappened, windowSumValue, windowValues } from './window.ts';
 
 /** A value during evaluation: a scalar, or a list literal's items (`in [..]`). */
 export type EvalValue = Value | Value[];
@@ -472,6 +472,14 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
         if (e.k === 'query' && e.fn !== 'days_since') {
           const cq = queries[e.query]!;
           const fn = e.fn;
+          if (cq.within !== null) {
+            switch (fn) {
+              case 'count': return (c) => windowCount(c.state, c, cq);
+              case 'happened': return (c) => windowHappened(c.state, c, cq);
+              case 'sum': return (c) => windowSumValue(c.state, c, cq);
+              default: break;
+            }
+          }
           switch (fn) {
             case 'count': return (c) => queryAggregate(cq, c, fn).n;
             case 'happened': return (c) => queryAggregate(cq, c, fn).n > 0;
@@ -687,7 +695,7 @@ function exactMs(d: Duration): number | null {
 /** Has no event of these types become visible after `since`? */
 function unchangedSince(deps: number[], changedAt: number[] | null, since: number): boolean {
   if (changedAt === null) return false;
-  for (const type of deps) if (changedAt[type]! > since) return false;
+  for (let i = 0; i < deps.length; i++) if (changedAt[deps[i]!]! > since) return false;
   return true;
 }
 

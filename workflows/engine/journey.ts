@@ -496,7 +496,8 @@ function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: Q
   const aggregating = info.aggregating;
   if (aggregating.length > 0) {
     c.event = e.data;
-    for (const cq of aggregating) {
+    for (let qi = 0; qi < aggregating.length; qi++) {
+      const cq = aggregating[qi]!;
       const field = cq.field;
       const value = field === null ? null : (e.data[field] ?? null);
       if (cq.perInstance) {

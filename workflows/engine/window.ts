@@ -87,13 +87,17 @@ export function slide(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: n
 export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: QueuedEvent, t: number, info: EventTypeInfo): void {
   const queries = info.windowQueries;
   let longest = -Infinity;
-  for (const cq of queries) longest = Math.max(longest, exitOf(cq, e.at));
+  for (let q = 0; q < queries.length; q++) {
+    const exit = exitOf(queries[q]!, e.at);
+    if (exit > longest) longest = exit;
+  }
   if (longest <= t) return; // a late event already outside every window
   const type = info.type;
   const buffer = (s.buffers[type] ??= []);
   const base = (s.bufferBase[type] ??= 0);
   const data: Record<string, Value> = {};
-  for (const f of info.bufferFields) data[f] = e.data[f] ?? null;
+  const fields = info.bufferFields;
+  for (let i = 0; i < fields.length; i++) data[fields[i]!] = e.data[fields[i]!] ?? null;
   const entry: BufferedEvent = { at: e.at, data };
   const last = buffer[buffer.length - 1];
   if (last === undefined || last.at <= e.at) {
@@ -304,4 +308,99 @@ function scanWindowValues(
   const wake = fn === 'happened' || fn === 'latest' || fn === 'days_since' ? exitOf(cq, out.latestAt!) : firstExit;
   if (wake < c.wake) c.wake = wake;
   return out;
+}
+
+/*
+ * The three window reads the reference playbooks use most, specialised: the
+ * same values and wakes as `windowValues` followed by `aggregateValue`, without
+ * a result object or a dispatch on the function per read.
+ */
+
+/** The first buffered event from index `i` on that the query counts (one exists). */
+function firstMatching(cq: CompiledQuery, c: EvalContext, buffer: BufferedEvent[], i: number): BufferedEvent {
+  while (!matches(cq, c, buffer[i]!)) i++;
+  return buffer[i]!;
+}
+
+/** `count(q within d)` at `c.now`. */
+export function windowCount(s: JourneyState, c: EvalContext, cq: CompiledQuery): number {
+  if (!c.peek) {
+    const w = slide(s, c, cq, c.now);
+    if (w.n === 0) return 0;
+    const exit = exitOf(cq, firstMatching(cq, c, s.buffers[cq.event]!, w.lo - (s.bufferBase[cq.event] ?? 0)).at);
+    if (exit < c.wake) c.wake = exit;
+    return w.n;
+  }
+  const buffer = s.buffers[cq.event];
+  if (buffer === undefined) return 0;
+  const w = windowOf(s, cq);
+  let n = w.n;
+  let i = w.lo - (s.bufferBase[cq.event] ?? 0);
+  for (; i < buffer.length; i++) {
+    const e = buffer[i]!;
+    if (exitOf(cq, e.at) > c.now) break;
+    if (matches(cq, c, e)) n--;
+  }
+  if (n === 0) return 0;
+  const exit = exitOf(cq, firstMatching(cq, c, buffer, i).at);
+  if (exit < c.wake) c.wake = exit;
+  return n;
+}
+
+/** `happened(q within d)` at `c.now`: it changes when the most recent counted event leaves. */
+export function windowHappened(s: JourneyState, c: EvalContext, cq: CompiledQuery): boolean {
+  // Looking ahead never creates a window over a type with no buffer yet (as `peekWindowValues`).
+  if (c.peek && s.buffers[cq.event] === undefined) return false;
+  const w = c.peek ? windowOf(s, cq) : slide(s, c, cq, c.now);
+  const buffer = s.buffers[cq.event];
+  if (w.n === 0 || buffer === undefined) return false;
+  const from = w.lo - (s.bufferBase[cq.event] ?? 0);
+  let latestAt: number | null = null;
+  for (let i = buffer.length - 1; i >= from; i--) {
+    const e = buffer[i]!;
+    if (e.at <= c.now && matches(cq, c, e)) {
+      latestAt = e.at;
+      break;
+    }
+  }
+  // (Looking ahead, the most recent counted event still inside means some is.)
+  const exit = exitOf(cq, latestAt!);
+  if (c.peek && (latestAt === null || exit <= c.now)) return false;
+  if (exit < c.wake) c.wake = exit;
+  return true;
+}
+
+/** `sum(q.field within d)` at `c.now`: null when no counted event has a number. */
+export function windowSumValue(s: JourneyState, c: EvalContext, cq: CompiledQuery): Value {
+  if (!c.peek) {
+    const w = slide(s, c, cq, c.now);
+    if (w.n === 0) return null;
+    const exit = exitOf(cq, firstMatching(cq, c, s.buffers[cq.event]!, w.lo - (s.bufferBase[cq.event] ?? 0)).at);
+    if (exit < c.wake) c.wake = exit;
+    return w.vn === 0 ? null : windowSum(s, c, cq, w);
+  }
+  const buffer = s.buffers[cq.event];
+  if (buffer === undefined) return null;
+  const w = windowOf(s, cq);
+  if (w.frac !== 0 || !Number.isInteger(w.sum)) {
+    const r = peekWindowValues(s, c, cq, 'sum');
+    return r.vn === 0 ? null : r.sum;
+  }
+  let n = w.n, vn = w.vn, sum = w.sum;
+  let i = w.lo - (s.bufferBase[cq.event] ?? 0);
+  for (; i < buffer.length; i++) {
+    const e = buffer[i]!;
+    if (exitOf(cq, e.at) > c.now) break;
+    if (!matches(cq, c, e)) continue;
+    n--;
+    const v = fieldValue(cq, e);
+    if (typeof v === 'number') {
+      vn--;
+      sum -= v;
+    }
+  }
+  if (n === 0) return null;
+  const exit = exitOf(cq, firstMatching(cq, c, buffer, i).at);
+  if (exit < c.wake) c.wake = exit;
+  return vn === 0 ? null : sum;
 }
