@@ -9,6 +9,7 @@
  * shapes of `POST /customers` and `POST /events` (SPEC §15).
  */
 import { addMonths } from '../../workflows/engine/index.ts';
+import { seededRandom as random } from './seeded-random.ts';
 
 export interface DemoEvent {
   id: string;
@@ -39,18 +40,6 @@ const CLINICS = [
 ];
 const ENTERPRISES = ['Globex Health', 'Initech Hospitals', 'Umbrella Care Group', 'Stark Medical'];
 const PERSONAS: Persona[] = ['champion', 'steady', 'slow_starter', 'fading', 'churning'];
-
-/** A small deterministic generator (mulberry32), so the book is the same on every start. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');

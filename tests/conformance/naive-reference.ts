@@ -13,6 +13,7 @@
 
 import { iso, NaiveJourney } from './naive-journey.ts';
 import type { NaiveInstance } from './naive-journey.ts';
+import { seededRandom } from '../../scripts/demo/seeded-random.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -45,17 +46,8 @@ export interface Scenario {
   e: number; rv: number;
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG, shared with the demo book. */
+export const prng = seededRandom;
 
 /** A random scenario from a seed. */
 export function generateScenario(seed: number): Scenario {
