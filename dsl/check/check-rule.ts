@@ -10,6 +10,7 @@ import { didYouMean } from '../suggest.ts';
 import type { Declarations } from './declarations.ts';
 import { fieldsRead, QueryTable } from './query-table.ts';
 import type { RuleContext } from './rule-context.ts';
+import { refusedAnchor } from './milestone-anchors.ts';
 import type { Ty } from './types.ts';
 import { BOOLEAN, DATE, describeType, ERROR, fromFieldType, NULL, NUMBER, STRING } from './types.ts';
 import type { FieldType } from '../ir/schema.ts';
@@ -373,7 +374,7 @@ export class RuleChecker {
           return undefined;
         }
         if (!ctx.scope.anchors.has(name)) {
-          ctx.error('NOT_ALLOWED_HERE', `\`${name}\` cannot be used here: a milestone's \`${name === 'opens' ? 'opens' : 'due'}\` cannot be defined from ${name === 'due' ? 'its due' : 'itself'}`, n.span);
+          ctx.error('NOT_ALLOWED_HERE', refusedAnchor(name, ctx.scope), n.span);
           return undefined;
         }
         return name;

@@ -3,7 +3,7 @@
  * YAML scalar being checked; it also maps rule-local offsets to the file.
  */
 import type { DiagnosticCode, DiagnosticSink } from '../diagnostics.ts';
-import type { FieldType } from '../ir/schema.ts';
+import type { FieldType, TimeExpr } from '../ir/schema.ts';
 import type { ScalarOffsets } from '../yaml/scalar-offsets.ts';
 import { mapRange } from '../yaml/scalar-offsets.ts';
 import type { Span } from '../rules/ast.ts';
@@ -12,8 +12,14 @@ import type { Span } from '../rules/ast.ts';
 export interface RuleScope {
   /** The milestone the rule belongs to, if any (`opens`/`due`/`owner`/`{{milestone.*}}` need one). */
   milestone: { id: string; owner: string; title: string } | null;
-  /** Which of `opens` / `due` may be used (a milestone's `opens` may not use itself). */
+  /** Which of `opens` / `due` may be used (a milestone field may not be defined from itself or through a cycle). */
   anchors: ReadonlySet<'opens' | 'due'>;
+  /**
+   * The milestone instant this time expression defines, and how the other one
+   * is written (when known), so a refused anchor is explained as the cycle it
+   * would close; `undefined` for every other rule.
+   */
+  defining?: { field: 'opens' | 'due'; other: TimeExpr | null };
   /** False inside health scores: a score cannot read the health it makes up. */
   health: boolean;
   /** The trigger's event fields, for `{{event.<field>}}`; `null` outside triggers. */

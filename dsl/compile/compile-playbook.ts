@@ -28,6 +28,7 @@ import { loadYaml, rangeAt, sourceTextAt } from '../yaml/load-document.ts';
 import type { Path } from '../yaml/load-document.ts';
 import { computeRetention } from './retention.ts';
 import { alwaysBefore, linear } from '../check/time-order.ts';
+import { definingScope } from '../check/milestone-anchors.ts';
 
 /** The result of compiling one playbook. */
 export interface CompileResult {
@@ -413,8 +414,10 @@ class PlaybookCompiler {
         else renewal = id;
       }
       const repeat = this.repeat(m['repeat'], [...path, 'repeat'], ms);
-      const opens = m['opens'] === undefined ? { anchor: 'start' as const, terms: [], source: 'start' } : this.time([...path, 'opens'], { ...ms, anchors: new Set() });
-      const due = this.time([...path, 'due'], { ...ms, anchors: new Set(['opens']) });
+      // Either instant may be written from the other (SPEC §3), not both: `due: opens + N`
+      // is the usual way, so in a cycle it is `opens` that is refused.
+      const due = this.time([...path, 'due'], definingScope(ms, 'due', null));
+      const opens = m['opens'] === undefined ? { anchor: 'start' as const, terms: [], source: 'start' } : this.time([...path, 'opens'], definingScope(ms, 'opens', due ?? null));
       const appliesWhen = m['applies_when'] === undefined ? null : this.rule([...path, 'applies_when'], { ...ms, anchors: new Set(), place: '`applies_when`' }, 'boolean');
       const inside: RuleScope = { ...ms, anchors: new Set(['opens', 'due']) };
       const doneWhen = this.rule([...path, 'done_when'], { ...inside, place: '`done_when`' }, 'boolean');
@@ -438,8 +441,11 @@ class PlaybookCompiler {
 
   /** Warns about a `due` before `opens` and steps before `opens` (they can never fire), when that holds for every contract. */
   private checkOrder(path: Path, opens: TimeExpr, due: TimeExpr, steps: Array<{ at: TimeExpr; index: number }>): void {
-    const o = linear(opens, null, null);
-    const d = linear(due, o, null);
+    // Resolve in the order the engine does: the one not written from the other first.
+    const fromDue = opens.anchor === 'due';
+    const d0 = fromDue ? linear(due, null, null) : null;
+    const o = linear(opens, null, d0);
+    const d = fromDue ? d0 : linear(due, o, null);
     if (alwaysBefore(d, o)) {
       this.sink.warning('DUE_BEFORE_OPENS', `\`due\` (${due.source}) is before \`opens\` (${opens.source}): the milestone is overdue the moment it opens`, rangeAt(this.doc, [...path, 'due']));
     }
