@@ -244,20 +244,9 @@ function peekWindowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery, fn
   const base = s.bufferBase[cq.event] ?? 0;
   // A sum that is not whole still carries a non-integer that has left (floating-point residue): scan.
   if (fn === 'min' || fn === 'max' || w.frac !== 0 || !Number.isInteger(w.sum)) return scanWindowValues(s, c, cq, fn, w, base, buffer, out);
-  const now = c.now;
-  let n = w.n, vn = w.vn, sum = w.sum;
-  let i = w.lo - base;
-  for (; i < buffer.length; i++) {
-    const e = buffer[i]!;
-    if (exitOf(cq, e.at) > now) break;
-    if (!matches(cq, c, e)) continue;
-    n--;
-    const v = fieldValue(cq, e);
-    if (typeof v === 'number') {
-      vn--;
-      sum -= v;
-    }
-  }
+  const left = ahead(cq, c, buffer, w, base);
+  const { n, vn, sum } = left;
+  let i = left.i;
   if (n === 0) return out;
   out.n = n;
   out.vn = vn;
@@ -316,6 +305,35 @@ function scanWindowValues(
  * a result object or a dispatch on the function per read.
  */
 
+/** What {@link ahead} returns (one object, reused: read it before the next call). */
+const AHEAD = { n: 0, vn: 0, sum: 0, i: 0 };
+
+/**
+ * A window's figures at a future `c.now` (look-ahead): its running aggregate
+ * minus the events that have left by then, a prefix of it (exits are in
+ * buffer order); `i` is the buffer position where the events still inside start.
+ */
+function ahead(cq: CompiledQuery, c: EvalContext, buffer: BufferedEvent[], w: WindowAggregate, base: number): typeof AHEAD {
+  let n = w.n, vn = w.vn, sum = w.sum;
+  let i = w.lo - base;
+  for (; i < buffer.length; i++) {
+    const e = buffer[i]!;
+    if (exitOf(cq, e.at) > c.now) break;
+    if (!matches(cq, c, e)) continue;
+    n--;
+    const v = fieldValue(cq, e);
+    if (typeof v === 'number') {
+      vn--;
+      sum -= v;
+    }
+  }
+  AHEAD.n = n;
+  AHEAD.vn = vn;
+  AHEAD.sum = sum;
+  AHEAD.i = i;
+  return AHEAD;
+}
+
 /** The first buffered event from index `i` on that the query counts (one exists). */
 function firstMatching(cq: CompiledQuery, c: EvalContext, buffer: BufferedEvent[], i: number): BufferedEvent {
   while (!matches(cq, c, buffer[i]!)) i++;
@@ -333,14 +351,7 @@ export function windowCount(s: JourneyState, c: EvalContext, cq: CompiledQuery):
   }
   const buffer = s.buffers[cq.event];
   if (buffer === undefined) return 0;
-  const w = windowOf(s, cq);
-  let n = w.n;
-  let i = w.lo - (s.bufferBase[cq.event] ?? 0);
-  for (; i < buffer.length; i++) {
-    const e = buffer[i]!;
-    if (exitOf(cq, e.at) > c.now) break;
-    if (matches(cq, c, e)) n--;
-  }
+  const { n, i } = ahead(cq, c, buffer, windowOf(s, cq), s.bufferBase[cq.event] ?? 0);
   if (n === 0) return 0;
   const exit = exitOf(cq, firstMatching(cq, c, buffer, i).at);
   if (exit < c.wake) c.wake = exit;
@@ -386,19 +397,7 @@ export function windowSumValue(s: JourneyState, c: EvalContext, cq: CompiledQuer
     const r = peekWindowValues(s, c, cq, 'sum');
     return r.vn === 0 ? null : r.sum;
   }
-  let n = w.n, vn = w.vn, sum = w.sum;
-  let i = w.lo - (s.bufferBase[cq.event] ?? 0);
-  for (; i < buffer.length; i++) {
-    const e = buffer[i]!;
-    if (exitOf(cq, e.at) > c.now) break;
-    if (!matches(cq, c, e)) continue;
-    n--;
-    const v = fieldValue(cq, e);
-    if (typeof v === 'number') {
-      vn--;
-      sum -= v;
-    }
-  }
+  const { n, vn, sum, i } = ahead(cq, c, buffer, w, s.bufferBase[cq.event] ?? 0);
   if (n === 0) return null;
   const exit = exitOf(cq, firstMatching(cq, c, buffer, i).at);
   if (exit < c.wake) c.wake = exit;
