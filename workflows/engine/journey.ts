@@ -293,8 +293,8 @@ interface Run {
   dirty: Uint8Array;
   dirtyList: number[];
   dirtyCount: number;
-  /** action keys used at this instant (created on the first firing) */
-  keys: Map<string, number> | null;
+  /** the sources of the actions fired at this instant (created on the first firing) */
+  keys: string[] | null;
   /** `{{health}}` at the current instant */
   health: () => Value;
 }
@@ -303,10 +303,12 @@ interface Run {
 function fire(run: Run, source: string, action: Action, scope: TemplateScope): void {
   const { s, t } = run;
   if (t < s.enrolledAt) return;
+  // The same source firing twice at one instant (a trigger, two events) gets `#2`, `#3`, ...
+  const fired = (run.keys ??= []);
+  let n = 1;
+  for (let i = 0; i < fired.length; i++) if (fired[i] === source) n++;
+  fired.push(source);
   const base = `${source}@${t}`;
-  const keys = (run.keys ??= new Map());
-  const n = (keys.get(base) ?? 0) + 1;
-  keys.set(base, n);
   const built = buildAction(run.ir, s, t, source, n === 1 ? base : `${base}#${n}`, action, scope);
   run.out.fired.push(built.fired);
   s.actions.push(built.reported);
