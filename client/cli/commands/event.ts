@@ -1,51 +1,55 @@
 /**
- * `milepost event <playbook.yaml> <customer-id> <type> [--at <instant>] [--data <json>] [--id <key>]`
- * checks one event against the playbook's declarations and signals it to the
- * customer's running journey. An operator's tool: integrations use
- * `POST /events`, which also stores the event before signalling it.
+ * `milepost event <customer-id> <type> [--at <instant>] [--data <json>] [--id <key>] [--json] [--api <url>]`
+ * sends one event through the Milepost API (`POST /events`, SPEC §15): the
+ * API checks it against the playbooks the customer is enrolled in, stores it,
+ * then signals the journeys (ARCHITECTURE: stored before signalled).
+ *
+ * `--id` is the idempotency key; without it one is made up and printed, so
+ * the same event can be sent again safely with `--id`. The older form with a
+ * playbook file first (`event <playbook.yaml> <customer-id> <type>`) still
+ * works; the file is not needed any more.
  */
+import { randomUUID } from 'node:crypto';
 import { UsageError, type Command } from '../command.ts';
-import { instantOption } from '../../simulate/cli-options.ts';
+import { reportApiFailure, withApi } from '../api-client.ts';
+import { instantOption, parseCommandLine } from '../../simulate/cli-options.ts';
 
 const event: Command = {
-  summary: "send one event to a customer's running journey",
-  usage: "milepost event <playbook.yaml> <customer-id> <type> [--at <instant>] [--data '<json>'] [--id <key>]",
+  summary: 'send one event for a customer through the API (stored, then signalled to its journeys)',
+  usage: "milepost event <customer-id> <type> [--at <instant>] [--data '<json>'] [--id <key>] [--json] [--api <url>]   (env: MILEPOST_API_TOKEN)",
   async run(argv, io) {
-    const { parseCommandArgs, withGateway } = await import('../../temporal/cli-support.ts');
-    const { values, positionals } = parseCommandArgs(argv, {
+    const { values, positionals } = parseCommandLine(argv, {
       at: { type: 'string' },
       data: { type: 'string' },
       id: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      api: { type: 'string' },
     });
-    if (positionals.length !== 3) throw new UsageError('name a playbook, a customer id and an event type');
-    const [playbookFile, customerId, type] = positionals as [string, string, string];
+    if (positionals.length === 3 && /\.ya?ml$/i.test(positionals[0]!)) {
+      io.stderr.write(`milepost event: note: the playbook file is not needed; the API checks the event against the customer's playbooks\n`);
+      positionals.shift();
+    }
+    if (positionals.length !== 2) throw new UsageError('name a customer id and an event type');
+    const [customer, type] = positionals as [string, string];
     const at = instantOption('at', values.at) ?? Date.now();
-    let data: unknown = {};
+    let data: unknown;
     if (values.data !== undefined) {
       try {
         data = JSON.parse(values.data);
       } catch {
         throw new UsageError('--data must be a JSON object');
       }
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError('--data must be a JSON object');
     }
-    const { loadPlaybookIR } = await import('../../simulate/load-playbook.ts');
-    const { readEvent } = await import('../../../workflows/engine/index.ts');
-    const loaded = await loadPlaybookIR(playbookFile, io, 'event');
-    if ('exit' in loaded) return loaded.exit;
-    const { ir } = loaded;
-    const checked = readEvent(ir, { type, at: new Date(at).toISOString(), data, ...(values.id ? { id: values.id } : {}) }, 'json');
-    if (checked.event === undefined) {
-      io.stderr.write(`milepost event: ${checked.problems.join('; ')}\n`);
-      return 2;
-    }
-    const journeyEvent = checked.event;
-    return withGateway(io, 'event', async (gateway) => {
-      const { delivered } = await gateway.deliverEvent({ playbook: ir.playbook, customerId, event: journeyEvent });
-      if (!delivered) {
-        io.stderr.write(`milepost event: ${customerId} has no running journey in ${ir.playbook}\n`);
-        return 1;
-      }
-      io.stdout.write(`delivered ${type} at ${new Date(journeyEvent.at).toISOString()} to ${customerId} (${ir.playbook})\n`);
+    const id = values.id ?? randomUUID();
+    const body = { id, customer, type, at: new Date(at).toISOString(), ...(data === undefined ? {} : { data }) };
+    return withApi(io, 'event', values.api, async (api) => {
+      const response = await api.request('/events', { json: body });
+      if (response.status !== 202) return reportApiFailure(io, 'event', response);
+      const answer = response.body as { accepted: number; duplicates: number };
+      if (values.json) io.stdout.write(`${JSON.stringify({ id, ...answer })}\n`);
+      else if (answer.duplicates > 0) io.stdout.write(`event ${id} was already stored; not applied again\n`);
+      else io.stdout.write(`stored ${type} at ${body.at} for ${customer} (id ${id})\n`);
       return 0;
     });
   },

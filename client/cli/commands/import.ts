@@ -8,13 +8,14 @@
  * with a bad row enrols nobody; then they are enrolled in order. Enrolment
  * is idempotent, so an interrupted import can simply be run again.
  *
- * Environment: `MILEPOST_API_URL` (default http://127.0.0.1:8080) and
- * `MILEPOST_API_TOKEN`.
+ * Environment: `MILEPOST_API_URL` (default http://127.0.0.1:$MILEPOST_PORT,
+ * port 8080) and `MILEPOST_API_TOKEN` (client/cli/api-client.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command, CommandIO } from '../command.ts';
 import { UsageError } from '../command.ts';
+import { reportApiFailure, withApi, type ApiClient } from '../api-client.ts';
 import { formatCsv, parseCsv, type CsvRow } from '../../api/csv.ts';
 
 /** Rows per request; far below 1 MiB for any realistic attribute set. */
@@ -28,11 +29,11 @@ const importCommand: Command = {
   async run(argv, io) {
     let file: string | undefined;
     let playbook: string | undefined;
-    let api = io.env.MILEPOST_API_URL ?? 'http://127.0.0.1:8080';
+    let api: string | undefined;
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i]!;
       if (arg === '--playbook') playbook = argv[++i];
-      else if (arg === '--api') api = argv[++i] ?? api;
+      else if (arg === '--api') api = argv[++i];
       else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
       else if (file === undefined) file = arg;
       else throw new UsageError(`one file at a time (got '${file}' and '${arg}')`);
@@ -62,29 +63,23 @@ const importCommand: Command = {
     }
     const chunks: CsvRow[][] = [];
     for (let i = 0; i < records.length; i += CHUNK_ROWS) chunks.push(records.slice(i, i + CHUNK_ROWS));
-    const send = async (chunk: CsvRow[], validateOnly: boolean) => {
-      const url = new URL('/customers/import', api);
-      url.searchParams.set('playbook', playbook!);
-      url.searchParams.set('validate_only', String(validateOnly));
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'text/csv', ...(io.env.MILEPOST_API_TOKEN ? { authorization: `Bearer ${io.env.MILEPOST_API_TOKEN}` } : {}) },
-        body: formatCsv(header.cells, chunk.map((r) => r.cells)),
+    const send = async (client: ApiClient, chunk: CsvRow[], validateOnly: boolean) => {
+      const response = await client.request('/customers/import', {
+        query: { playbook, validate_only: String(validateOnly) },
+        text: { contentType: 'text/csv', body: formatCsv(header.cells, chunk.map((r) => r.cells)) },
       });
-      const body = await response.json().catch(() => ({})) as { errors?: ImportError[]; enrolled?: number; already_enrolled?: number };
-      return { status: response.status, body };
+      return { ...response, body: (response.body ?? {}) as { errors?: ImportError[]; enrolled?: number; already_enrolled?: number } };
     };
     const progress = new Progress(io, records.length);
-    try {
+    return withApi(io, 'import', api, async (client) => {
       // Pass 1: check every row.
       let checked = 0;
       for (const chunk of chunks) {
-        const { status, body } = await send(chunk, true);
-        if (status === 401) { io.stderr.write('milepost import: the API refused the token (set MILEPOST_API_TOKEN)\n'); return 2; }
-        if (status === 400) {
+        const response = await send(client, chunk, true);
+        if (response.status === 400) {
           // Lines in the answer count within the chunk; name the file's own lines by id.
-          for (const e of body.errors ?? []) problems.push({ ...e, line: (e.id !== null && lineOfId.get(e.id)) || e.line });
-        } else if (status !== 200) { io.stderr.write(`milepost import: the API answered ${status}\n`); return 2; }
+          for (const e of response.body.errors ?? []) problems.push({ ...e, line: (e.id !== null && lineOfId.get(e.id)) || e.line });
+        } else if (response.status !== 200) return reportApiFailure(io, 'import', response);
         checked += chunk.length;
         progress.show('checked', checked);
       }
@@ -98,10 +93,11 @@ const importCommand: Command = {
       // Pass 2: enrol.
       let enrolled = 0, already = 0, done = 0;
       for (const chunk of chunks) {
-        const { status, body } = await send(chunk, false);
-        if (status !== 200) {
-          io.stderr.write(`\nmilepost import: the API answered ${status} after ${done} rows: ${JSON.stringify(body.errors ?? body).slice(0, 300)}\n`);
-          return status === 400 ? 1 : 2;
+        const response = await send(client, chunk, false);
+        const { body } = response;
+        if (response.status !== 200) {
+          io.stderr.write(`\nmilepost import: stopped after ${done} rows (enrolment is idempotent: run the import again)\n`);
+          return reportApiFailure(io, 'import', response);
         }
         enrolled += body.enrolled ?? 0;
         already += body.already_enrolled ?? 0;
@@ -111,10 +107,7 @@ const importCommand: Command = {
       progress.done();
       io.stdout.write(`milepost import: ${enrolled} enrolled, ${already} already enrolled, in ${playbook}\n`);
       return 0;
-    } catch (err) {
-      io.stderr.write(`milepost import: cannot reach the API at ${api}: ${(err as Error).message}\n`);
-      return 2;
-    }
+    });
   },
 };
 

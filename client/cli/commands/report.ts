@@ -8,6 +8,7 @@
  */
 import type { Command, CommandIO } from '../command.ts';
 import { UsageError } from '../command.ts';
+import { reportApiFailure, withApi } from '../api-client.ts';
 import { computeFigures, type PortfolioFigures } from '../../dashboard/figures.ts';
 import { loadPortfolio } from '../../dashboard/read-model.ts';
 import { byCohortTable, byCsmTable, milestonesTable, renderTextTable, renewalsTable, risksTable, type AnyTable } from '../../dashboard/tables.ts';
@@ -29,7 +30,7 @@ function parseArgs(argv: string[]): Options {
     if (arg === '--json') options.json = true;
     else if (arg === '--playbook') options.playbook = value();
     else if (arg === '--csm') options.csm = value();
-    else if (arg === '--api') options.api = value().replace(/\/$/, '');
+    else if (arg === '--api') options.api = value();
     else if (arg === '--as-of') {
       const text = value();
       const at = parseInstant(text);
@@ -41,14 +42,18 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-async function figuresFromApi(options: Options, io: CommandIO): Promise<PortfolioFigures> {
-  const url = new URL(`${options.api}/figures`);
-  if (options.playbook) url.searchParams.set('playbook', options.playbook);
-  if (options.csm) url.searchParams.set('csm', options.csm);
-  const token = io.env.MILEPOST_API_TOKEN;
-  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
-  return (await response.json()) as PortfolioFigures;
+/** Prints the figures a running server computes (`GET /figures`); the exit code. */
+function reportFromApi(options: Options, io: CommandIO): Promise<number> {
+  return withApi(io, 'report', options.api, async (api) => {
+    const response = await api.request('/figures', { query: { playbook: options.playbook, csm: options.csm } });
+    if (response.status !== 200) return reportApiFailure(io, 'report', response);
+    printFigures(response.body as PortfolioFigures, options, io);
+    return 0;
+  });
+}
+
+function printFigures(figures: PortfolioFigures, options: Options, io: CommandIO): void {
+  io.stdout.write(options.json ? `${JSON.stringify(figures, null, 2)}\n` : formatReport(figures));
 }
 
 /** The figures as a terminal report. */
@@ -72,24 +77,19 @@ const report: Command = {
   usage: 'milepost report [--playbook <id>] [--csm <email>] [--as-of <instant>] [--json] [--api <url>]',
   async run(argv, io) {
     const options = parseArgs(argv);
-    let figures: PortfolioFigures;
-    if (options.api !== undefined) {
-      figures = await figuresFromApi(options, io);
-    } else {
-      let database;
-      try {
-        database = await openDatabase(io.env, io.cwd);
-      } catch (err) {
-        io.stderr.write(`milepost report: cannot open the database: ${(err as Error).message}\n`);
-        return 2;
-      }
-      try {
-        figures = computeFigures(await loadPortfolio(database.pool, options), options.asOf ?? Date.now());
-      } finally {
-        await database.close();
-      }
+    if (options.api !== undefined) return reportFromApi(options, io);
+    let database;
+    try {
+      database = await openDatabase(io.env, io.cwd);
+    } catch (err) {
+      io.stderr.write(`milepost report: cannot open the database: ${(err as Error).message}\n`);
+      return 2;
     }
-    io.stdout.write(options.json ? `${JSON.stringify(figures, null, 2)}\n` : formatReport(figures));
+    try {
+      printFigures(computeFigures(await loadPortfolio(database.pool, options), options.asOf ?? Date.now()), options, io);
+    } finally {
+      await database.close();
+    }
     return 0;
   },
 };
