@@ -234,3 +234,32 @@ describe('purity and determinism', () => {
     expect(new Set(fired.map((a) => a.key)).size).toBe(fired.length);
   });
 });
+
+describe('window sums', () => {
+  // A running window sum once carried the floating-point residue of non-integers that had
+  // left it (0.1 + 5 + 0.2 + 7, less 0.1, 5 and 0.2, is 7.000000000000001), so `== 7` failed.
+  const ir = compileYaml(`
+playbook: sums
+title: Window sums
+customer: { csm: string }
+events:
+  spend: { amount: number }
+milestones:
+  - id: seven
+    title: Seven left in the window
+    opens: day 10
+    due: day 20
+    done_when: sum(spend.amount within 5 days) == 7
+`);
+
+  it('is exact again once the non-integer values have left the window', () => {
+    const { report } = runJourney(ir, { start: '2026-01-01', end: '2026-03-01', attrs: { csm: 'ada' } }, [
+      ev('2026-01-06', 'spend', { amount: 0.1 }),
+      ev('2026-01-07', 'spend', { amount: 5 }),
+      ev('2026-01-08', 'spend', { amount: 0.2 }),
+      ev('2026-01-10', 'spend', { amount: 7 }),
+    ]);
+    // Within 5 days at Jan 13 00:00 only the 7 of Jan 10 is left (Jan 8 left at Jan 13 00:00).
+    expect(report.milestones[0]).toMatchObject({ id: 'seven', state: 'done', completed_at: '2026-01-13T00:00:00.000Z' });
+  });
+});

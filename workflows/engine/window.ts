@@ -36,7 +36,13 @@ function add(w: WindowAggregate, v: Value, sign: 1 | -1): void {
   if (typeof v === 'number') {
     w.vn += sign;
     w.sum += sign * v;
-    if (!Number.isInteger(v)) w.frac += sign;
+    if (!Number.isInteger(v)) {
+      w.frac += sign;
+      // The last non-integer just left: what remains is a sum of integers, so
+      // drop the floating-point residue the non-integers left behind
+      // (0.1 + 5 + 0.2 + 7, less 0.1, 5 and 0.2, is 7.000000000000001).
+      if (w.frac === 0) w.sum = Math.round(w.sum);
+    }
   }
   if (w.n === 0 || w.vn === 0) w.sum = 0;
 }
