@@ -132,6 +132,21 @@ describe('milepost graph', () => {
   it('exits 2 on a bad date', async () => {
     expect((await run(['graph', 'playbooks/enterprise-vip.yaml', '--mermaid', '--start', 'soon'])).code).toBe(2);
   });
+
+  it('draws a milestone whose opens is written from its due', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'milepost-graph-'));
+    const file = join(dir, 'renewal.yaml');
+    writeFileSync(file, [
+      'playbook: opens-from-due', 'title: Opens from due', 'customer: { csm: string }', 'events: { signed: {} }',
+      'milestones:', '  - id: renewal', '    title: Renewal', '    due: contract.end - 1 day', '    opens: due - 30 days',
+      '    done_when: happened(signed)', '    steps:', '      - at: opens', '        remind: owner', '        message: window open', '',
+    ].join('\n'));
+    const r = await run(['graph', file, '--mermaid', '--start', '2026-01-01']);
+    expect(r.code).toBe(0);
+    // due = 2027-01-01 - 1 day; opens = due - 30 days, as the engine lays them out.
+    expect(r.stdout).toContain('  renewal (due - 30 days to contract.end - 1 day) :m0, 2026-12-01, 2026-12-31\n');
+    expect(r.stdout).toContain('  renewal step 0 opens, remind csm :milestone, m1, 2026-12-01, 0d\n');
+  });
 });
 
 describe('codeFrame', () => {

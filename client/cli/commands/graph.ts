@@ -10,7 +10,8 @@ import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import type { PlaybookIR } from '../../../dsl/index.ts';
 import type { Action } from '../../../dsl/ir/schema.ts';
-import { addDuration, evalTime, formatDate, MAX_INSTANCES, parseInstant } from '../../../workflows/engine/index.ts';
+import { addDuration, formatDate, MAX_INSTANCES, parseInstant } from '../../../workflows/engine/index.ts';
+import { milestoneInstants } from '../../../workflows/engine/milestone-instants.ts';
 import { loadPlaybookIR } from '../../simulate/load-playbook.ts';
 
 /** Mermaid task names may not contain `:` `;` `#` (they start metadata, end statements, start entities). */
@@ -43,23 +44,21 @@ export function playbookGantt(ir: PlaybookIR, start: number, end: number): strin
   let n = 0;
   for (const m of ir.milestones) {
     lines.push(`  section ${label(m.title)}${m.renewal ? ' (renewal)' : ''}`);
+    // The same instants the engine lays out, in its order (`opens` may come from `due`).
+    const first = milestoneInstants(m, { start, end });
     for (let k = 1; k <= MAX_INSTANCES; k++) {
       const shift = (t: number) => (m.repeat ? addDuration(t, m.repeat, k - 1) : t);
-      const opens = evalTime(m.opens, { start, end, opens: null, due: null });
-      if (opens === null) break;
-      const opensAt = shift(opens);
+      const opensAt = shift(first.opens);
       if (m.repeat && opensAt >= end) break;
-      const due = evalTime(m.due, { start, end, opens, due: null });
-      if (due === null) break;
-      const dueAt = shift(due);
+      const dueAt = shift(first.due);
       const id = m.repeat ? `${m.id}#${k}` : m.id;
       const crit = m.renewal ? 'crit, ' : '';
       lines.push(`  ${label(id)} (${label(m.opens.source)} to ${label(m.due.source)}) :${crit}m${n++}, ${formatDate(opensAt)}, ${formatDate(Math.max(dueAt, opensAt))}`);
       m.steps.forEach((s, i) => {
-        const at = evalTime(s.at, { start, end, opens, due });
+        const at = shift(first.steps[i]!);
         // Nothing fires after the term closes (SPEC §9), so such steps are not drawn.
-        if (at === null || shift(at) > end) return;
-        lines.push(`  ${label(`${id} step ${i} ${s.at.source}, ${describeAction(s.action)}`)} :milestone, m${n++}, ${formatDate(shift(at))}, 0d`);
+        if (at > end) return;
+        lines.push(`  ${label(`${id} step ${i} ${s.at.source}, ${describeAction(s.action)}`)} :milestone, m${n++}, ${formatDate(at)}, 0d`);
       });
       if (!m.repeat) break;
     }
