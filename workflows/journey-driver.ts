@@ -24,10 +24,16 @@
  * Events may also arrive early (the simulator signals them ahead of their
  * instant; an enrolment carries the customer's stored events): the engine
  * queues them and {@link nextWake} includes them.
+ *
+ * A milestone completed by hand ({@link acceptManualCompletion}) is queued
+ * at the journey's current domain instant `now` and processed by the same
+ * rule: the workflow wakes at `now + 1` ms and processes instant `now`.
  */
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
-import { advanceJourney, journeyReport, nextInstant, receiveEvents, startJourney } from './engine/index.ts';
-import type { Contract, FiredAction, JourneyCustomer, JourneyEvent, JourneyReport, JourneyState, Transition } from './engine/types.ts';
+import { advanceJourney, journeyReport, nextInstant, receiveEvents, receiveManualCompletion, startJourney } from './engine/index.ts';
+import type {
+  Contract, FiredAction, JourneyCustomer, JourneyEvent, JourneyReport, JourneyState, ManualCompletionInput, Transition,
+} from './engine/types.ts';
 
 /** Everything the driver keeps; JSON-serialisable, carried across continue-as-new. */
 export interface DriverState {
@@ -66,6 +72,20 @@ export function acceptEvents(ir: PlaybookIR, driver: DriverState, events: readon
     fresh.push(event);
   }
   driver.engine = receiveEvents(ir, driver.engine, fresh);
+}
+
+/**
+ * Queues a milestone completed by hand at domain instant `completion.at`
+ * (the workflow passes its `now`); it is processed with that instant, so
+ * {@link nextWake} includes it.
+ */
+export function acceptManualCompletion(ir: PlaybookIR, driver: DriverState, completion: ManualCompletionInput): void {
+  driver.engine = receiveManualCompletion(ir, driver.engine, completion);
+}
+
+/** Are manual completions queued, not processed yet? */
+export function manualCompletionsQueued(driver: DriverState): boolean {
+  return (driver.engine.manual?.length ?? 0) > 0;
 }
 
 /** Processes every instant strictly before domain time `now` (the equal-instant rule). */

@@ -21,7 +21,11 @@ export function actionKey(journeyId: string, action: Pick<FiredAction, 'key' | '
   return `${journeyId}/${action.source}@${iso(action.at)}${repeat}`;
 }
 
-/** One ledger row per transition, then one per fired action, in that order. */
+/**
+ * One ledger row per transition, then one per fired action, in that order. A
+ * milestone completed by hand is a `manual` row (its from/to states, and
+ * `detail: { note, by }`) instead of a `milestone` row.
+ */
 export function ledgerEntries(journeyId: string, transitions: readonly Transition[], fired: readonly FiredAction[]): LedgerEntry[] {
   const entries: LedgerEntry[] = transitions.map((t) => transitionEntry(journeyId, t));
   for (const action of fired) {
@@ -41,6 +45,13 @@ export function ledgerEntries(journeyId: string, transitions: readonly Transitio
 function transitionEntry(journeyId: string, t: Transition): LedgerEntry {
   switch (t.kind) {
     case 'milestone':
+      // Completed by hand: its own kind, so the ledger shows who and why.
+      if (t.manual !== undefined) {
+        return {
+          idemKey: `${journeyId}/milestone/${t.milestone}:${t.to}@${iso(t.at)}`,
+          at: t.at, kind: 'manual', subject: t.milestone, fromState: t.from, toState: t.to, detail: { note: t.manual.note, by: t.manual.by },
+        };
+      }
       return {
         idemKey: `${journeyId}/milestone/${t.milestone}:${t.to}@${iso(t.at)}`,
         at: t.at, kind: 'milestone', subject: t.milestone, fromState: t.from, toState: t.to, detail: null,

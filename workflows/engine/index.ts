@@ -14,7 +14,7 @@
  * See docs/engine.md for the decisions SPEC leaves open (late events, opens
  * before the contract start, skipped repeating milestones, ...).
  */
-export { startJourney, receiveEvent, receiveEvents, advanceJourney, nextInstant, appliesTo, cloneState, outcomeOf, MAX_INSTANCES } from './journey.ts';
+export { startJourney, receiveEvent, receiveEvents, receiveManualCompletion, advanceJourney, nextInstant, appliesTo, cloneState, outcomeOf, MAX_INSTANCES } from './journey.ts';
 export type { Advance, JourneyStartInput } from './journey.ts';
 export { journeyReport, milestoneStateAt } from './report.ts';
 export { explain } from './explain.ts';

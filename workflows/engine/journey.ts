@@ -13,6 +13,10 @@
  * aggregates, `days_since` and the enrolment check of triggers; the actions
  * it causes fire at the instant it is applied. Events after `contract.end` are
  * never seen: nothing happens after the term closes.
+ *
+ * Manual completions ({@link receiveManualCompletion}) are queued the same
+ * way and complete their milestone instance in SPEC §10 step 3 of their
+ * instant, as if its `done_when` held then.
  */
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { buildAction } from './actions.ts';
@@ -24,7 +28,7 @@ import {
 } from './evaluator.ts';
 import type { CompiledPlaybook, EvalContext, EventTypeInfo } from './evaluator.ts';
 import type {
-  Contract, FiredAction, JourneyCustomer, JourneyEvent, JourneyState, MilestoneInstanceState,
+  Contract, FiredAction, JourneyCustomer, JourneyEvent, JourneyState, ManualCompletionInput, MilestoneInstanceState,
   QueuedEvent, Transition, Value,
 } from './types.ts';
 import type { Action } from '../../dsl/ir/schema.ts';
@@ -159,6 +163,30 @@ export function receiveEvents(_ir: PlaybookIR, state: JourneyState, events: read
 }
 
 /**
+ * Queues a milestone completed by hand (a person confirming what no event
+ * shows). When instant `completion.at` is processed, the milestone instance
+ * `completion.milestone` (`<id>` or `<id>#<k>`), if it is open or overdue
+ * then, completes at that instant exactly as if its `done_when` held: `done`
+ * when at or before its due instant, else `late`; its `on_done` fires and
+ * the transition carries `manual: { note, by }`. If by then the instance is
+ * pending, completed, skipped or missed (or the id names none), the
+ * completion is dropped without a trace (completion is final, SPEC §5).
+ * Like an event: one at or before the clock is applied at `clock + 1 ms`,
+ * one after `contract.end` or after the term closed is ignored. Returns a new
+ * state (the input is not changed).
+ */
+export function receiveManualCompletion(_ir: PlaybookIR, state: JourneyState, completion: ManualCompletionInput): JourneyState {
+  if (state.closed || completion.at > state.contract.end) return state;
+  const { milestone, at, note, by } = completion;
+  const manual = state.manual === undefined ? [] : state.manual.slice();
+  // Stable insertion: after every queued completion with at <= this one's.
+  let i = manual.length;
+  while (i > 0 && manual[i - 1]!.at > at) i--;
+  manual.splice(i, 0, { milestone, at, note, by });
+  return { ...state, manual };
+}
+
+/**
  * The next instant after the clock at which anything can change, or `null`
  * once the term has closed. Callers sleep until then: nothing is polled.
  */
@@ -175,6 +203,8 @@ function nextInstantFrom(state: JourneyState, pendingFrom: number): number | nul
   let next = state.contract.end;
   const first = state.pending[pendingFrom];
   if (first !== undefined) next = Math.min(next, first.at > clock ? first.at : clock + 1);
+  const manual = state.manual?.[0];
+  if (manual !== undefined) next = Math.min(next, manual.at > clock ? manual.at : clock + 1);
   if (!state.judged) return Math.min(next, start);
   for (let mi = 0; mi < state.milestones.length; mi++) {
     const inst = state.milestones[mi]!;
@@ -331,6 +361,10 @@ function processInstant(run: Run, t: number): void {
   c.healthAt = NaN;
   const health = run.health;
 
+  // Manual completions due by t are taken now (applied in step 3), so one
+  // queued before contract.start is dropped rather than kept forever.
+  const manualNow = takeManual(s, t);
+
   // 1. Events with at == t (and late ones) become visible, in order; triggers fire.
   const from = run.pendingFrom;
   let until = from;
@@ -402,14 +436,24 @@ function processInstant(run: Run, t: number): void {
   for (let mi = 0; mi < s.milestones.length; mi++) {
     const inst = s.milestones[mi]!;
     if (inst.state !== 'open' && inst.state !== 'overdue') continue;
-    if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touches(pb.doneWhenReads[inst.m]!, run)) continue;
-    c.inst = inst;
-    const r = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon);
-    c.inst = null;
-    inst.wake = r.wake;
-    if (r.value !== true) continue;
+    // A completion by hand completes it whatever done_when says (not evaluated then).
+    const manual = manualNow === null ? undefined : manualNow.find((m) => m.milestone === inst.id);
+    if (manual === undefined) {
+      if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touches(pb.doneWhenReads[inst.m]!, run)) continue;
+      c.inst = inst;
+      const r = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon);
+      c.inst = null;
+      inst.wake = r.wake;
+      if (r.value !== true) continue;
+    }
     const to = t <= inst.dueAt ? 'done' : 'late';
-    transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: inst.state, to });
+    if (manual === undefined) {
+      transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: inst.state, to });
+    } else {
+      const by = { note: manual.note, by: manual.by };
+      transition(out, { at: t, kind: 'milestone', milestone: inst.id, from: inst.state, to, manual: by });
+      inst.manual = by;
+    }
     inst.state = to;
     inst.completedAt = t;
     inst.wake = null;
@@ -480,8 +524,26 @@ function processInstant(run: Run, t: number): void {
     for (const rs of s.risks) rs.wake = null;
     s.closed = true;
     s.pending = [];
+    delete s.manual;
     transition(out, { at: t, kind: 'term', outcome: outcomeOf(ir, s) });
   }
+}
+
+/**
+ * Takes the queued manual completions with `at <= t` off the queue (the
+ * working copy's; the queue array itself is shared with the input state, so
+ * it is replaced, never changed). `null` when there are none.
+ */
+function takeManual(s: JourneyState, t: number): ManualCompletionInput[] | null {
+  const queue = s.manual;
+  if (queue === undefined) return null;
+  let n = 0;
+  while (n < queue.length && queue[n]!.at <= t) n++;
+  if (n === 0) return null;
+  // An empty queue is removed, so the state is the shape it was before any manual completion.
+  if (n === queue.length) delete s.manual;
+  else s.manual = queue.slice(n);
+  return queue.slice(0, n);
 }
 
 function transition(out: Advance, t: Transition): void {

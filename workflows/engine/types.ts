@@ -69,9 +69,28 @@ export interface FiredAction {
 
 /** A change the ledger records: a milestone changing state, or a risk raised/cleared. */
 export type Transition =
-  | { at: number; kind: 'milestone'; milestone: string; from: MilestoneState; to: MilestoneState }
+  | {
+    at: number; kind: 'milestone'; milestone: string; from: MilestoneState; to: MilestoneState;
+    /** set when a person completed it by hand ({@link ManualCompletionInput}): who, and why */
+    manual?: { note: string; by: string };
+  }
   | { at: number; kind: 'risk'; risk: string; change: 'raised' | 'cleared'; actionsFired: boolean }
   | { at: number; kind: 'term'; outcome: Outcome };
+
+/**
+ * A milestone completed by hand: a person confirming what no event shows
+ * (`receiveManualCompletion`). It is queued like an event and completes the
+ * milestone instance at instant `at` as if its `done_when` held then.
+ */
+export interface ManualCompletionInput {
+  /** the milestone instance: `<id>`, or `<id>#<k>` for instance k of a repeating milestone */
+  milestone: string;
+  /** epoch ms */
+  at: number;
+  note: string;
+  /** who completed it */
+  by: string;
+}
 
 /** The simulation report of SPEC §12, with ISO-8601 instants. */
 export interface JourneyReport {
@@ -175,6 +194,8 @@ export interface MilestoneInstanceState {
   aggs: Record<string, QueryAggregate> | null;
   /** since-instants of those queries, by query index */
   since: Record<string, number> | null;
+  /** who completed it by hand, and why; absent when it was not (or in states from before manual completion existed) */
+  manual?: { note: string; by: string };
 }
 
 /** One risk's state. */
@@ -213,6 +234,12 @@ export interface JourneyState {
   seq: number;
   /** received, not yet visible, by (`at`, `seq`) */
   pending: QueuedEvent[];
+  /**
+   * Manual completions received, not yet processed, by `at` then arrival.
+   * Absent when there are none (states from before manual completion existed
+   * have no such key, and an empty queue is removed so they stay identical).
+   */
+  manual?: ManualCompletionInput[];
   /** `within` buffers by event type, holding only events some window still counts */
   buffers: Record<string, BufferedEvent[]>;
   /** per event type, the absolute index of `buffers[type][0]` (events dropped so far) */
