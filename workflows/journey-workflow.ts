@@ -7,6 +7,10 @@
  * the timer survives signals that do not move the instant), hands what
  * fired to activities, and continues as new with its compact state when
  * Temporal suggests it. See journey-driver.ts for the equal-instant rule.
+ *
+ * A milestone completed by hand (the `completeMilestone` update) is queued
+ * in the engine at the current domain instant and processed with it, like an
+ * event at that instant; the update returns once it has been.
  */
 import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, log,
@@ -18,7 +22,10 @@ import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import { domainDelay, fixDomainClock, toDomain, type DomainClock } from './domain-clock.ts';
 import type { Contract, FiredAction, JourneyCustomer, JourneyReport, Transition } from './engine/types.ts';
 import type { JourneyContinuation, JourneyInput } from './journey-input.ts';
-import { acceptEvents, catchUp, driverReport, nextWake, pendingEvents, processedUntil, startDriver, type DriverState } from './journey-driver.ts';
+import {
+  acceptEvents, acceptManualCompletion, catchUp, driverReport, manualCompletionsQueued, nextWake, pendingEvents, processedUntil, startDriver,
+  type DriverState,
+} from './journey-driver.ts';
 import { iso, ledgerEntries } from './ledger-entries.ts';
 import { completeMilestone, deliverEvents, getProgress, getReport, migrateJourney, type JourneyProgress, type ManualCompletion } from './messages.ts';
 import { MilepostCustomer, MilepostOpenMilestones, MilepostOutcome, MilepostOverdueMilestones, MilepostPlaybook } from './search-attributes.ts';
@@ -58,10 +65,21 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   });
   setHandler(getReport, (until) => driverReport(ir, driver, until ?? processedUntil(driver) ?? contract.start));
   setHandler(getProgress, () => progressOf(ir, driver, journey.customer, nextWake(ir, driver), clock));
-  setHandler(completeMilestone, () => {
-    // The engine has no entry point for a completion without its done_when
-    // yet; refuse rather than edit the engine's state from outside.
-    throw ApplicationFailure.nonRetryable('completing a milestone by hand is not supported by this engine version', 'ManualCompletionUnsupported');
+  setHandler(completeMilestone, async (completion) => {
+    // Queued at the current domain instant: the main loop wakes 1 ms after it
+    // (the equal-instant rule) and the engine completes the milestone in
+    // SPEC §10 step 3 of that instant, firing its on_done.
+    const at = now();
+    acceptManualCompletion(ir, driver, { milestone: completion.milestone, at, note: completion.note, by: completion.by });
+    woken = true;
+    await condition(() => driver.engine.closed || (processedUntil(driver) ?? -Infinity) >= at);
+    const progress = progressOf(ir, driver, journey.customer, nextWake(ir, driver), clock);
+    const state = progress.milestones[completion.milestone];
+    if (state !== 'done' && state !== 'late') {
+      // Only when the term closed (or a migration dropped the milestone) before the instant was processed.
+      throw ApplicationFailure.nonRetryable(`milestone '${completion.milestone}' was not completed: it is ${state ?? 'gone'}`, 'ManualCompletionDropped');
+    }
+    return progress;
   }, {
     validator: (completion) => validateCompletion(ir, driver, completion, contract.start),
   });
@@ -74,6 +92,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     // fired before then is not fired now.
     const next = startDriver(migration.ir, journey.customer, contract, at);
     acceptEvents(migration.ir, next, migration.events);
+    carryManualCompletions(migration.ir, driver, next);
     catchUp(migration.ir, next, at);
     next.actionsFired = driver.actionsFired;
     ir = migration.ir;
@@ -107,9 +126,13 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     if (journey.searchAttributes) lastAttributes = upsertProgress(ir, driver, lastAttributes);
     const wake = nextWake(ir, driver);
     if (wake === null) break;
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (journey.historyLimit ?? Infinity)) {
+    // A queued manual completion is processed first: its update waits for it.
+    const suggested = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (journey.historyLimit ?? Infinity);
+    if (suggested && !manualCompletionsQueued(driver)) {
       await deliveries;
-      await condition(allHandlersFinished);
+      // A manual completion arriving meanwhile must be processed before its update can finish.
+      await condition(() => allHandlersFinished() || manualCompletionsQueued(driver));
+      if (manualCompletionsQueued(driver)) continue;
       const continuation: JourneyContinuation = {
         ir, customer: journey.customer, contract, enrolledAt: journey.enrolledAt, clockOffsetMs: clock.offsetMs,
         carried: driver, searchAttributes: journey.searchAttributes, historyLimit: journey.historyLimit,
@@ -225,6 +248,20 @@ function progressOf(ir: PlaybookIR, driver: DriverState, customer: JourneyCustom
     actionsFired: driver.actionsFired,
     clockOffsetMs: clock.offsetMs,
   };
+}
+
+/**
+ * The manual completions of the old version, for the new one (a migration
+ * re-judges the whole term from the events alone, which know nothing of
+ * them): those processed, at the instants they completed at, and those still
+ * queued. A milestone the new version does not have drops them.
+ */
+function carryManualCompletions(ir: PlaybookIR, from: DriverState, to: DriverState): void {
+  for (const inst of from.engine.milestones) {
+    if (inst.manual === undefined || inst.completedAt === null) continue;
+    acceptManualCompletion(ir, to, { milestone: inst.id, at: inst.completedAt, ...inst.manual });
+  }
+  for (const queued of from.engine.manual ?? []) acceptManualCompletion(ir, to, queued);
 }
 
 /** Rejects (before anything is written to history) a completion that cannot apply. */
