@@ -139,4 +139,29 @@ describe('the dashboard over real journeys', () => {
     const customerCsv = await api.call('/dashboard/customers/silent/export/tasks.csv');
     expect(customerCsv.text).toContain('Get Clinic silent activated');
   });
+
+  // Last: it enrols one more customer, which the figures above do not count.
+  it('completes a milestone by hand through POST .../milestones/:milestone/complete, recorded in the ledger', async () => {
+    expect((await enrol('byhand', 'growth', -10)).status).toBe(201);
+    await expect.poll(() => stateOf('byhand', 'activation'), { timeout: 20_000 }).toBe('open');
+    const path = (milestone: string) => `/customers/byhand/journeys/${PLAYBOOK}/milestones/${milestone}/complete`;
+    const refused = await api.call(path('renewal'), { body: { note: 'signed on paper', by: 'ada@example.com' } });
+    // Refused by the workflow's validator. (The reason, "milestone 'renewal' is pending", is the
+    // cause of the client's WorkflowUpdateFailedError; the gateway passes on only "Workflow Update failed".)
+    expect(refused.status).toBe(400);
+    expect(await stateOf('byhand', 'renewal')).toBe('pending');
+    const before = Date.now();
+    const done = await api.call(path('activation'), { body: { note: 'activated on site, no event for it', by: 'ada@example.com' } });
+    expect(done.status).toBe(200);
+    expect(done.json.milestones.activation).toBe('done');
+    const activation = (await report('byhand')).milestones.find((m) => m.id === 'activation')!;
+    expect(activation.state).toBe('done');
+    // Domain time is real time here: completed when the request was handled.
+    expect(Date.parse(activation.completed_at!)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(activation.completed_at!)).toBeLessThanOrEqual(Date.now());
+    await expect.poll(async () => (await api.call('/ledger?customer=byhand')).json.ledger
+      .filter((l: { kind: string }) => l.kind === 'manual')
+      .map((l: { subject: string; to_state: string; detail: unknown }) => [l.subject, l.to_state, l.detail]), { timeout: 20_000 })
+      .toEqual([['activation', 'done', { note: 'activated on site, no event for it', by: 'ada@example.com' }]]);
+  });
 });
