@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  advanceJourney, journeyReport, nextInstant, receiveEvent, receiveManualCompletion, startJourney,
+  advanceJourney, explain, journeyReport, nextInstant, receiveEvent, receiveManualCompletion, startJourney,
 } from '../../workflows/engine/index.ts';
 import type { JourneyState } from '../../workflows/engine/types.ts';
 import { at, compileYaml, ev } from './support.ts';
@@ -165,5 +165,13 @@ describe('manual completion', () => {
     const queued = advanced(receiveManualCompletion(playbook, old, { milestone: 'kickoff', at: at('2026-01-20'), ...by }), term.end);
     expect(plain.transitions.some((x) => x.kind === 'milestone' && x.milestone === 'kickoff' && x.to === 'missed')).toBe(true);
     expect(queued.transitions.some((x) => x.kind === 'milestone' && x.milestone === 'kickoff' && x.to === 'done')).toBe(true);
+  });
+
+  it('is explained as completed by hand, with who and why', () => {
+    const t = at('2026-01-20');
+    const state = advanced(receiveManualCompletion(playbook, advanced(started(), t - 1).state, { milestone: 'kickoff', at: t, ...by }), t).state;
+    const why = explain(playbook, state, 'kickoff');
+    expect(why.summary).toBe('done at 2026-01-20T00:00:00.000Z, on time (due 2026-02-01T00:00:00.000Z): completed by hand by ada@example.com ("kick-off call held, no event for it")');
+    expect(why.condition?.value).toBe(false);
   });
 });

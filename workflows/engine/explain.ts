@@ -145,9 +145,11 @@ function explainMilestone(
   const s = stateAt(at);
   const traced = traceRule(ir, s, m.doneWhen, (pb) => pb.doneWhen[inst.m], at, s.milestones.find((i) => i.id === inst.id) ?? inst, options);
   let summary: string;
+  // Completed by hand: done_when did not decide it (its value then is still shown).
+  const byHand = inst.manual === undefined ? '' : `: completed by hand by ${inst.manual.by} ("${inst.manual.note}")`;
   switch (st) {
-    case 'done': summary = `done at ${iso(inst.completedAt!)}, on time (due ${iso(inst.dueAt)}): done_when first held then`; break;
-    case 'late': summary = `late: completed at ${iso(inst.completedAt!)}, after its due ${iso(inst.dueAt)}`; break;
+    case 'done': summary = `done at ${iso(inst.completedAt!)}, on time (due ${iso(inst.dueAt)})${byHand || ': done_when first held then'}`; break;
+    case 'late': summary = `late: completed at ${iso(inst.completedAt!)}, after its due ${iso(inst.dueAt)}${byHand}`; break;
     case 'missed': summary = `missed: the term closed at ${iso(inst.closedAt!)} without done_when holding`; break;
     case 'overdue': summary = `overdue since ${iso(inst.overdueAt!)}: done_when has not held since it opened`; break;
     case 'open': summary = `open since ${iso(inst.openedAt!)}: done_when has not held yet`; break;
