@@ -12,7 +12,8 @@ import { JOURNEY_WORKFLOW_TYPE } from '../../client/temporal/journey-gateway.ts'
 import { startSimulationHarness, type TemporalHarness } from '../../client/temporal/simulate-on-temporal.ts';
 import type { JourneyReport } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
-import { completeMilestone, getProgress, getReport } from '../../workflows/messages.ts';
+import { completeMilestone, getProgress, getReport, migrateJourney } from '../../workflows/messages.ts';
+import { clinicVersions } from './support/clinic-versions.ts';
 import { compileFile, timelineFile } from './support/reference.ts';
 
 const ledger: LedgerEntry[] = [];
@@ -80,4 +81,24 @@ it('validates a manual completion before anything is recorded, then completes th
     at: completedAt, subject: 'activation', fromState: 'open', toState: 'done', detail: { note: 'kick-off call done', by: 'ada@example.com' },
   })]);
   expect(ledger.some((e) => e.kind === 'milestone' && e.subject === 'activation' && e.toState !== 'open')).toBe(false);
+});
+
+it('keeps a milestone completed by hand across a migration to a new playbook version', async () => {
+  const { v1, v2 } = clinicVersions();
+  const timeline = timelineFile(v1, 'tests/temporal/fixtures/acme-clinic.yaml');
+  const input: JourneyInput = {
+    kind: 'start',
+    start: { ir: v1, customer: timeline.customer, contract: timeline.contract, enrolledAt: timeline.contract.start, domainStart: timeline.contract.start, events: [] },
+  };
+  const handle = await harness.env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: 'manual-migrated', taskQueue: harness.taskQueue, args: [input] });
+  for (;;) if ((await handle.query(getProgress)).milestones.activation === 'open') break;
+  await handle.executeUpdate(completeMilestone, { args: [{ milestone: 'activation', note: 'activated on site', by: 'ada@example.com' }] });
+  const completedAt = (await handle.query(getReport)).milestones.find((m) => m.id === 'activation')!.completed_at;
+  // The new version re-judges the term from the events alone (there are none): without the
+  // manual completion carried over, activation would be open again.
+  const migrated = await handle.executeUpdate(migrateJourney, { args: [{ ir: v2, events: [], by: 'max' }] });
+  expect(migrated.playbookHash).toBe(v2.sourceHash);
+  expect(migrated.milestones.activation).toBe('done');
+  const final = (await handle.result()) as JourneyReport;
+  expect(final.milestones.find((m) => m.id === 'activation')).toMatchObject({ state: 'done', completed_at: completedAt });
 });
