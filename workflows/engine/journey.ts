@@ -23,6 +23,7 @@ import { buildAction } from './actions.ts';
 import { insertIntoWindows } from './window.ts';
 import type { TemplateScope } from './actions.ts';
 import { addDuration, evalTime, windowExit } from './calendar.ts';
+import { milestoneInstants } from './milestone-instants.ts';
 import {
   addToAggregate, compiled, emptyAggregate, evaluateUntilFlip, newContext, walkExpr, whereHolds,
 } from './evaluator.ts';
@@ -52,19 +53,8 @@ export function startJourney(ir: PlaybookIR, input: JourneyStartInput): JourneyS
   const { customer, contract, enrolledAt } = input;
   const pb = compiled(ir);
   const milestones: MilestoneInstanceState[] = [];
-  const base = { start: contract.start, end: contract.end, opens: null, due: null };
   ir.milestones.forEach((m, mi) => {
-    // `opens` may be written from `due` (`opens: due - 30 days`) and `due` from `opens`, not both.
-    let opens1 = evalTime(m.opens, base);
-    let due1: number;
-    if (opens1 === null) {
-      const dueFirst = evalTime(m.due, base);
-      opens1 = evalTime(m.opens, { ...base, due: dueFirst }) ?? contract.start;
-      due1 = dueFirst ?? evalTime(m.due, { ...base, opens: opens1 }) ?? contract.end;
-    } else {
-      due1 = evalTime(m.due, { ...base, opens: opens1 }) ?? contract.end;
-    }
-    const steps1 = m.steps.map((s) => evalTime(s.at, { ...base, opens: opens1, due: due1 }) ?? contract.end);
+    const { opens: opens1, due: due1, steps: steps1 } = milestoneInstants(m, contract);
     const perInstance = perInstanceQueries(ir, pb, mi);
     const repeat = m.repeat !== null && m.repeat.amount > 0 ? m.repeat : null;
     for (let k = 1; k <= MAX_INSTANCES; k++) {
@@ -93,7 +83,7 @@ export function startJourney(ir: PlaybookIR, input: JourneyStartInput): JourneyS
         inst.since = {};
         for (const qi of perInstance) {
           const since = pb.queries[qi]!.since!;
-          inst.since[qi] = evalTime(since, { ...base, opens: opensAt, due: dueAt }) ?? opensAt;
+          inst.since[qi] = evalTime(since, { start: contract.start, end: contract.end, opens: opensAt, due: dueAt }) ?? opensAt;
         }
       }
       milestones.push(inst);
