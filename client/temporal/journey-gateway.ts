@@ -3,7 +3,7 @@
  * durable journeys on Temporal. It hides workflow ids, message names and
  * Temporal's errors behind four verbs.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { Contract, JourneyCustomer, JourneyEvent, JourneyReport } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
@@ -57,6 +57,11 @@ export interface JourneyGateway {
   migrate(customerId: string, migration: JourneyMigration): Promise<JourneyProgress>;
 }
 
+/** The journey refused a manual completion (unknown milestone, not open, no note); the message says why. */
+export class CompletionRefusedError extends Error {
+  override name = 'CompletionRefusedError';
+}
+
 /** Builds the gateway over a connected Temporal client. */
 export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGateway {
   const { client, taskQueue } = options;
@@ -97,7 +102,15 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
     report: (playbook, customerId, until) =>
       until === undefined ? handle(playbook, customerId).query(getReport) : handle(playbook, customerId).query(getReport, until),
     progress: (playbook, customerId) => handle(playbook, customerId).query(getProgress),
-    completeMilestone: (playbook, customerId, completion) => handle(playbook, customerId).executeUpdate(completeMilestone, { args: [completion] }),
+    completeMilestone: async (playbook, customerId, completion) => {
+      try {
+        return await handle(playbook, customerId).executeUpdate(completeMilestone, { args: [completion] });
+      } catch (err) {
+        // The journey refused it (validator or handler): say why, not "Workflow Update failed".
+        if (err instanceof WorkflowUpdateFailedError) throw new CompletionRefusedError(err.cause?.message ?? err.message, { cause: err });
+        throw err;
+      }
+    },
     migrate: (customerId, migration) => handle(migration.ir.playbook, customerId).executeUpdate(migrateJourney, { args: [migration] }),
   };
 }

@@ -146,9 +146,9 @@ describe('the dashboard over real journeys', () => {
     await expect.poll(() => stateOf('byhand', 'activation'), { timeout: 20_000 }).toBe('open');
     const path = (milestone: string) => `/customers/byhand/journeys/${PLAYBOOK}/milestones/${milestone}/complete`;
     const refused = await api.call(path('renewal'), { body: { note: 'signed on paper', by: 'ada@example.com' } });
-    // Refused by the workflow's validator. (The reason, "milestone 'renewal' is pending", is the
-    // cause of the client's WorkflowUpdateFailedError; the gateway passes on only "Workflow Update failed".)
+    // Refused by the workflow's validator, with its reason.
     expect(refused.status).toBe(400);
+    expect(refused.json.errors).toEqual([expect.stringMatching(/milestone 'renewal' is pending/)]);
     expect(await stateOf('byhand', 'renewal')).toBe('pending');
     const before = Date.now();
     const done = await api.call(path('activation'), { body: { note: 'activated on site, no event for it', by: 'ada@example.com' } });

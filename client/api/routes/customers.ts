@@ -7,7 +7,8 @@ import { findJourney, saveJourneyReport } from '../../../store/journeys.ts';
 import { CompleteMilestoneBody, EnrolBody, describeIssues } from '../bodies.ts';
 import type { ApiDeps } from '../deps.ts';
 import { enrolCustomer } from '../enrol.ts';
-import { viaGateway } from '../journeys-unavailable.ts';
+import { JourneysUnavailableError, viaGateway } from '../journeys-unavailable.ts';
+import { CompletionRefusedError } from '../../temporal/journey-gateway.ts';
 
 /** Registers the customer routes. */
 export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -35,13 +36,15 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): voi
       if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });
       const journey = await findJourney(deps.pool, id, playbook);
       if (journey === null) return reply.code(404).send({ errors: [`customer '${id}' is not enrolled in playbook '${playbook}'`] });
+      let progress;
       try {
-        const progress = await deps.gateway.completeMilestone(playbook, id, { milestone, note: parsed.data.note, by: parsed.data.by });
-        await saveJourneyReport(deps.pool, journey.workflowId, await deps.gateway.report(playbook, id, deps.clock()));
-        return progress;
+        progress = await deps.gateway.completeMilestone(playbook, id, { milestone, note: parsed.data.note, by: parsed.data.by });
       } catch (err) {
-        // The workflow's update validator refuses unknown or closed milestones.
-        return reply.code(400).send({ errors: [(err as Error).message] });
+        // The journey refused it (unknown milestone, not open, no note): 400 with its reason.
+        if (err instanceof CompletionRefusedError) return reply.code(400).send({ errors: [err.message] });
+        throw new JourneysUnavailableError(`completing '${milestone}' of journey ${journey.workflowId}: Temporal did not answer (${(err as Error).message})`, { cause: err });
       }
+      await saveJourneyReport(deps.pool, journey.workflowId, await viaGateway(`the report of journey ${journey.workflowId}`, () => deps.gateway.report(playbook, id, deps.clock())));
+      return progress;
     });
 }
