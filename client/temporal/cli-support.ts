@@ -1,23 +1,12 @@
 /**
- * What the Temporal-facing CLI commands share: argument parsing with usage
- * errors, the client connection from the environment, and configuration
- * errors printed as one line per problem.
+ * What the Temporal-facing CLI commands share: the client connection from
+ * the environment, and configuration errors printed as one line per problem.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { UsageError, type CommandIO } from '../cli/command.ts';
+import type { CommandIO } from '../cli/command.ts';
 import { ConfigError, temporalConfig } from '../../worker/config.ts';
 import { connectClient } from './connect.ts';
 import { createJourneyGateway, type JourneyGateway } from './journey-gateway.ts';
-
-/** `parseArgs` that turns its errors into {@link UsageError} (exit 2). */
-export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]!);
-  }
-}
 
 /**
  * Runs `body` with a journey gateway connected per the environment

@@ -7,13 +7,14 @@
  */
 import { userInfo } from 'node:os';
 import { UsageError, type Command } from '../command.ts';
+import { parseCommandLine } from '../arguments.ts';
 
 const deploy: Command = {
   summary: 'deploy a playbook version; --migrate moves running journeys to it',
   usage: 'milepost deploy <playbook.yaml> [--migrate] [--by <name>]',
   async run(argv, io) {
-    const { parseCommandArgs, withGateway } = await import('../../temporal/cli-support.ts');
-    const { values, positionals } = parseCommandArgs(argv, {
+    const { withGateway } = await import('../../temporal/cli-support.ts');
+    const { values, positionals } = parseCommandLine(argv, {
       migrate: { type: 'boolean', default: false },
       by: { type: 'string' },
     });

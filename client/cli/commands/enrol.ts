@@ -18,7 +18,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError, type Command, type CommandIO } from '../command.ts';
 import { reportApiFailure, withApi } from '../api-client.ts';
-import { instantOption, parseCommandLine } from '../../simulate/cli-options.ts';
+import { instantOption, parseCommandLine } from '../arguments.ts';
 
 /** What `POST /customers` answers on success (client/api/enrol.ts, `EnrolmentBody`). */
 interface Enrolment {

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { UsageError, type Command } from '../command.ts';
 import { reportApiFailure, withApi } from '../api-client.ts';
-import { instantOption, parseCommandLine } from '../../simulate/cli-options.ts';
+import { instantOption, parseCommandLine } from '../arguments.ts';
 
 const event: Command = {
   summary: 'send one event for a customer through the API (stored, then signalled to its journeys)',

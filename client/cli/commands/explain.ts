@@ -12,7 +12,7 @@ import { renderExplanation } from '../../simulate/explain-view.ts';
 import { loadPlaybookIR } from '../../simulate/load-playbook.ts';
 import { simulateJourney } from '../../simulate/run-journey.ts';
 import { loadTimeline, TimelineError } from '../../simulate/timeline.ts';
-import { instantOption, parseCommandLine } from '../../simulate/cli-options.ts';
+import { instantOption, parseCommandLine } from '../arguments.ts';
 
 const command: Command = {
   summary: 'explain why a milestone, risk or action of a simulated journey is what it is',

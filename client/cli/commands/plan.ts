@@ -6,13 +6,13 @@
  * nothing. Reads the store (`DATABASE_URL`, or the embedded database).
  */
 import { UsageError, type Command } from '../command.ts';
+import { parseCommandLine } from '../arguments.ts';
 
 const plan: Command = {
   summary: 'show what a new playbook version changes and which running journeys it touches',
   usage: 'milepost plan <playbook.yaml> [--json]',
   async run(argv, io) {
-    const { parseCommandArgs } = await import('../../temporal/cli-support.ts');
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean', default: false } });
+    const { values, positionals } = parseCommandLine(argv, { json: { type: 'boolean', default: false } });
     if (positionals.length !== 1) throw new UsageError('name one playbook');
     const { loadPlaybookIR } = await import('../../simulate/load-playbook.ts');
     const loaded = await loadPlaybookIR(positionals[0]!, io, 'plan');

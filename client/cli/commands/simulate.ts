@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import type { Command, CommandIO } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { appliesTo } from '../../../workflows/engine/index.ts';
-import { instantOption, parseCommandLine } from '../../simulate/cli-options.ts';
+import { instantOption, parseCommandLine } from '../arguments.ts';
 import { loadBook, runBacktest } from '../../simulate/backtest.ts';
 import { renderSummary } from '../../simulate/summary-view.ts';
 import { wantsColour } from '../../simulate/colours.ts';

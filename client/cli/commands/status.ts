@@ -8,7 +8,7 @@
  */
 import { UsageError, type Command, type CommandIO } from '../command.ts';
 import { reportApiFailure, withApi } from '../api-client.ts';
-import { parseCommandLine } from '../../simulate/cli-options.ts';
+import { parseCommandLine } from '../arguments.ts';
 import type { JourneyReport } from '../../../workflows/engine/types.ts';
 
 /** A row of `GET /journeys` (client/api/routes/reads.ts). */

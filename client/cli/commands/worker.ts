@@ -4,13 +4,14 @@
  * Configuration comes from the environment (worker/config.ts).
  */
 import { UsageError, type Command } from '../command.ts';
-import { indent, parseCommandArgs } from '../../temporal/cli-support.ts';
+import { indent } from '../../temporal/cli-support.ts';
+import { parseCommandLine } from '../arguments.ts';
 
 const worker: Command = {
   summary: 'run a worker that executes journeys (Temporal task queue, prebuilt workflow bundle)',
   usage: 'milepost worker [--task-queue <name>] [--max-cached <n>]   (configured by TEMPORAL_*, DATABASE_URL, SMTP_URL, MILEPOST_* variables)',
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, {
+    const { values, positionals } = parseCommandLine(argv, {
       'task-queue': { type: 'string' },
       'max-cached': { type: 'string' },
     });

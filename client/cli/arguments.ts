@@ -1,10 +1,10 @@
 /**
- * Command-line parsing shared by `simulate` and `explain`: strict options
+ * Command-line parsing shared by every `milepost` command: strict options
  * (an unknown option is wrong usage, exit 2) and ISO-8601 instant options.
  */
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { UsageError } from '../cli/command.ts';
+import { UsageError } from './command.ts';
 import { parseInstant } from '../../workflows/engine/instant.ts';
 
 /** `parseArgs` with positionals allowed and strict options; a mistake is a {@link UsageError}. */
