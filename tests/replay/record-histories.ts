@@ -1,10 +1,14 @@
 /**
  * Records journey workflow histories for the replay tests (a year, a mid-term
- * enrolment, webhooks, a continue-as-new chain, a migration by update):
- * `node tests/replay/record-histories.ts [release]` runs reference journeys on
- * the time-skipping server (real workflow code, dry-run activities) and writes
- * each history to `tests/replay/histories/<release>-<case>.json` (the
- * protobuf-encoded history, base64, with what produced it).
+ * enrolment, webhooks, a continue-as-new chain, a migration by update, a
+ * milestone completed by hand):
+ * `node tests/replay/record-histories.ts [release] [case...]` runs reference
+ * journeys on the time-skipping server (real workflow code, dry-run
+ * activities) and writes each history to
+ * `tests/replay/histories/<release>-<case>.json` (the protobuf-encoded
+ * history, base64, with what produced it). Naming cases records only those
+ * (e.g. `node tests/replay/record-histories.ts v0.2.0 clinic-manual-activation`),
+ * so a new path gets a history without re-recording the committed ones.
  *
  * Record again (with a new release name) whenever the workflow code changes
  * on purpose; keep the old files: every committed history must still replay.
@@ -18,11 +22,25 @@ import { clinicVersions } from '../temporal/support/clinic-versions.ts';
 import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
-import { getProgress, migrateJourney } from '../../workflows/messages.ts';
+import { completeMilestone, getProgress, migrateJourney } from '../../workflows/messages.ts';
 
 const { temporal } = proto;
 const release = process.argv[2] ?? 'v0.1.0';
 const DIR = join(import.meta.dirname, 'histories');
+
+/** Every case this script can record; the continue-as-new chain writes two files. */
+const CASES = [
+  'clinic-acme-year', 'clinic-acme-enrolled-april', 'stability-webhooks', 'clinic-continue-as-new',
+  'clinic-migrated-march', 'clinic-manual-activation',
+] as const;
+const chosen = process.argv.slice(3);
+const unknown = chosen.filter((c) => !(CASES as readonly string[]).includes(c));
+if (unknown.length > 0) {
+  console.error(`unknown case(s): ${unknown.join(', ')} (known: ${CASES.join(', ')})`);
+  process.exit(2);
+}
+/** Whether to record `name`: all cases when none were named. */
+const wanted = (name: string): boolean => chosen.length === 0 || chosen.includes(name);
 
 const cases = [
   { name: 'clinic-acme-year', playbook: 'playbooks/clinic-first-year.yaml', timeline: 'tests/temporal/fixtures/acme-clinic.yaml', enrolledAt: undefined },
@@ -50,6 +68,7 @@ async function save(name: string, workflowId: string, runId: string | undefined,
 
 try {
   for (const c of cases) {
+    if (!wanted(c.name)) continue;
     const ir = compileFile(c.playbook);
     const timeline = timelineFile(ir, c.timeline);
     const { workflowId } = await runJourneyOnTemporal(harness, ir, timeline, c.enrolledAt === undefined ? {} : { enrolledAt: c.enrolledAt });
@@ -59,27 +78,52 @@ try {
   const { v1, v2 } = clinicVersions();
   const acme = timelineFile(v1, 'tests/temporal/fixtures/acme-clinic.yaml');
   const source = { playbook: 'playbooks/clinic-first-year.yaml', timeline: 'tests/temporal/fixtures/acme-clinic.yaml' };
-  const start = (events: JourneyEvent[], extra: { historyLimit?: number } = {}): JourneyInput => ({
+  const start = (events: JourneyEvent[], extra: { historyLimit?: number; ir?: typeof v1 } = {}): JourneyInput => ({
     kind: 'start',
     start: { ir: v1, customer: acme.customer, contract: acme.contract, enrolledAt: acme.contract.start, domainStart: acme.contract.start, events, ...extra },
   });
 
   // Continue-as-new: both runs of the chain (events at start, no queries: see simulate-identity.test.ts).
-  const chained = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: `can-${Date.now()}`, taskQueue: harness.taskQueue, args: [start(acme.events, { historyLimit: 40 })] });
-  await chained.result();
-  await save('clinic-continue-as-new-run-1', chained.workflowId, chained.firstExecutionRunId, source);
-  await save('clinic-continue-as-new-last-run', chained.workflowId, undefined, source);
+  if (wanted('clinic-continue-as-new')) {
+    const chained = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: `can-${Date.now()}`, taskQueue: harness.taskQueue, args: [start(acme.events, { historyLimit: 40 })] });
+    await chained.result();
+    await save('clinic-continue-as-new-run-1', chained.workflowId, chained.firstExecutionRunId, source);
+    await save('clinic-continue-as-new-last-run', chained.workflowId, undefined, source);
+  }
+
+  const notActivated = acme.events.filter((e) => e.type !== 'activated');
+  // Sleeps the time-skipping server until the journey's domain clock reaches `at`.
+  const sleepUntilDomain = async (handle: { query: (q: typeof getProgress) => Promise<{ clockOffsetMs: number }> }, at: string): Promise<void> => {
+    const { clockOffsetMs } = await handle.query(getProgress);
+    await harness.env.sleep(Date.parse(at) - ((await harness.env.currentTimeMs()) + clockOffsetMs));
+  };
 
   // A migration to a new version (an update) in the middle of the term.
-  const notActivated = acme.events.filter((e) => e.type !== 'activated');
-  const migrated = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
-    workflowId: journeyWorkflowId(v1.playbook, `${acme.customer.id}-migrated`), taskQueue: harness.taskQueue, args: [start(notActivated)],
-  });
-  const { clockOffsetMs } = await migrated.query(getProgress);
-  await harness.env.sleep(Date.parse('2026-03-10T00:00:00.000Z') - ((await harness.env.currentTimeMs()) + clockOffsetMs));
-  await migrated.executeUpdate(migrateJourney, { args: [{ ir: v2, events: notActivated, by: 'max' }] });
-  await migrated.result();
-  await save('clinic-migrated-march', migrated.workflowId, undefined, source);
+  if (wanted('clinic-migrated-march')) {
+    const migrated = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+      workflowId: journeyWorkflowId(v1.playbook, `${acme.customer.id}-migrated`), taskQueue: harness.taskQueue, args: [start(notActivated)],
+    });
+    await sleepUntilDomain(migrated, '2026-03-10T00:00:00.000Z');
+    await migrated.executeUpdate(migrateJourney, { args: [{ ir: v2, events: notActivated, by: 'max' }] });
+    await migrated.result();
+    await save('clinic-migrated-march', migrated.workflowId, undefined, source);
+  }
+
+  // Activation completed by hand (the completeMilestone update) while open,
+  // before its due (month 1 from 2026-01-31), then the rest of the year.
+  if (wanted('clinic-manual-activation')) {
+    const ir = compileFile(source.playbook);
+    const manual = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+      workflowId: journeyWorkflowId(ir.playbook, `${acme.customer.id}-manual`), taskQueue: harness.taskQueue,
+      args: [start(notActivated, { ir })],
+    });
+    await sleepUntilDomain(manual, '2026-02-15T12:00:00.000Z');
+    if ((await manual.query(getProgress)).milestones.activation !== 'open') throw new Error('activation is not open mid-February');
+    const progress = await manual.executeUpdate(completeMilestone, { args: [{ milestone: 'activation', note: 'kick-off call done', by: 'ada@example.com' }] });
+    if (progress.milestones.activation !== 'done') throw new Error('activation was not completed by the update');
+    await manual.result();
+    await save('clinic-manual-activation', manual.workflowId, undefined, source);
+  }
 } finally {
   await harness.stop();
 }
