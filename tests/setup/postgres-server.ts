@@ -11,7 +11,7 @@
  * durability switched off because nothing in it outlives the run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -27,6 +27,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   }
   const cluster = await startPrivateCluster();
   process.env.MILEPOST_TEST_DATABASE_URL = cluster.url;
+  // Read by tests/support/postgres.ts, so that a suite which cannot reach the
+  // server says why in its own failure (the server's last log lines).
+  process.env.MILEPOST_TEST_DATABASE_LOG = cluster.log;
   return cluster.stop;
 }
 
@@ -43,7 +46,7 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function startPrivateCluster(): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startPrivateCluster(): Promise<{ url: string; log: string; stop: () => Promise<void> }> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'milepost-pg-'));
   const data = join(dir, 'data');
@@ -51,8 +54,7 @@ async function startPrivateCluster(): Promise<{ url: string; stop: () => Promise
   const asRoot = userInfo().uid === 0;
   if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
   const run = (cmd: string, args: string[]) => {
-    const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]] : [join(bin, cmd), args];
-    const result = spawnSync(file, argv, { encoding: 'utf8' });
+    const result = spawnSync(...command(bin, asRoot, cmd, args), { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
   };
   run('initdb', ['-D', data, '-U', 'milepost', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
@@ -61,17 +63,32 @@ async function startPrivateCluster(): Promise<{ url: string; stop: () => Promise
     `-p ${port}`, '-c listen_addresses=127.0.0.1', `-k ${dir}`, '-c fsync=off', '-c synchronous_commit=off',
     '-c full_page_writes=off', '-c max_connections=300',
   ].join(' ');
-  run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
-  if (asRoot) chownSync(dir, 0, 0);
+  const log = join(dir, 'log');
+  run('pg_ctl', ['-D', data, '-o', options, '-l', log, '-w', '-t', '60', 'start']);
   return {
     url: `postgres://milepost@127.0.0.1:${port}/postgres`,
+    log,
     stop: async () => {
-      spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), asRoot
-        ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']
-        : ['-D', data, '-m', 'immediate', 'stop']);
+      // A server that died during the run is the likeliest cause of whatever
+      // failed after it: say so, with its own last words.
+      try {
+        run('pg_ctl', ['-D', data, 'status']);
+      } catch {
+        process.stderr.write(`\nThe test Postgres server stopped during the run; last lines of ${log}:\n${tail(log, 40)}\n`);
+      }
+      spawnSync(...command(bin, asRoot, 'pg_ctl', ['-D', data, '-m', 'immediate', 'stop']));
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A Postgres program with its arguments, run as Debian's postgres user when we are root. */
+function command(bin: string, asRoot: boolean, program: string, args: string[]): [string, string[]] {
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, program), ...args]] : [join(bin, program), args];
+}
+
+function tail(file: string, lines: number): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
 }
 
 function postgresBinDir(): string {

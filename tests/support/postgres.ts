@@ -3,6 +3,7 @@
  * database on the test server and drops it afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createPool, type Pool } from '../../store/pool.ts';
 import { migrate } from '../../store/migrate.ts';
@@ -41,10 +42,23 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 async function withAdmin<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
-  await client.connect();
   try {
-    return await run(client);
-  } finally {
-    await client.end();
+    await client.connect();
+    try {
+      return await run(client);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  } catch (error) {
+    throw withServerLog(error);
   }
+}
+
+/** The error, with the last lines of the private test server's log when there is one. */
+function withServerLog(error: unknown): unknown {
+  const log = process.env.MILEPOST_TEST_DATABASE_LOG;
+  if (!(error instanceof Error) || !log || !existsSync(log)) return error;
+  const tail = readFileSync(log, 'utf8').trimEnd().split('\n').slice(-30).join('\n');
+  error.message += `\n--- last lines of the test Postgres server's log (${log}) ---\n${tail}`;
+  return error;
 }
