@@ -20,5 +20,7 @@ export function createDryRunActivities(): JourneyActivities & { calls: Record<st
     sendReminder: async () => (count('sendReminder'), 'stored'),
     escalate: async () => (count('escalate'), 'stored'),
     postWebhook: async () => (count('postWebhook'), 'stored'),
+    // A simulation hands the journey every event as a signal; it has no metric feed to pull.
+    pullMetricEvents: async (_journey, _types, cursor) => (count('pullMetricEvents'), { events: [], cursor, more: false }),
   };
 }

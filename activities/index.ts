@@ -15,8 +15,14 @@ import type { ActionDelivery, DeliveryStatus, JourneyRef, LedgerEntry } from './
 import type { PoolClient } from '../store/pool.ts';
 import type { FiredAction } from '../workflows/engine/types.ts';
 import { actionKey } from '../workflows/ledger-entries.ts';
+import type { MetricCursor, MetricPage } from '../workflows/metric-feed.ts';
+import { metricEventsAfter } from '../store/customer-events.ts';
+import { formatInstant } from '../workflows/engine/instant.ts';
 
 export type { ActivityDeps } from './deps.ts';
+
+/** Rows per metric pull page: well under Temporal's payload limit for any declared event. */
+const METRIC_PAGE = 500;
 
 /** The activities, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -48,6 +54,21 @@ export function createActivities(deps: ActivityDeps) {
       } finally {
         client.release();
       }
+    },
+
+    /**
+     * A page of the customer's stored events of the journey's metric feed
+     * types, after `cursor` (workflows/metric-feed.ts). Reads only, so a retry
+     * returns the same page.
+     */
+    async pullMetricEvents(journey: JourneyRef, types: string[], cursor: MetricCursor | null): Promise<MetricPage> {
+      const rows = await metricEventsAfter(deps.pool, journey.customerId, types, cursor, METRIC_PAGE);
+      const last = rows[rows.length - 1];
+      return {
+        events: rows.map((r) => ({ id: r.id, type: r.type, at: formatInstant(r.at), data: r.data })),
+        cursor: last === undefined ? cursor : { receivedAt: last.receivedAt, eventId: last.id },
+        more: rows.length === METRIC_PAGE,
+      };
     },
 
     /** Sends a reminder on its channel (email by default). */

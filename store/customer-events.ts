@@ -62,3 +62,34 @@ export async function insertRejectedEvents(db: Queryable, rejected: RejectedEven
     [rejected.map((r) => r.eventId), rejected.map((r) => r.customerId),
       rejected.map((r) => JSON.stringify(r.payload ?? null)), rejected.map((r) => r.reason)]);
 }
+
+/** How long a stored row must have been there before a metric pull takes it (see {@link metricEventsAfter}). */
+export const PULL_SETTLE_SECONDS = 2;
+
+/**
+ * One page of a customer's stored events of `types`, after `cursor` in the
+ * order (received_at, event_id): what a journey pulls (workflows/metric-feed.ts).
+ *
+ * Rows younger than {@link PULL_SETTLE_SECONDS} are left for the next pull:
+ * `received_at` is its transaction's start, so a row committed a moment
+ * after a younger one could otherwise fall behind a cursor already past it
+ * and never be pulled.
+ */
+export async function metricEventsAfter(
+  db: Queryable,
+  customerId: string,
+  types: string[],
+  cursor: { receivedAt: string; eventId: string } | null,
+  limit: number,
+): Promise<Array<StoredEvent & { receivedAt: string }>> {
+  const { rows } = await db.query<{ event_id: string; type: string; at: Date; data: Record<string, unknown>; received: string }>(
+    `SELECT event_id, type, at, data, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received
+       FROM customer_events
+      WHERE customer_id = $1 AND type = ANY($2::text[])
+        AND received_at < now() - make_interval(secs => $5)
+        AND ($3::timestamptz IS NULL OR (received_at, event_id) > ($3::timestamptz, $4::text))
+      ORDER BY received_at, event_id
+      LIMIT $6`,
+    [customerId, types, cursor?.receivedAt ?? null, cursor?.eventId ?? '', PULL_SETTLE_SECONDS, limit]);
+  return rows.map((r) => ({ id: r.event_id, customerId, type: r.type, at: r.at.getTime(), data: r.data, receivedAt: r.received }));
+}

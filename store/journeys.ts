@@ -22,24 +22,27 @@ export interface JourneyRow {
   updatedAt: Date;
   attrs: Record<string, unknown>;
   csm: string | null;
+  /** Event types the journey pulls instead of receiving signals (workflows/metric-feed.ts). */
+  metricEvents: string[];
 }
 
 const SELECT_JOURNEY = `
   SELECT j.workflow_id, j.customer_id, j.playbook, j.playbook_hash, j.contract_start, j.contract_end,
-         j.enrolled_at, j.status, j.last_report, j.updated_at, c.attrs, c.csm
+         j.enrolled_at, j.status, j.last_report, j.updated_at, c.attrs, c.csm, j.metric_events
     FROM journeys j JOIN customers c ON c.id = j.customer_id`;
 
 interface Row {
   workflow_id: string; customer_id: string; playbook: string; playbook_hash: string;
   contract_start: Date; contract_end: Date; enrolled_at: Date; status: string;
   last_report: JourneyReport | null; updated_at: Date; attrs: Record<string, unknown>; csm: string | null;
+  metric_events: string[];
 }
 
 function toJourney(r: Row): JourneyRow {
   return {
     workflowId: r.workflow_id, customerId: r.customer_id, playbook: r.playbook, playbookHash: r.playbook_hash,
     contractStart: r.contract_start, contractEnd: r.contract_end, enrolledAt: r.enrolled_at, status: r.status,
-    lastReport: r.last_report, updatedAt: r.updated_at, attrs: r.attrs, csm: r.csm,
+    lastReport: r.last_report, updatedAt: r.updated_at, attrs: r.attrs, csm: r.csm, metricEvents: r.metric_events,
   };
 }
 
@@ -58,13 +61,13 @@ export async function upsertCustomer(db: Queryable, customer: { id: string; attr
 /** Records a journey; returns false when the customer already has one for that playbook. */
 export async function insertJourney(db: Queryable, journey: {
   workflowId: string; customerId: string; playbook: string; playbookHash: string;
-  contractStart: Date; contractEnd: Date; enrolledAt: Date;
+  contractStart: Date; contractEnd: Date; enrolledAt: Date; metricEvents?: string[];
 }): Promise<boolean> {
   const { rowCount } = await db.query(
-    `INSERT INTO journeys (workflow_id, customer_id, playbook, playbook_hash, contract_start, contract_end, enrolled_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+    `INSERT INTO journeys (workflow_id, customer_id, playbook, playbook_hash, contract_start, contract_end, enrolled_at, metric_events)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
     [journey.workflowId, journey.customerId, journey.playbook, journey.playbookHash,
-      journey.contractStart, journey.contractEnd, journey.enrolledAt]);
+      journey.contractStart, journey.contractEnd, journey.enrolledAt, journey.metricEvents ?? []]);
   return rowCount === 1;
 }
 

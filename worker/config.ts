@@ -19,6 +19,8 @@
  * | MILEPOST_SLACK_WEBHOOK_URL | Slack incoming webhook for `channel: slack` | none |
  * | MILEPOST_MAX_DELIVERY_ATTEMPTS | sends before a message is recorded failed | 5 |
  * | MILEPOST_SEARCH_ATTRIBUTES | `1` when Milepost's search attributes are registered | `0` |
+ * | MILEPOST_METRIC_EVENTS | (`milepost serve`) event types journeys pull instead of receiving signals | none |
+ * | MILEPOST_METRIC_PULL_HOURS | (`milepost serve`) the longest a journey goes without pulling them | 24 |
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -153,4 +155,31 @@ export function workerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     slackWebhookUrl: e.MILEPOST_SLACK_WEBHOOK_URL,
     maxDeliveryAttempts: e.MILEPOST_MAX_DELIVERY_ATTEMPTS,
   };
+}
+
+/**
+ * The API's metric feed settings (workflows/metric-feed.ts):
+ * `MILEPOST_METRIC_EVENTS`, event type names separated by commas (none by
+ * default: every event is signalled), and `MILEPOST_METRIC_PULL_HOURS`, the
+ * longest a journey goes without pulling them (24 by default).
+ */
+export const MetricFeedEnv = z.object({
+  MILEPOST_METRIC_EVENTS: z.string().trim().default('').transform((value, ctx) => {
+    const types = value.split(',').map((t) => t.trim()).filter(Boolean);
+    const bad = types.find((t) => !/^[a-z][a-z0-9_]*$/.test(t));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `'${bad}' is not an event type name ([a-z][a-z0-9_]*); list them separated by commas` });
+      return z.NEVER;
+    }
+    return [...new Set(types)];
+  }),
+  MILEPOST_METRIC_PULL_HOURS: z.coerce.number({ error: 'must be a number of hours from 0.25 to 168' }).min(0.25).max(168).default(24),
+});
+
+/** Reads the metric feed settings; `undefined` when no type is pulled. Throws {@link ConfigError}. */
+export function metricFeedConfig(env: NodeJS.ProcessEnv): { types: string[]; pullEveryMs: number } | undefined {
+  const parsed = MetricFeedEnv.safeParse(env);
+  if (!parsed.success) fail(parsed.error);
+  const { MILEPOST_METRIC_EVENTS: types, MILEPOST_METRIC_PULL_HOURS: hours } = parsed.data;
+  return types.length === 0 ? undefined : { types, pullEveryMs: Math.round(hours * 3600_000) };
 }

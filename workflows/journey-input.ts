@@ -3,6 +3,7 @@
  */
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import type { Contract, JourneyCustomer, JourneyEvent } from './engine/types.ts';
+import type { MetricFeed, MetricPull } from './metric-feed.ts';
 
 /** The input of a fresh journey. */
 export interface JourneyStart {
@@ -18,8 +19,10 @@ export interface JourneyStart {
    * to `enrolledAt` so a 2026 journey runs on a server whose clock is today.
    */
   domainStart?: number;
-  /** Events known at enrolment (stored before the journey started). */
+  /** Events known at enrolment (stored before the journey started), metric feed types excepted. */
   events?: JourneyEvent[];
+  /** Event types the journey pulls from Postgres instead of receiving signals (workflows/metric-feed.ts). */
+  metrics?: MetricFeed;
   /** Upsert Milepost's custom search attributes (the namespace must have them registered). */
   searchAttributes?: boolean;
   /**
@@ -38,6 +41,8 @@ export interface JourneyContinuation {
   clockOffsetMs: number;
   /** The engine's JSON state plus the workflow's bookkeeping. */
   carried: unknown;
+  /** The metric feed and how far it has pulled, when the journey has one. */
+  metrics?: MetricPull;
   searchAttributes?: boolean;
   historyLimit?: number;
 }

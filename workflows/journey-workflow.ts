@@ -8,6 +8,10 @@
  * fired to activities, and continues as new with its compact state when
  * Temporal suggests it. See journey-driver.ts for the equal-instant rule.
  *
+ * A journey with a metric feed (workflows/metric-feed.ts) also pulls the
+ * feed's events from Postgres whenever its timer fires, before it processes
+ * the instant, and sets its timer no later than the next pull due.
+ *
  * A milestone completed by hand (the `completeMilestone` update) is queued
  * in the engine at the current domain instant and processed with it, like an
  * event at that instant; the update returns once it has been.
@@ -27,6 +31,7 @@ import {
   type DriverState,
 } from './journey-driver.ts';
 import { iso, ledgerEntries } from './ledger-entries.ts';
+import { feedTypesFor, pullDue, pulledEvents, pulling, startMetricPull, wakeAt, type MetricPull } from './metric-feed.ts';
 import { completeMilestone, deliverEvents, getProgress, getReport, migrateJourney, type JourneyProgress, type ManualCompletion } from './messages.ts';
 import { MilepostCustomer, MilepostOpenMilestones, MilepostOutcome, MilepostOverdueMilestones, MilepostPlaybook } from './search-attributes.ts';
 
@@ -58,6 +63,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   };
   let woken = false;
   let deliveries: Promise<void> = Promise.resolve();
+  const pull: MetricPull | null = journey.metrics;
 
   setHandler(deliverEvents, (events) => {
     acceptEvents(ir, driver, events);
@@ -97,6 +103,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     next.actionsFired = driver.actionsFired;
     ir = migration.ir;
     driver = next;
+    if (pull !== null) pull.feed.types = feedTypesFor(ir, pull.feed.types);
     ref = { ...ref, playbookHash: ir.sourceHash };
     const migrated = ref;
     deliveries = deliveries.then(() => store.recordLedger(migrated, [{
@@ -114,9 +121,26 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     },
   });
 
+  /** Takes in every metric stored since the last pull, a page at a time. */
+  const pullMetrics = async (feedPull: MetricPull): Promise<void> => {
+    const at = now();
+    for (;;) {
+      const page = await store.pullMetricEvents(ref, feedPull.feed.types, feedPull.cursor);
+      const { events, refused } = pulledEvents(ir, page);
+      for (const r of refused) log.warn('pulled event refused by the playbook; skipped', { eventId: r.id, problems: r.problems });
+      acceptEvents(ir, driver, events);
+      feedPull.cursor = page.cursor ?? feedPull.cursor;
+      if (!page.more) break;
+    }
+    feedPull.nextPullAt = at + feedPull.feed.pullEveryMs;
+  };
+
   let lastAttributes = '';
   let timer: WakeTimer | null = null;
+  // A fresh journey pulls at once; a continued one when its pull is due.
+  let timerFired = input.kind === 'start';
   for (;;) {
+    if (pulling(pull) && (timerFired || pullDue(pull, now()))) await pullMetrics(pull);
     const { fired, transitions } = catchUp(ir, driver, now());
     if (fired.length > 0 || transitions.length > 0) {
       // Deliveries run behind the journey's clock, in order: a slow channel never delays the next instant.
@@ -136,19 +160,22 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
       const continuation: JourneyContinuation = {
         ir, customer: journey.customer, contract, enrolledAt: journey.enrolledAt, clockOffsetMs: clock.offsetMs,
         carried: driver, searchAttributes: journey.searchAttributes, historyLimit: journey.historyLimit,
+        ...(pull === null ? {} : { metrics: pull }),
       };
       return continueAsNew<typeof journeyWorkflow>({ kind: 'continue', continuation });
     }
     // One timer per wake-up instant, kept across signals: a signal that leaves
     // the next instant where it was does not cost a new timer (each timer
     // started is a billable action; see docs/benchmarks.md).
-    if (timer?.at !== wake + 1) {
+    const at = wakeAt(wake, pull);
+    if (timer?.at !== at) {
       timer?.scope.cancel();
-      timer = startTimer(wake + 1, domainDelay(now(), wake + 1));
+      timer = startTimer(at, domainDelay(now(), at));
     }
     const current = timer;
     woken = false;
     await condition(() => woken || current.fired);
+    timerFired = current.fired;
     if (current.fired) timer = null;
   }
   await deliveries;
@@ -187,6 +214,7 @@ interface OpenJourney {
   driver: DriverState;
   searchAttributes: boolean;
   historyLimit: number | undefined;
+  metrics: MetricPull | null;
 }
 
 /** A fresh journey from its start input, or the carried one after continue-as-new. */
@@ -196,7 +224,7 @@ function openJourney(input: JourneyInput): OpenJourney {
     return {
       ir: c.ir, customer: c.customer, contract: c.contract, enrolledAt: c.enrolledAt,
       clock: { offsetMs: c.clockOffsetMs }, driver: c.carried as DriverState, searchAttributes: c.searchAttributes ?? false,
-      historyLimit: c.historyLimit,
+      historyLimit: c.historyLimit, metrics: c.metrics ?? null,
     };
   }
   const s = input.start;
@@ -205,7 +233,7 @@ function openJourney(input: JourneyInput): OpenJourney {
   return {
     ir: s.ir, customer: s.customer, contract: s.contract, enrolledAt: s.enrolledAt,
     clock: fixDomainClock(Date.now(), s.domainStart), driver, searchAttributes: s.searchAttributes ?? false,
-    historyLimit: s.historyLimit,
+    historyLimit: s.historyLimit, metrics: s.metrics === undefined ? null : startMetricPull(s.metrics),
   };
 }
 

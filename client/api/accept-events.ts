@@ -31,7 +31,8 @@ export type AcceptOutcome =
 /** A customer's journeys with their pinned IRs, for validation and delivery. */
 export interface CustomerJourneys {
   customerId: string;
-  journeys: Array<{ workflowId: string; playbook: string; ir: PlaybookIR }>;
+  /** `metricEvents`: the types the journey pulls itself (never signalled to it). */
+  journeys: Array<{ workflowId: string; playbook: string; ir: PlaybookIR; metricEvents: string[] }>;
 }
 
 /** Loads the journeys (with pinned IRs) of these customers; customers without a journey are absent. */
@@ -43,7 +44,7 @@ export async function loadCustomerJourneys(pool: Pool, customerIds: string[]): P
     const version = versions.get(pinKey(journey.playbook, journey.playbookHash));
     if (version === undefined) continue; // pinned version deleted by hand: nothing can validate its events
     const entry = byCustomer.get(journey.customerId) ?? { customerId: journey.customerId, journeys: [] };
-    entry.journeys.push({ workflowId: journey.workflowId, playbook: journey.playbook, ir: version.ir });
+    entry.journeys.push({ workflowId: journey.workflowId, playbook: journey.playbook, ir: version.ir, metricEvents: journey.metricEvents });
     byCustomer.set(journey.customerId, entry);
   }
   return byCustomer;

@@ -6,6 +6,7 @@
 import type { JourneyGateway } from '../temporal/journey-gateway.ts';
 import type { Pool } from '../../store/pool.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
+import type { MetricFeed } from '../../workflows/metric-feed.ts';
 
 /**
  * The part of the Temporal journey gateway the API uses. `deliverEvents`
@@ -27,6 +28,12 @@ export interface ApiDeps {
   clock: () => number;
   /** Answers when Temporal is reachable; throws otherwise. Used by `GET /health`. */
   temporalHealth?: () => Promise<void>;
+  /**
+   * Event types journeys pull from Postgres instead of receiving signals
+   * (`MILEPOST_METRIC_EVENTS`), for journeys enrolled from now on whose
+   * playbook declares them. Default: none, every event is signalled.
+   */
+  metrics?: MetricFeed;
   /** Log requests (pino through Fastify). Default false. */
   logger?: boolean;
 }

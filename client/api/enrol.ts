@@ -16,6 +16,7 @@ import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
 import { appliesTo } from '../../workflows/engine/journey.ts';
 import { journeyWorkflowId } from '../temporal/journey-id.ts';
 import { viaGateway } from './journeys-unavailable.ts';
+import { DEFAULT_PULL_EVERY_MS, feedTypesFor, type MetricFeed } from '../../workflows/metric-feed.ts';
 
 /** The body of a successful enrolment, the same for 201 and 200 (SPEC §15). */
 export interface EnrolmentBody {
@@ -45,10 +46,10 @@ export async function checkEnrolment(pool: Pool, request: EnrolBody): Promise<st
  * already enrolled in that playbook gets 200 and the journey as recorded
  * (the journey is re-started if its start was interrupted).
  */
-export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, request: EnrolBody, now: number): Promise<EnrolOutcome> {
+export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, request: EnrolBody, now: number, metrics?: MetricFeed): Promise<EnrolOutcome> {
   const existing = await findJourney(pool, request.customer.id, request.playbook);
   if (existing !== null) {
-    await ensureStarted(pool, gateway, existing);
+    await ensureStarted(pool, gateway, existing, metrics);
     return { status: 200, body: enrolmentBody(existing) };
   }
   const version = await latestPlaybookVersion(pool, request.playbook);
@@ -65,24 +66,26 @@ export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, requ
   const { id, ...attrs } = request.customer;
   const workflowId = journeyWorkflowId(request.playbook, id);
   await upsertCustomer(pool, { id, attrs });
+  // Fixed with the journey: the API signals these types to no journey that does not pull them.
+  const metricEvents = metrics === undefined ? [] : feedTypesFor(version.ir, metrics.types);
   const created = await insertJourney(pool, {
     workflowId, customerId: id, playbook: request.playbook, playbookHash: version.sourceHash,
-    contractStart: new Date(contract.start), contractEnd: new Date(contract.end), enrolledAt: new Date(enrolledAt),
+    contractStart: new Date(contract.start), contractEnd: new Date(contract.end), enrolledAt: new Date(enrolledAt), metricEvents,
   });
   const journey = await findJourney(pool, id, request.playbook);
   if (journey === null) throw new Error(`journey ${workflowId} vanished right after it was recorded`);
   if (!created) {
     // Another request enrolled the same customer a moment ago.
-    await ensureStarted(pool, gateway, journey);
+    await ensureStarted(pool, gateway, journey, metrics);
     return { status: 200, body: enrolmentBody(journey) };
   }
   // The history is stored before the journey starts (ARCHITECTURE: stored
   // before signalled), so an interrupted enrolment retried later still hands
   // it over; it travels in the start input, so it is never signalled again.
   await insertCustomerEvents(pool, history.value);
-  const events = await storedEventsFor(pool, id, (e) => checkEventFor(version.ir, e));
+  const events = await storedEventsFor(pool, id, metricEvents, (e) => checkEventFor(version.ir, e));
   await viaGateway(`customer '${id}' is recorded but the journey could not be started yet; send the same request again`,
-    () => gateway.enrol({ ir: version.ir, customer, contract, enrolledAt, events }));
+    () => gateway.enrol({ ir: version.ir, customer, contract, enrolledAt, events, ...feedOf(metricEvents, metrics) }));
   await markEventsSignalled(pool, history.value.map((e) => e.id), new Date(now));
   return { status: 201, body: enrolmentBody(journey) };
 }
@@ -100,7 +103,7 @@ function checkHistory(ir: PlaybookIR, customerId: string, events: NonNullable<En
 }
 
 /** Starts the journey recorded in `journey` if it is not running yet (gateway.enrol is idempotent). */
-async function ensureStarted(pool: Pool, gateway: ApiJourneyGateway, journey: JourneyRow): Promise<void> {
+async function ensureStarted(pool: Pool, gateway: ApiJourneyGateway, journey: JourneyRow, metrics: MetricFeed | undefined): Promise<void> {
   const version = (await playbookVersionsByHash(pool, [{ playbook: journey.playbook, hash: journey.playbookHash }]))
     .get(pinKey(journey.playbook, journey.playbookHash));
   if (version === undefined) throw new Error(`journey ${journey.workflowId} is pinned to ${journey.playbookHash}, which is not in playbook_versions`);
@@ -109,15 +112,24 @@ async function ensureStarted(pool: Pool, gateway: ApiJourneyGateway, journey: Jo
     start: formatInstant(journey.contractStart.getTime()), end: formatInstant(journey.contractEnd.getTime()),
   });
   if (!checked.ok) throw new Error(`stored customer ${journey.customerId} no longer matches ${journey.playbook}: ${checked.errors.join('; ')}`);
-  const events = await storedEventsFor(pool, journey.customerId, (e) => checkEventFor(version.ir, e));
+  const events = await storedEventsFor(pool, journey.customerId, journey.metricEvents, (e) => checkEventFor(version.ir, e));
   await viaGateway(`the journey of customer '${journey.customerId}' could not be started yet; send the same request again`,
-    () => gateway.enrol({ ir: version.ir, customer: checked.value.customer, contract: checked.value.contract, enrolledAt: journey.enrolledAt.getTime(), events }));
+    () => gateway.enrol({
+      ir: version.ir, customer: checked.value.customer, contract: checked.value.contract, enrolledAt: journey.enrolledAt.getTime(), events,
+      ...feedOf(journey.metricEvents, metrics),
+    }));
 }
 
-/** The customer's stored events that `check` accepts, in time order, as engine events. */
-async function storedEventsFor(pool: Pool, customerId: string, check: (e: { id: string; type: string; at: string; data: Record<string, unknown> }) => ReturnType<typeof checkEventFor>) {
+/** The start input's metric feed: the journey's recorded types, pulled at the configured pace (daily without one). */
+function feedOf(types: string[], metrics: MetricFeed | undefined): { metrics?: MetricFeed } {
+  return types.length === 0 ? {} : { metrics: { types, pullEveryMs: metrics?.pullEveryMs ?? DEFAULT_PULL_EVERY_MS } };
+}
+
+/** The customer's stored events that `check` accepts, in time order, as engine events; `pulled` types left to the journey's pulls. */
+async function storedEventsFor(pool: Pool, customerId: string, pulled: string[], check: (e: { id: string; type: string; at: string; data: Record<string, unknown> }) => ReturnType<typeof checkEventFor>) {
   const { rows } = await pool.query<Omit<StoredEvent, 'at' | 'customerId'> & { at: Date }>(
-    'SELECT event_id AS id, type, at, data FROM customer_events WHERE customer_id = $1 ORDER BY at, received_at', [customerId]);
+    `SELECT event_id AS id, type, at, data FROM customer_events
+      WHERE customer_id = $1 AND NOT (type = ANY($2::text[])) ORDER BY at, received_at`, [customerId, pulled]);
   return rows.flatMap((row) => {
     const checked = check({ id: row.id, type: row.type, at: formatInstant(row.at.getTime()), data: row.data });
     return checked.ok ? [checked.value] : [];

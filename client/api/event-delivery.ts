@@ -1,6 +1,9 @@
 /**
  * Signals stored customer events to the journeys that declare them, and
- * refreshes those journeys' reports in the read model.
+ * refreshes those journeys' reports in the read model. A journey is never
+ * signalled an event of a type it pulls itself (its metric feed,
+ * workflows/metric-feed.ts); such an event is marked signalled all the same:
+ * handed over, it waits in the table for the journey's next pull.
  *
  * Delivery runs right after a batch is stored and again from a periodic
  * sweep over `customer_events.signalled_at IS NULL`, so an event stored while
@@ -42,7 +45,8 @@ export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway
   const failedIds = new Set<string>();
   for (const stored of events) {
     for (const journey of journeys.get(stored.customerId)?.journeys ?? []) {
-      if (journey.ir.events[stored.type] === undefined) continue;
+      // Not declared, or pulled by the journey itself (a metric feed type): nothing to signal.
+      if (journey.ir.events[stored.type] === undefined || journey.metricEvents.includes(stored.type)) continue;
       const queue = queues.get(journey.workflowId) ?? { playbook: journey.playbook, customerId: stored.customerId, items: [] };
       queue.items.push({ stored, event: checkEventFor(journey.ir, { id: stored.id, type: stored.type, at: formatInstant(stored.at), data: stored.data }) });
       queues.set(journey.workflowId, queue);

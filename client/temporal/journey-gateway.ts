@@ -7,6 +7,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type C
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { Contract, JourneyCustomer, JourneyEvent, JourneyReport } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
+import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import { completeMilestone, deliverEvents, getProgress, getReport, migrateJourney, type JourneyMigration, type JourneyProgress, type ManualCompletion } from '../../workflows/messages.ts';
 import { journeyWorkflowId } from './journey-id.ts';
 
@@ -21,8 +22,10 @@ export interface Enrolment {
   customer: JourneyCustomer;
   contract: Contract;
   enrolledAt: number;
-  /** Events already stored for this customer, visible from the journey's start. */
+  /** Events already stored for this customer, visible from the journey's start (metric feed types excepted). */
   events?: JourneyEvent[];
+  /** Event types the journey pulls from Postgres instead of receiving signals. */
+  metrics?: MetricFeed;
 }
 
 export interface JourneyGatewayOptions {
@@ -76,11 +79,14 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
     }
   };
   return {
-    async enrol({ ir, customer, contract, enrolledAt, events }) {
+    async enrol({ ir, customer, contract, enrolledAt, events, metrics }) {
       const workflowId = journeyWorkflowId(ir.playbook, customer.id);
       const input: JourneyInput = {
         kind: 'start',
-        start: { ir, customer, contract, enrolledAt, events: events ?? [], searchAttributes: options.searchAttributes ?? false },
+        start: {
+          ir, customer, contract, enrolledAt, events: events ?? [], searchAttributes: options.searchAttributes ?? false,
+          ...(metrics === undefined || metrics.types.length === 0 ? {} : { metrics }),
+        },
       };
       try {
         await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {

@@ -15,7 +15,7 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): voi
   app.post('/customers', async (request, reply) => {
     const parsed = EnrolBody.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });
-    const outcome = await enrolCustomer(deps.pool, deps.gateway, parsed.data, deps.clock());
+    const outcome = await enrolCustomer(deps.pool, deps.gateway, parsed.data, deps.clock(), deps.metrics);
     if (outcome.status === 400) return reply.code(400).send({ errors: outcome.errors });
     return reply.code(outcome.status).send(outcome.body);
   });

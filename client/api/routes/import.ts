@@ -29,7 +29,7 @@ export function registerImportRoute(app: FastifyInstance, deps: ApiDeps): void {
     let enrolled = 0;
     let alreadyEnrolled = 0;
     for (const enrolment of prepared.requests) {
-      const outcome = await enrolCustomer(deps.pool, deps.gateway, enrolment, deps.clock());
+      const outcome = await enrolCustomer(deps.pool, deps.gateway, enrolment, deps.clock(), deps.metrics);
       if (outcome.status === 201) enrolled += 1;
       else if (outcome.status === 200) alreadyEnrolled += 1;
       // 400 cannot happen: prepareImport ran the same checks.

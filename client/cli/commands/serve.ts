@@ -13,12 +13,12 @@ import { buildApiServer } from '../../api/server.ts';
 import { startBackgroundWork } from '../../api/background.ts';
 import { connectClient } from '../../temporal/connect.ts';
 import { createJourneyGateway } from '../../temporal/journey-gateway.ts';
-import { ConfigError, temporalConfig } from '../../../worker/config.ts';
+import { ConfigError, metricFeedConfig, temporalConfig } from '../../../worker/config.ts';
 import { openDatabase } from '../../../store/database.ts';
 
 const serve: Command = {
   summary: 'run the HTTP API and the dashboard',
-  usage: 'milepost serve [--host <address>]   (env: MILEPOST_PORT, MILEPOST_API_TOKEN, DATABASE_URL, TEMPORAL_*)',
+  usage: 'milepost serve [--host <address>]   (env: MILEPOST_PORT, MILEPOST_API_TOKEN, DATABASE_URL, TEMPORAL_*, MILEPOST_METRIC_EVENTS, MILEPOST_METRIC_PULL_HOURS)',
   async run(argv, io) {
     let host = '127.0.0.1';
     for (let i = 0; i < argv.length; i++) {
@@ -28,8 +28,10 @@ const serve: Command = {
     const port = Number(io.env.MILEPOST_PORT ?? 8080);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`MILEPOST_PORT must be a port number, got '${io.env.MILEPOST_PORT}'`);
     let temporal;
+    let metrics;
     try {
       temporal = temporalConfig(io.env);
+      metrics = metricFeedConfig(io.env);
     } catch (err) {
       if (err instanceof ConfigError) { io.stderr.write(`milepost serve: ${err.message}\n`); return 2; }
       throw err;
@@ -53,7 +55,7 @@ const serve: Command = {
     const gateway = createJourneyGateway({ client: connection.client, taskQueue: temporal.taskQueue, searchAttributes: temporal.searchAttributes });
     const clock = () => Date.now();
     const app = buildApiServer({
-      pool: database.pool, gateway, token, clock, logger: io.env.MILEPOST_LOG === '1',
+      pool: database.pool, gateway, token, clock, logger: io.env.MILEPOST_LOG === '1', ...(metrics === undefined ? {} : { metrics }),
       temporalHealth: async () => { await connection.client.connection.workflowService.describeNamespace({ namespace: temporal.namespace }); },
     });
     const address = await app.listen({ port, host });
