@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, workerConfig } from '../../worker/config.ts';
+import { ConfigError, metricFeedConfig, workerConfig } from '../../worker/config.ts';
 
 const minimal = { DATABASE_URL: 'postgres://u:p@db:5432/milepost' };
 
@@ -54,5 +54,19 @@ describe('workerConfig', () => {
       'TEMPORAL_ADDRESS: must be host:port',
       'TEMPORAL_TLS_KEY: set both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, or neither',
     ]);
+  });
+});
+
+describe('metricFeedConfig', () => {
+  it('is off unless event types are listed, and pulls daily by default', () => {
+    expect(metricFeedConfig({})).toBeUndefined();
+    expect(metricFeedConfig({ MILEPOST_METRIC_EVENTS: ' usage, usage ,logins ' })).toEqual({ types: ['usage', 'logins'], pullEveryMs: 86_400_000 });
+    expect(metricFeedConfig({ MILEPOST_METRIC_EVENTS: 'usage', MILEPOST_METRIC_PULL_HOURS: '0.5' })).toEqual({ types: ['usage'], pullEveryMs: 1_800_000 });
+  });
+
+  it('names the variable and what it expects', () => {
+    expect(() => metricFeedConfig({ MILEPOST_METRIC_EVENTS: 'usage;logins' })).toThrow(/MILEPOST_METRIC_EVENTS: 'usage;logins' is not an event type name/);
+    expect(() => metricFeedConfig({ MILEPOST_METRIC_EVENTS: 'usage', MILEPOST_METRIC_PULL_HOURS: '0' })).toThrow(ConfigError);
+    expect(() => metricFeedConfig({ MILEPOST_METRIC_EVENTS: 'usage', MILEPOST_METRIC_PULL_HOURS: 'daily' })).toThrow(/MILEPOST_METRIC_PULL_HOURS: must be a number of hours/);
   });
 });

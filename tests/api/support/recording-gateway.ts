@@ -6,12 +6,15 @@
  */
 import type { ApiJourneyGateway } from '../../../client/api/deps.ts';
 import type { JourneyEvent, JourneyReport } from '../../../workflows/engine/types.ts';
+import type { MetricFeed } from '../../../workflows/metric-feed.ts';
 
 /** Recorded calls plus the gateway. */
 export interface RecordingGateway extends ApiJourneyGateway {
   enrolled: string[];
   /** The events each started journey was handed at enrolment, by workflow id. */
   enrolmentEvents: Map<string, JourneyEvent[]>;
+  /** The metric feed each started journey was given, by workflow id (absent: none). */
+  enrolmentMetrics: Map<string, MetricFeed>;
   delivered: Array<{ playbook: string; customerId: string; event: JourneyEvent }>;
   /** Makes `deliverEvent` calls throw (Temporal unreachable). */
   failDeliveries: boolean;
@@ -25,10 +28,11 @@ export function recordingGateway(): RecordingGateway {
   const gateway: RecordingGateway = {
     enrolled: [],
     enrolmentEvents: new Map(),
+    enrolmentMetrics: new Map(),
     delivered: [],
     failDeliveries: false,
     failJourneys: false,
-    async enrol({ ir, customer, events }) {
+    async enrol({ ir, customer, events, metrics }) {
       if (gateway.failJourneys) throw new Error('temporal unreachable (test)');
       const workflowId = `journey:${ir.playbook}:${customer.id}`;
       const alreadyEnrolled = enrolled.has(workflowId);
@@ -36,6 +40,7 @@ export function recordingGateway(): RecordingGateway {
       if (!alreadyEnrolled) {
         gateway.enrolled.push(workflowId);
         gateway.enrolmentEvents.set(workflowId, events ?? []);
+        if (metrics !== undefined) gateway.enrolmentMetrics.set(workflowId, metrics);
       }
       return { workflowId, alreadyEnrolled };
     },
