@@ -10,6 +10,9 @@
  *    playbook as Milepost runs it (sleep until the next instant, events as
  *    signals) next to the same engine run as a naive workflow that polls every
  *    day (bench/naive-polling-workflow.ts). Both on the time-skipping server.
+ *    A telemetry-heavy clinic (usage per session) is also run with usage as a
+ *    metric feed (workflows/metric-feed.ts): stored, pulled weekly and at
+ *    every wake-up, never signalled.
  * 2. On the dev server (real time): journeys started per second, events
  *    delivered (signalled) per second, and worker memory with `journeys`
  *    journeys cached.
@@ -28,6 +31,7 @@ import { parseTimeline } from '../client/simulate/timeline.ts';
 import { createJourneyWorker } from '../worker/journey-worker.ts';
 import type { JourneyEvent } from '../workflows/engine/types.ts';
 import { startDevServer } from '../tests/support/temporal.ts';
+import { isDeepStrictEqual } from 'node:util';
 
 const { temporal } = proto;
 const EventType = temporal.api.enums.v1.EventType;
@@ -51,6 +55,29 @@ function busyClinic(): Timeline {
   events.sort((a, b) => a.at - b.at);
   return { ...acme, file: 'busy-clinic', events };
 }
+
+/**
+ * A clinic whose product reports every session: the busy clinic's calls,
+ * tickets, campaign and renewal, with five usage events each working day
+ * instead of a weekly report (about 1,300 events).
+ */
+function telemetryClinic(): Timeline {
+  const busy = busyClinic();
+  const start = busy.contract.start;
+  const events = busy.events.filter((e) => e.type !== 'usage');
+  for (let day = 10; day < 365; day++) {
+    const weekday = new Date(start + day * DAY).getUTCDay();
+    if (weekday === 0 || weekday === 6) continue;
+    for (let s = 0; s < 5; s++) {
+      events.push({ at: start + day * DAY + (8 + 2 * s) * 3_600_000 + 60_000 * ((day * 7 + s * 13) % 50), type: 'usage', data: { active_users: 3 + ((day + s) % 5), minutes: 20 + ((day * 3 + s * 11) % 40) } });
+    }
+  }
+  events.sort((a, b) => a.at - b.at);
+  return { ...busy, file: 'telemetry-clinic', events };
+}
+
+/** Usage pulled weekly (and at every wake-up) in the metric-feed runs. */
+const WEEKLY_USAGE_FEED = { types: ['usage'], pullEveryMs: 7 * DAY };
 
 interface Actions {
   runs: number; timers: number; signals: number; activities: number; updates: number; upserts: number; total: number; historyEvents: number;
@@ -91,15 +118,33 @@ async function historyChain(client: Client, workflowId: string): Promise<History
   return out;
 }
 
-async function costs(): Promise<Array<{ name: string; events: number; milepost: Actions; naive: Actions }>> {
-  const harness = await startSimulationHarness();
+interface CostRow {
+  name: string;
+  events: number;
+  milepost: Actions;
+  naive: Actions;
+  /** With usage as a metric feed, and whether its report was the signalled run's. */
+  feed?: { actions: Actions; sameReport: boolean };
+}
+
+async function costs(): Promise<CostRow[]> {
+  // The dry-run pull serves what the runner has "stored" so far (as the API would), in arrival order.
+  const activities = createDryRunActivities();
+  const stored = activities.metricStore;
+  const harness = await startSimulationHarness(activities);
   const naiveBundle = await bundleWorkflowCode({ workflowsPath: new URL('bench/naive-polling-workflow.ts', root).pathname, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
   const out = [];
   try {
-    for (const timeline of [acme, busyClinic()]) {
+    for (const timeline of [acme, busyClinic(), telemetryClinic()]) {
       // Events are signalled at their instant, as integrations send them.
-      const { workflowId } = await runJourneyOnTemporal(harness, ir, timeline, { signalLeadMs: 0 });
-      const milepost = countActions(await historyChain(harness.env.client, workflowId));
+      const signalled = await runJourneyOnTemporal(harness, ir, timeline, { signalLeadMs: 0 });
+      const milepost = countActions(await historyChain(harness.env.client, signalled.workflowId));
+      let feed: CostRow['feed'];
+      if (timeline.file === 'telemetry-clinic') {
+        stored.length = 0;
+        const pulled = await runJourneyOnTemporal(harness, ir, timeline, { signalLeadMs: 0, metricFeed: { feed: WEEKLY_USAGE_FEED, store: (e) => stored.push(e) } });
+        feed = { actions: countActions(await historyChain(harness.env.client, pulled.workflowId)), sameReport: isDeepStrictEqual(pulled.report, signalled.report) };
+      }
       // Queries the simulator makes to pace its signals are not part of a journey's cost.
       const naiveQueue = `naive-${timeline.file}`;
       const worker = await Worker.create({
@@ -116,7 +161,7 @@ async function costs(): Promise<Array<{ name: string; events: number; milepost: 
         args: [{ ir, customer: timeline.customer, contract: timeline.contract, domainStart: timeline.contract.start }],
       }));
       const naive = countActions(await historyChain(harness.env.client, naiveId));
-      out.push({ name: timeline.file, events: timeline.events.length, milepost, naive });
+      out.push({ name: timeline.file, events: timeline.events.length, milepost, naive, ...(feed === undefined ? {} : { feed }) });
     }
   } finally {
     await harness.stop();
@@ -203,14 +248,20 @@ const section = [
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...cost.flatMap((c) => [
     row(`${c.name} (${c.events} events), Milepost`, c.milepost),
+    ...(c.feed === undefined ? [] : [row(`${c.name}, Milepost with usage as a weekly metric feed`, c.feed.actions)]),
     row(`${c.name}, naive daily polling`, c.naive),
   ]),
   '',
   ...cost.map((c) => `- ${c.name}: **${fmt(c.naive.total / c.milepost.total, 1)}× fewer actions** with Milepost (${c.milepost.total} vs ${c.naive.total}).`),
+  ...cost.filter((c) => c.feed !== undefined).map((c) => `- ${c.name} with usage as a metric feed: **${fmt(c.naive.total / c.feed!.actions.total, 1)}× fewer actions** than naive polling and ${fmt(c.milepost.total / c.feed!.actions.total, 1)}× fewer than signalling each usage event (${c.feed!.actions.total} vs ${c.naive.total} and ${c.milepost.total}); its report ${c.feed!.sameReport ? 'is identical to' : 'differs from'} the signalled run's.`),
   '',
-  'Each event is one signal (an action) whatever the design; what Milepost saves is the daily timer and',
-  'poll. The more events a customer sends, the more signals dominate: the API batches a customer\'s',
-  'events of one request into one signal (`deliverEvents` takes a list).',
+  'Each signalled event is one signal (an action); what Milepost saves is the daily timer and poll. The',
+  'more events a customer sends, the more signals dominate: the API batches a customer\'s events of one',
+  'request into one signal (`deliverEvents` takes a list), and high-volume telemetry is better left to a',
+  'metric feed (`MILEPOST_METRIC_EVENTS`): the journey pulls it at its own wake-ups and at least every',
+  '`MILEPOST_METRIC_PULL_HOURS`, paying one activity per pull instead of one signal per event. A feed',
+  'costs about one pull per wake-up, so it pays only when a customer sends more metric events than the',
+  'journey has wake-ups (for the busy clinic\'s weekly usage report it would not).',
   '',
   '### Throughput and memory (dev server)',
   '',

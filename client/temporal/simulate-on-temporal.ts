@@ -28,6 +28,7 @@ import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { deliverEvents, getProgress, getReport } from '../../workflows/messages.ts';
 import type { Timeline } from '../simulate/timeline.ts';
 import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from './journey-gateway.ts';
+import type { MetricFeed } from '../../workflows/metric-feed.ts';
 
 /** How far ahead of its instant (domain ms) an event is signalled. */
 const SIGNAL_LEAD_MS = 3_600_000;
@@ -46,6 +47,13 @@ export interface SimulateOnTemporalOptions {
    * one hour. The cost benchmark uses 0, as events arrive in production.
    */
   signalLeadMs?: number;
+  /**
+   * Run the journey with this metric feed (workflows/metric-feed.ts): events
+   * of its types are not signalled but handed to `store` at their instant, as
+   * the API stores them, for the harness's `pullMetricEvents` activity to
+   * serve. The cost benchmark compares the two ways.
+   */
+  metricFeed?: { feed: MetricFeed; store: (event: JourneyEvent) => void };
 }
 
 /**
@@ -112,9 +120,13 @@ export async function runJourneyOnTemporal({ env, taskQueue }: TemporalHarness, 
   const later: JourneyEvent[] = [];
   for (const event of events) (event.at <= enrolledAt + lead ? early : later).push(event);
 
+  const feed = options.metricFeed;
+  const pulled = (event: JourneyEvent) => feed !== undefined && feed.feed.types.includes(event.type);
+  for (const event of early) if (pulled(event)) feed!.store(event);
   const input: JourneyInput = { kind: 'start', start: {
-    ir, customer, contract, enrolledAt, domainStart: enrolledAt, events: early,
+    ir, customer, contract, enrolledAt, domainStart: enrolledAt, events: early.filter((e) => !pulled(e)),
     ...(options.historyLimit === undefined ? {} : { historyLimit: options.historyLimit }),
+    ...(feed === undefined ? {} : { metrics: feed.feed }),
   } };
   const handle = await env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
     workflowId: `${journeyWorkflowId(ir.playbook, customer.id)}:sim:${randomUUID()}`,
@@ -134,6 +146,12 @@ export async function runJourneyOnTemporal({ env, taskQueue }: TemporalHarness, 
   };
 
   for (const event of later) {
+    if (pulled(event)) {
+      // Stored at its instant; the journey pulls it at its next wake-up.
+      await skipTo(event.at);
+      feed!.store(event);
+      continue;
+    }
     // Signal one hour ahead, at a moment no timer fires near: the test
     // server refuses a workflow task that carries a signal and the timer it
     // cancels ("invalid history builder state"), so timers due first fire first.

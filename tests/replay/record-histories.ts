@@ -1,7 +1,7 @@
 /**
  * Records journey workflow histories for the replay tests (a year, a mid-term
  * enrolment, webhooks, a continue-as-new chain, a migration by update, a
- * milestone completed by hand):
+ * milestone completed by hand, usage pulled through a metric feed):
  * `node tests/replay/record-histories.ts [release] [case...]` runs reference
  * journeys on the time-skipping server (real workflow code, dry-run
  * activities) and writes each history to
@@ -17,6 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { runJourneyOnTemporal, startSimulationHarness } from '../../client/temporal/simulate-on-temporal.ts';
+import { createDryRunActivities } from '../../activities/dry-run.ts';
 import { compileFile, timelineFile } from '../temporal/support/reference.ts';
 import { clinicVersions } from '../temporal/support/clinic-versions.ts';
 import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
@@ -31,7 +32,7 @@ const DIR = join(import.meta.dirname, 'histories');
 /** Every case this script can record; the continue-as-new chain writes two files. */
 const CASES = [
   'clinic-acme-year', 'clinic-acme-enrolled-april', 'stability-webhooks', 'clinic-continue-as-new',
-  'clinic-migrated-march', 'clinic-manual-activation',
+  'clinic-migrated-march', 'clinic-manual-activation', 'clinic-metric-feed',
 ] as const;
 const chosen = process.argv.slice(3);
 const unknown = chosen.filter((c) => !(CASES as readonly string[]).includes(c));
@@ -48,7 +49,8 @@ const cases = [
   { name: 'stability-webhooks', playbook: 'tests/golden/stability/playbook.yaml', timeline: 'tests/golden/stability/timeline.yaml', enrolledAt: undefined },
 ];
 
-const harness = await startSimulationHarness();
+const activities = createDryRunActivities();
+const harness = await startSimulationHarness(activities);
 const client = harness.env.client;
 
 /** Writes one run's history (the latest run when `runId` is not given). */
@@ -123,6 +125,15 @@ try {
     if (progress.milestones.activation !== 'done') throw new Error('activation was not completed by the update');
     await manual.result();
     await save('clinic-manual-activation', manual.workflowId, undefined, source);
+  }
+
+  // Usage as a weekly metric feed: stored at its instants, pulled at wake-ups, never signalled.
+  if (wanted('clinic-metric-feed')) {
+    const ir = compileFile(source.playbook);
+    const { workflowId } = await runJourneyOnTemporal(harness, ir, timelineFile(ir, source.timeline), {
+      metricFeed: { feed: { types: ['usage'], pullEveryMs: 7 * 86_400_000 }, store: (e) => activities.metricStore.push(e) },
+    });
+    await save('clinic-metric-feed', workflowId, undefined, source);
   }
 } finally {
   await harness.stop();

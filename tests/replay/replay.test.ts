@@ -36,6 +36,16 @@ describe('recorded journey histories', () => {
     expect(results.map((r) => [r.workflowId, r.error?.message ?? null])).toEqual(files.map((f) => [load(f).workflowId, null]));
   });
 
+  it('cover the metric feed: a history whose journey pulled usage and was signalled none', () => {
+    const { history } = load(files.find((f) => f.includes('metric-feed'))!);
+    const activities = history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(activities.filter((name) => name === 'pullMetricEvents').length).toBeGreaterThan(10);
+    const signalled = history.events!.flatMap((e) => e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? [])
+      .flatMap((p) => JSON.parse(Buffer.from(p.data!).toString()) as Array<{ type: string }>);
+    expect(signalled.length).toBeGreaterThan(0);
+    expect(signalled.filter((e) => e.type === 'usage')).toEqual([]);
+  });
+
   it('catch a history the code no longer produces (an activity swapped)', async () => {
     const { workflowId, history } = load(files[0]!);
     const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!;
