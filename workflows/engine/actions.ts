@@ -68,8 +68,9 @@ export function buildAction(
   key: string,
   action: Action,
   scope: TemplateScope,
+  /** `formatInstant(at)`, when the caller has it already */
+  iso: string = formatInstant(at),
 ): { fired: FiredAction; reported: ReportedAction } {
-  const iso = formatInstant(at);
   const recipient = (role: string): Value => state.customer.attrs[role] ?? null;
   switch (action.kind) {
     case 'remind': {

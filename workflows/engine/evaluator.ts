@@ -50,6 +50,8 @@ export interface EvalContext {
   /** health and its components, cached for `now` */
   healthAt: number;
   health: { value: Value; wake: number; components: Array<{ value: Value; wake: number }> } | null;
+  /** what {@link evaluateUntilFlip} found: the next instant the condition may flip (null: none) */
+  flipWake: number | null;
 }
 
 export type Evaluator = (c: EvalContext) => EvalValue;
@@ -144,7 +146,7 @@ export function compiledTraced(ir: PlaybookIR): CompiledPlaybook {
 
 /** A fresh evaluation context for instant `now`. */
 export function newContext(state: JourneyState, now: number): EvalContext {
-  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, components: null, changedAt: null, healthAt: NaN, health: null };
+  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, components: null, changedAt: null, healthAt: NaN, health: null, flipWake: null };
 }
 
 /** `true` only for the boolean `true` (null and everything else count as false). */
@@ -163,30 +165,53 @@ export const LOOKAHEAD_STEPS = 16;
  * happens, not at every change point of every input. Probing stops past
  * `horizon` (the caller knows it re-evaluates by then) or after
  * {@link LOOKAHEAD_STEPS}; the wake returned is then the change point where
- * it stopped, where the search resumes. Returns the value and that instant
- * (null: nothing changes with time alone).
+ * it stopped, where the search resumes. Returns the value; that instant
+ * (null: nothing changes with time alone) is left in `probe.flipWake`.
  */
-export function evaluateUntilFlip(ev: Evaluator, c: EvalContext, probe: EvalContext, horizon: number): { value: boolean; wake: number | null } {
-  const r = evaluate(ev, c);
-  const value = r.value === true;
-  let wake = r.wake;
-  if (wake === null || wake > horizon) return { value, wake };
+export function evaluateUntilFlip(ev: Evaluator, c: EvalContext, probe: EvalContext, horizon: number): boolean {
+  const saved = c.wake;
+  c.wake = Infinity;
+  const value = ev(c) === true;
+  let wake = c.wake;
+  if (wake > saved) c.wake = saved;
+  if (wake === Infinity || wake > horizon) {
+    probe.flipWake = wake === Infinity ? null : wake;
+    return value;
+  }
   probe.state = c.state;
   probe.inst = c.inst;
   probe.peek = true;
-  // Health components scored at `c.now` stay valid until their own wakes.
-  probe.components = c.health !== null && c.healthAt === c.now
-    ? c.health.components.map((h) => ({ value: h.value, wake: h.wake, at: c.now }))
-    : [];
-  for (let step = 0; wake !== null && wake <= horizon && step < LOOKAHEAD_STEPS; step++) {
+  // Health components scored at `c.now` stay valid until their own wakes; the
+  // probe's component cache is overwritten in place (`at: Infinity`: not valid).
+  let cache = probe.components;
+  if (cache === null) cache = probe.components = [];
+  const health = c.health !== null && c.healthAt === c.now ? c.health.components : null;
+  const n = health === null ? cache.length : health.length;
+  for (let i = 0; i < n; i++) {
+    const slot = cache[i];
+    const h = health === null ? null : health[i]!;
+    if (slot === undefined) {
+      if (h !== null) cache[i] = { value: h.value, wake: h.wake, at: c.now };
+    } else if (h === null) slot.at = Infinity;
+    else {
+      slot.value = h.value;
+      slot.wake = h.wake;
+      slot.at = c.now;
+    }
+  }
+  for (let i = n; i < cache.length; i++) {
+    const slot = cache[i];
+    if (slot !== undefined) slot.at = Infinity;
+  }
+  for (let step = 0; wake !== Infinity && wake <= horizon && step < LOOKAHEAD_STEPS; step++) {
     probe.now = wake;
     probe.wake = Infinity;
-    probe.health = null;
     probe.healthAt = NaN;
     if ((ev(probe) === true) !== value) break;
-    wake = probe.wake === Infinity ? null : probe.wake;
+    wake = probe.wake;
   }
-  return { value, wake };
+  probe.flipWake = wake === Infinity ? null : wake;
+  return value;
 }
 
 /** Evaluates `ev` with a fresh wake; returns the value and its wake (null: none). */
@@ -306,15 +331,24 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   const healthIndex = new Map((ir.health?.components ?? []).map((h, i) => [h.id, i] as const));
 
   // Health and its components: computed once per instant, shared by every rule.
+  // Each context keeps one health object (and one object per component) and
+  // overwrites it in place: no allocation per computation.
   let componentDeps: number[][] = [];
+  const healthComps = ir.health?.components ?? [];
+  const healthWeights = healthComps.map((h) => h.weight);
   const healthOf = (c: EvalContext): NonNullable<EvalContext['health']> => {
-    if (c.health !== null && c.healthAt === c.now) return c.health;
-    const components: Array<{ value: Value; wake: number }> = [];
+    let health = c.health;
+    if (health !== null && c.healthAt === c.now) return health;
+    if (health === null) {
+      health = { value: null, wake: Infinity, components: healthComps.map(() => ({ value: null, wake: Infinity })) };
+      c.health = health;
+    }
+    const components = health.components;
     let total = 0, weights = 0, wake = Infinity;
-    const comps = ir.health?.components ?? [];
     const cache = c.components;
-    for (let i = 0; i < comps.length; i++) {
-      const cached = cache?.[i];
+    const scores = pb.healthScores;
+    for (let i = 0; i < healthWeights.length; i++) {
+      const cached = cache === null ? undefined : cache[i];
       let score: number | null, w: number;
       // Looking ahead no event arrives, so only the component's own wake can end its score.
       if (cached !== undefined && cached.at <= c.now && cached.wake > c.now && (c.peek || unchangedSince(componentDeps[i]!, c.changedAt, cached.at))) {
@@ -323,21 +357,30 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       } else {
         const saved = c.wake;
         c.wake = Infinity;
-        const raw = pb.healthScores[i]!(c);
+        const raw = scores[i]!(c);
         w = c.wake;
         c.wake = saved;
         score = typeof raw === 'number' ? Math.min(100, Math.max(0, raw)) : null;
-        if (cache !== null) cache[i] = { value: score, wake: w, at: c.now };
+        if (cache !== null) {
+          if (cached === undefined) cache[i] = { value: score, wake: w, at: c.now };
+          else {
+            cached.value = score;
+            cached.wake = w;
+            cached.at = c.now;
+          }
+        }
       }
-      components.push({ value: score, wake: w });
-      wake = Math.min(wake, w);
+      const slot = components[i]!;
+      slot.value = score;
+      slot.wake = w;
+      if (w < wake) wake = w;
       if (score !== null) {
-        total += comps[i]!.weight * score;
-        weights += comps[i]!.weight;
+        total += healthWeights[i]! * score;
+        weights += healthWeights[i]!;
       }
     }
-    const health = { value: weights > 0 ? total / weights : null, wake, components };
-    c.health = health;
+    health.value = weights > 0 ? total / weights : null;
+    health.wake = wake;
     c.healthAt = c.now;
     return health;
   };

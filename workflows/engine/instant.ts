@@ -36,18 +36,20 @@ export function parseInstant(text: string): number | null {
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 
+/** `00` .. `99` and `000` .. `999`: the digits of times of day, looked up rather than converted. */
+const TWO_DIGITS: string[] = Array.from({ length: 100 }, (_, i) => pad2(i));
+const THREE_DIGITS: string[] = Array.from({ length: 1000 }, (_, i) => (i < 10 ? `00${i}` : i < 100 ? `0${i}` : `${i}`));
+
 /**
- * Epoch ms as `2026-01-31T00:00:00.000Z`. Integer arithmetic (days to civil
- * date, H. Hinnant's algorithm) for years 0000-9999, which is several times
- * faster than `Date#toISOString` on the simulator's hot path; outside that
- * range it defers to `toISOString`.
+ * The date parts (`2026-01-31`) of recently formatted days, direct-mapped by
+ * day number: instants of one day share one (a pure memo: same input, same text).
  */
-export function formatInstant(instant: number): string {
-  if (!(instant >= -62_167_219_200_000 && instant < 253_402_300_800_000) || !Number.isInteger(instant)) {
-    return new Date(instant).toISOString();
-  }
-  const days = Math.floor(instant / 86_400_000);
-  let ms = instant - days * 86_400_000;
+const DATE_SLOTS = 256;
+const cachedDays = new Float64Array(DATE_SLOTS).fill(NaN);
+const cachedDates: string[] = new Array<string>(DATE_SLOTS).fill('');
+
+/** Days since 1970-01-01 as `YYYY-MM-DD` (H. Hinnant's days-to-civil algorithm). */
+function civilDate(days: number): string {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
@@ -57,14 +59,38 @@ export function formatInstant(instant: number): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const hour = Math.floor(ms / 3_600_000);
-  ms -= hour * 3_600_000;
-  const minute = Math.floor(ms / 60_000);
-  ms -= minute * 60_000;
-  const second = Math.floor(ms / 1000);
-  ms -= second * 1000;
   const y = year < 1000 ? String(year).padStart(4, '0') : String(year);
-  return `${y}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${ms < 10 ? `00${ms}` : ms < 100 ? `0${ms}` : ms}Z`;
+  return `${y}-${TWO_DIGITS[month]!}-${TWO_DIGITS[day]!}`;
+}
+
+/**
+ * Epoch ms as `2026-01-31T00:00:00.000Z`. Integer arithmetic (days to civil
+ * date, H. Hinnant's algorithm) for years 0000-9999, which is several times
+ * faster than `Date#toISOString` on the simulator's hot path; outside that
+ * range it defers to `toISOString`. The digits come from tables and the date
+ * part of the last day is remembered (a pure memo: same input, same text).
+ */
+export function formatInstant(instant: number): string {
+  if (!(instant >= -62_167_219_200_000 && instant < 253_402_300_800_000) || !Number.isInteger(instant)) {
+    return new Date(instant).toISOString();
+  }
+  const days = Math.floor(instant / 86_400_000);
+  // Milliseconds into the day: below 86,400,000, so 32-bit integer arithmetic is exact.
+  let ms = instant - days * 86_400_000;
+  const slot = days & (DATE_SLOTS - 1);
+  let date = cachedDates[slot]!;
+  if (cachedDays[slot] !== days) {
+    date = civilDate(days);
+    cachedDates[slot] = date;
+    cachedDays[slot] = days;
+  }
+  const hour = (ms / 3_600_000) | 0;
+  ms -= hour * 3_600_000;
+  const minute = (ms / 60_000) | 0;
+  ms -= minute * 60_000;
+  const second = (ms / 1000) | 0;
+  ms -= second * 1000;
+  return `${date}T${TWO_DIGITS[hour]!}:${TWO_DIGITS[minute]!}:${TWO_DIGITS[second]!}.${THREE_DIGITS[ms]!}Z`;
 }
 
 /** Epoch ms as `2026-01-31` (how templates render dates, SPEC §8). */

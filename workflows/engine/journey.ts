@@ -23,6 +23,7 @@ import { buildAction } from './actions.ts';
 import { insertIntoWindows } from './window.ts';
 import type { TemplateScope } from './actions.ts';
 import { addDuration, evalTime, windowExit } from './calendar.ts';
+import { formatInstant } from './instant.ts';
 import { milestoneInstants } from './milestone-instants.ts';
 import {
   addToAggregate, compiled, emptyAggregate, evaluateUntilFlip, newContext, walkExpr, whereHolds,
@@ -276,7 +277,7 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
   c.components = [];
   c.changedAt = pb.typeList.map(() => -Infinity);
   const run: Run = {
-    ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null, pendingFrom: 0, dirty: new Uint8Array(pb.typeList.length), dirtyList: [], dirtyCount: 0,
+    ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null, tText: null, tIso: '', sources: sourcesOf(ir), pendingFrom: 0, dirty: new Uint8Array(pb.typeList.length), dirtyList: [], dirtyCount: 0,
     health: () => {
       const saved = c.inst;
       c.inst = null;
@@ -315,6 +316,11 @@ interface Run {
   dirtyCount: number;
   /** the sources of the actions fired at this instant (created on the first firing) */
   keys: string[] | null;
+  /** `String(t)` and `formatInstant(t)` of this instant, once an action needs them */
+  tText: string | null;
+  tIso: string;
+  /** the playbook's action sources */
+  sources: Sources;
   /** `{{health}}` at the current instant */
   health: () => Value;
 }
@@ -328,8 +334,13 @@ function fire(run: Run, source: string, action: Action, scope: TemplateScope): v
   let n = 1;
   for (let i = 0; i < fired.length; i++) if (fired[i] === source) n++;
   fired.push(source);
-  const base = `${source}@${t}`;
-  const built = buildAction(run.ir, s, t, source, n === 1 ? base : `${base}#${n}`, action, scope);
+  // The instant's text and ISO form are made once per instant, not once per action.
+  if (run.tText === null) {
+    run.tText = String(t);
+    run.tIso = formatInstant(t);
+  }
+  const base = `${source}@${run.tText}`;
+  const built = buildAction(run.ir, s, t, source, n === 1 ? base : `${base}#${n}`, action, scope, run.tIso);
   run.out.fired.push(built.fired);
   s.actions.push(built.reported);
 }
@@ -338,16 +349,54 @@ function milestoneScope(run: Run, inst: MilestoneInstanceState): TemplateScope {
   return { milestone: { title: run.ir.milestones[inst.m]!.title, dueAt: inst.dueAt }, health: run.health, event: null };
 }
 
+/** The `source` of every action a playbook can fire, made once per playbook (and milestone instance). */
+interface Sources {
+  /** by trigger, by action */
+  triggers: string[][];
+  /** by risk, by action */
+  risks: string[][];
+  /** by milestone instance id: its `on_done` and step sources */
+  instances: Map<string, { onDone: string[]; steps: string[] }>;
+}
+
+const sourceCache = new WeakMap<PlaybookIR, Sources>();
+
+function sourcesOf(ir: PlaybookIR): Sources {
+  let sources = sourceCache.get(ir);
+  if (sources === undefined) {
+    sources = {
+      triggers: ir.triggers.map((trigger) => trigger.actions.map((_, i) => `trigger/${trigger.id}/${i}`)),
+      risks: ir.risks.map((risk) => risk.actions.map((_, i) => `risk/${risk.id}/${i}`)),
+      instances: new Map(),
+    };
+    sourceCache.set(ir, sources);
+  }
+  return sources;
+}
+
+function instanceSources(run: Run, inst: MilestoneInstanceState): { onDone: string[]; steps: string[] } {
+  let out = run.sources.instances.get(inst.id);
+  if (out === undefined) {
+    const m = run.ir.milestones[inst.m]!;
+    out = {
+      onDone: m.onDone.map((_, i) => `milestone/${inst.id}/on_done/${i}`),
+      steps: m.steps.map((_, i) => `milestone/${inst.id}/step/${i}`),
+    };
+    run.sources.instances.set(inst.id, out);
+  }
+  return out;
+}
+
 /** Processes one instant `t` in SPEC §10 order, mutating the working state. */
 function processInstant(run: Run, t: number): void {
   const { ir, pb, s, out, c } = run;
   run.t = t;
   run.keys = null;
+  run.tText = null;
   c.now = t;
   c.wake = Infinity;
   c.inst = null;
   c.event = null;
-  c.health = null;
   c.healthAt = NaN;
   const health = run.health;
 
@@ -384,7 +433,8 @@ function processInstant(run: Run, t: number): void {
       const cq = pb.queries[trigger.on];
       if (cq === undefined || cq.query.event !== e.type || !whereHolds(cq, c, e.data)) continue;
       const scope: TemplateScope = { milestone: null, health, event: { type: e.type, data: e.data } };
-      trigger.actions.forEach((action, i) => fire(run, `trigger/${trigger.id}/${i}`, action, scope));
+      const sources = run.sources.triggers[ti]!;
+      for (let i = 0; i < trigger.actions.length; i++) fire(run, sources[i]!, trigger.actions[i]!, scope);
     }
   }
   s.lastInstant = t;
@@ -431,10 +481,10 @@ function processInstant(run: Run, t: number): void {
     if (manual === undefined) {
       if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touches(pb.doneWhenReads[inst.m]!, run)) continue;
       c.inst = inst;
-      const r = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon);
+      const done = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon);
       c.inst = null;
-      inst.wake = r.wake;
-      if (r.value !== true) continue;
+      inst.wake = run.probe.flipWake;
+      if (!done) continue;
     }
     const to = t <= inst.dueAt ? 'done' : 'late';
     if (manual === undefined) {
@@ -447,8 +497,11 @@ function processInstant(run: Run, t: number): void {
     inst.state = to;
     inst.completedAt = t;
     inst.wake = null;
+    const onDone = ir.milestones[inst.m]!.onDone;
+    if (onDone.length === 0) continue;
     const scope = milestoneScope(run, inst);
-    ir.milestones[inst.m]!.onDone.forEach((action, i) => fire(run, `milestone/${inst.id}/on_done/${i}`, action, scope));
+    const sources = instanceSources(run, inst).onDone;
+    for (let i = 0; i < onDone.length; i++) fire(run, sources[i]!, onDone[i]!, scope);
   }
 
   // 4. Open milestones at or past due become overdue.
@@ -468,7 +521,7 @@ function processInstant(run: Run, t: number): void {
     const steps = ir.milestones[inst.m]!.steps;
     for (let i = 0; i < inst.steps.length; i++) {
       if (inst.steps[i] !== t) continue;
-      fire(run, `milestone/${inst.id}/step/${i}`, steps[i]!.action, milestoneScope(run, inst));
+      fire(run, instanceSources(run, inst).steps[i]!, steps[i]!.action, milestoneScope(run, inst));
     }
   }
 
@@ -477,9 +530,8 @@ function processInstant(run: Run, t: number): void {
     const risk = ir.risks[ri]!;
     const rs = s.risks[ri]!;
     if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !touches(pb.riskReads[ri]!, run)) continue;
-    const r = evaluateUntilFlip(pb.riskWhen[ri]!, c, run.probe, horizon);
-    rs.wake = r.wake;
-    const on = r.value === true;
+    const on = evaluateUntilFlip(pb.riskWhen[ri]!, c, run.probe, horizon);
+    rs.wake = run.probe.flipWake;
     if (on === rs.on) continue;
     rs.on = on;
     if (!on) {
@@ -497,7 +549,8 @@ function processInstant(run: Run, t: number): void {
     if (!fires) continue;
     rs.lastFired = t;
     const scope: TemplateScope = { milestone: null, health, event: null };
-    risk.actions.forEach((action, i) => fire(run, `risk/${risk.id}/${i}`, action, scope));
+    const sources = run.sources.risks[ri]!;
+    for (let i = 0; i < risk.actions.length; i++) fire(run, sources[i]!, risk.actions[i]!, scope);
   }
 
   // 7. At contract.end the term closes: what is not completed or skipped is missed.
