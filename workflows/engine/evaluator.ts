@@ -112,6 +112,12 @@ export interface CompiledPlaybook {
   /** the same dependencies as flags by event type index (`doneWhenDeps`, `riskDeps`) */
   doneWhenReads: Uint8Array[];
   riskReads: Uint8Array[];
+  /**
+   * The same as bit masks (bit i: event type i), when the playbook has at most
+   * {@link MASK_TYPES} event types; null otherwise.
+   */
+  doneWhenMasks: number[] | null;
+  riskMasks: number[] | null;
   /** every event type the playbook knows, by index */
   typeList: EventTypeInfo[];
   healthScores: Evaluator[];
@@ -153,6 +159,9 @@ export function newContext(state: JourneyState, now: number): EvalContext {
 export function truthy(v: EvalValue): boolean {
   return v === true;
 }
+
+/** Event types beyond this many have no bit masks ({@link CompiledPlaybook.riskMasks}). */
+export const MASK_TYPES = 31;
 
 /** How many future change points {@link evaluateUntilFlip} probes before settling for a wake-up. */
 export const LOOKAHEAD_STEPS = 16;
@@ -704,6 +713,8 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     riskDeps: [],
     doneWhenReads: [],
     riskReads: [],
+    doneWhenMasks: null,
+    riskMasks: null,
     typeList,
     healthScores: (ir.health?.components ?? []).map((h) => compileRule(h.score)),
     health: healthOf,
@@ -714,6 +725,15 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   pb.riskDeps = ir.risks.map((r) => eventDeps(ir, r.when.expr, healthDeps));
   pb.doneWhenReads = pb.doneWhenDeps.map(flags);
   pb.riskReads = pb.riskDeps.map(flags);
+  if (typeList.length <= MASK_TYPES) {
+    const mask = (reads: Uint8Array): number => {
+      let m = 0;
+      for (let i = 0; i < reads.length; i++) if (reads[i] === 1) m |= 1 << i;
+      return m;
+    };
+    pb.doneWhenMasks = pb.doneWhenReads.map(mask);
+    pb.riskMasks = pb.riskReads.map(mask);
+  }
   pb.nodes = nodes;
   return pb;
 }

@@ -148,7 +148,8 @@ export function receiveEvents(_ir: PlaybookIR, state: JourneyState, events: read
     // Stable insertion: after every queued event with at <= this one's.
     let i = pending.length;
     while (i > 0 && pending[i - 1]!.at > queued.at) i--;
-    pending.splice(i, 0, queued);
+    if (i === pending.length) pending.push(queued);
+    else pending.splice(i, 0, queued);
   }
   return { ...state, pending, seq };
 }
@@ -183,11 +184,15 @@ export function receiveManualCompletion(_ir: PlaybookIR, state: JourneyState, co
  */
 export function nextInstant(ir: PlaybookIR, state: JourneyState): number | null {
   void ir;
-  return nextInstantFrom(state, 0);
+  return nextInstantFrom(state, 0, null);
 }
 
-/** {@link nextInstant}, with the queue read from index `pendingFrom` (events before it are taken). */
-function nextInstantFrom(state: JourneyState, pendingFrom: number): number | null {
+/**
+ * {@link nextInstant}, with the queue read from index `pendingFrom` (events
+ * before it are taken). With a run, also notes there until when steps 2-5
+ * of SPEC §10 have nothing to do without a new event ({@link Run.milestonesIdleUntil}).
+ */
+function nextInstantFrom(state: JourneyState, pendingFrom: number, run: Run | null): number | null {
   if (state.closed) return null;
   const clock = state.clock ?? -Infinity;
   const start = state.contract.start;
@@ -196,26 +201,42 @@ function nextInstantFrom(state: JourneyState, pendingFrom: number): number | nul
   if (first !== undefined) next = Math.min(next, first.at > clock ? first.at : clock + 1);
   const manual = state.manual?.[0];
   if (manual !== undefined) next = Math.min(next, manual.at > clock ? manual.at : clock + 1);
-  if (!state.judged) return Math.min(next, start);
+  if (!state.judged) {
+    if (run !== null) run.milestonesIdleUntil = -Infinity;
+    return Math.min(next, start);
+  }
+  // The milestones' next instant (opens, due, a step, a done_when wake), and
+  // (for the run) the same counting every due instant, and what their done_when read.
+  let milestoneNext = Infinity, idleUntil = Infinity, reads = 0;
+  const masks = run === null ? null : run.pb.doneWhenMasks;
   for (let mi = 0; mi < state.milestones.length; mi++) {
     const inst = state.milestones[mi]!;
     switch (inst.state) {
       case 'pending':
-        next = Math.min(next, Math.max(inst.opensAt, start));
+        milestoneNext = Math.min(milestoneNext, Math.max(inst.opensAt, start));
         break;
       case 'open':
       case 'overdue':
-        if (inst.state === 'open' && inst.dueAt > clock) next = Math.min(next, inst.dueAt);
+        if (inst.state === 'open') {
+          if (inst.dueAt > clock) milestoneNext = Math.min(milestoneNext, inst.dueAt);
+          else idleUntil = Math.min(idleUntil, inst.dueAt);
+        }
         for (let i = 0; i < inst.steps.length; i++) {
           const step = inst.steps[i]!;
-          if (step > clock && step < next) next = step;
+          if (step > clock && step < milestoneNext) milestoneNext = step;
         }
-        if (inst.wake !== null) next = Math.min(next, inst.wake);
+        if (inst.wake !== null) milestoneNext = Math.min(milestoneNext, inst.wake);
+        if (masks !== null) reads |= masks[inst.m]!;
         break;
       default:
         break;
     }
   }
+  if (run !== null) {
+    run.milestonesIdleUntil = masks === null ? -Infinity : Math.min(milestoneNext, idleUntil);
+    run.openReads = reads;
+  }
+  next = Math.min(next, milestoneNext);
   for (let ri = 0; ri < state.risks.length; ri++) {
     const wake = state.risks[ri]!.wake;
     if (wake !== null && wake < next) next = wake;
@@ -277,7 +298,7 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
   c.components = [];
   c.changedAt = pb.typeList.map(() => -Infinity);
   const run: Run = {
-    ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null, tText: null, tIso: '', sources: sourcesOf(ir), pendingFrom: 0, dirty: new Uint8Array(pb.typeList.length), dirtyList: [], dirtyCount: 0,
+    ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null, tText: null, tIso: '', sources: sourcesOf(ir), pendingFrom: 0, dirty: new Uint8Array(pb.typeList.length), dirtyList: [], dirtyCount: 0, dirtyMask: 0, milestonesIdleUntil: -Infinity, openReads: 0,
     health: () => {
       const saved = c.inst;
       c.inst = null;
@@ -287,7 +308,7 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
     },
   };
   for (;;) {
-    const t = nextInstantFrom(s, run.pendingFrom);
+    const t = nextInstantFrom(s, run.pendingFrom, run);
     if (t === null || t > to) break;
     processInstant(run, t);
   }
@@ -314,6 +335,15 @@ interface Run {
   dirty: Uint8Array;
   dirtyList: number[];
   dirtyCount: number;
+  /** the same as a bit mask (when the playbook has {@link CompiledPlaybook.riskMasks}) */
+  dirtyMask: number;
+  /**
+   * Before this instant, steps 2-5 of SPEC §10 change nothing unless an event
+   * that a pending done_when reads (`openReads`, a mask) or a manual completion
+   * arrives; -Infinity: not known (set by `nextInstantFrom`).
+   */
+  milestonesIdleUntil: number;
+  openReads: number;
   /** the sources of the actions fired at this instant (created on the first firing) */
   keys: string[] | null;
   /** `String(t)` and `formatInstant(t)` of this instant, once an action needs them */
@@ -336,13 +366,24 @@ function fire(run: Run, source: string, action: Action, scope: TemplateScope): v
   fired.push(source);
   // The instant's text and ISO form are made once per instant, not once per action.
   if (run.tText === null) {
-    run.tText = String(t);
+    run.tText = integerText(t);
     run.tIso = formatInstant(t);
   }
   const base = `${source}@${run.tText}`;
   const built = buildAction(run.ir, s, t, source, n === 1 ? base : `${base}#${n}`, action, scope, run.tIso);
   run.out.fired.push(built.fired);
   s.actions.push(built.reported);
+}
+
+const THREE_DIGITS: string[] = Array.from({ length: 1000 }, (_, i) => (i < 10 ? `00${i}` : i < 100 ? `0${i}` : `${i}`));
+
+/** `String(t)`, for epoch-ms instants without converting a 13-digit double (in two small integers). */
+function integerText(t: number): string {
+  if (!(t >= 1e6 && t < 1e15) || !Number.isInteger(t)) return String(t);
+  const high = Math.floor(t / 1e6);
+  const low = t - high * 1e6;
+  const thousands = (low / 1000) | 0;
+  return `${high}${THREE_DIGITS[thousands]!}${THREE_DIGITS[low - thousands * 1000]!}`;
 }
 
 function milestoneScope(run: Run, inst: MilestoneInstanceState): TemplateScope {
@@ -387,65 +428,9 @@ function instanceSources(run: Run, inst: MilestoneInstanceState): { onDone: stri
   return out;
 }
 
-/** Processes one instant `t` in SPEC §10 order, mutating the working state. */
-function processInstant(run: Run, t: number): void {
+/** Steps 2-5 of SPEC §10 at instant `t`: milestones open, complete, become overdue; steps fire. */
+function milestoneSteps(run: Run, t: number, manualNow: ManualCompletionInput[] | null, horizon: number, firstJudgement: boolean): void {
   const { ir, pb, s, out, c } = run;
-  run.t = t;
-  run.keys = null;
-  run.tText = null;
-  c.now = t;
-  c.wake = Infinity;
-  c.inst = null;
-  c.event = null;
-  c.healthAt = NaN;
-  const health = run.health;
-
-  // Manual completions due by t are taken now (applied in step 3), so one
-  // queued before contract.start is dropped rather than kept forever.
-  const manualNow = takeManual(s, t);
-
-  // 1. Events with at == t (and late ones) become visible, in order; triggers fire.
-  const from = run.pendingFrom;
-  let until = from;
-  while (until < s.pending.length && s.pending[until]!.at <= t) until++;
-  run.pendingFrom = until;
-  const dirty = run.dirty;
-  for (let i = 0; i < run.dirtyCount; i++) dirty[run.dirtyList[i]!] = 0;
-  run.dirtyCount = 0;
-  for (let i = from; i < until; i++) {
-    const e = s.pending[i]!;
-    s.seen++;
-    const info = pb.types[e.type];
-    // An event of a type no query reads changes nothing but the count of events seen.
-    if (info === undefined) continue;
-    makeVisible(pb, s, c, e, t, info);
-    c.changedAt![info.index] = t;
-    if (dirty[info.index] === 0) {
-      dirty[info.index] = 1;
-      run.dirtyList[run.dirtyCount++] = info.index;
-    }
-  }
-  for (let i = from; i < until; i++) {
-    const e = s.pending[i]!;
-    if (e.at < s.enrolledAt) continue;
-    for (let ti = 0; ti < ir.triggers.length; ti++) {
-      const trigger = ir.triggers[ti]!;
-      const cq = pb.queries[trigger.on];
-      if (cq === undefined || cq.query.event !== e.type || !whereHolds(cq, c, e.data)) continue;
-      const scope: TemplateScope = { milestone: null, health, event: { type: e.type, data: e.data } };
-      const sources = run.sources.triggers[ti]!;
-      for (let i = 0; i < trigger.actions.length; i++) fire(run, sources[i]!, trigger.actions[i]!, scope);
-    }
-  }
-  s.lastInstant = t;
-  s.clock = t;
-  if (t < s.contract.start) return;
-  // Look ahead for a condition's flip no further than the next queued event: the
-  // condition is evaluated again then anyway (probing past it would be wasted work).
-  const horizon = Math.min(s.contract.end, s.pending[run.pendingFrom]?.at ?? Infinity);
-
-  // 2. Milestones open (at contract.start: applies_when judged, some skipped).
-  const firstJudgement = !s.judged;
   if (firstJudgement) {
     s.judged = true;
     for (let mi = 0; mi < s.milestones.length; mi++) {
@@ -473,13 +458,14 @@ function processInstant(run: Run, t: number): void {
   }
 
   // 3. Open or overdue milestones whose done_when holds complete; on_done fires.
+  const doneMasks = pb.doneWhenMasks;
   for (let mi = 0; mi < s.milestones.length; mi++) {
     const inst = s.milestones[mi]!;
     if (inst.state !== 'open' && inst.state !== 'overdue') continue;
     // A completion by hand completes it whatever done_when says (not evaluated then).
     const manual = manualNow === null ? undefined : manualNow.find((m) => m.milestone === inst.id);
     if (manual === undefined) {
-      if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touches(pb.doneWhenReads[inst.m]!, run)) continue;
+      if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !(doneMasks === null ? touches(pb.doneWhenReads[inst.m]!, run) : (doneMasks[inst.m]! & run.dirtyMask) !== 0)) continue;
       c.inst = inst;
       const done = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon);
       c.inst = null;
@@ -524,12 +510,81 @@ function processInstant(run: Run, t: number): void {
       fire(run, instanceSources(run, inst).steps[i]!, steps[i]!.action, milestoneScope(run, inst));
     }
   }
+}
+
+/** Processes one instant `t` in SPEC §10 order, mutating the working state. */
+function processInstant(run: Run, t: number): void {
+  const { ir, pb, s, out, c } = run;
+  run.t = t;
+  run.keys = null;
+  run.tText = null;
+  c.now = t;
+  c.wake = Infinity;
+  c.inst = null;
+  c.event = null;
+  c.healthAt = NaN;
+  const health = run.health;
+
+  // Manual completions due by t are taken now (applied in step 3), so one
+  // queued before contract.start is dropped rather than kept forever.
+  const manualNow = takeManual(s, t);
+
+  // 1. Events with at == t (and late ones) become visible, in order; triggers fire.
+  const from = run.pendingFrom;
+  let until = from;
+  while (until < s.pending.length && s.pending[until]!.at <= t) until++;
+  run.pendingFrom = until;
+  const dirty = run.dirty;
+  for (let i = 0; i < run.dirtyCount; i++) dirty[run.dirtyList[i]!] = 0;
+  run.dirtyCount = 0;
+  run.dirtyMask = 0;
+  for (let i = from; i < until; i++) {
+    const e = s.pending[i]!;
+    s.seen++;
+    const info = pb.types[e.type];
+    // An event of a type no query reads changes nothing but the count of events seen.
+    if (info === undefined) continue;
+    makeVisible(pb, s, c, e, t, info);
+    c.changedAt![info.index] = t;
+    if (dirty[info.index] === 0) {
+      dirty[info.index] = 1;
+      run.dirtyList[run.dirtyCount++] = info.index;
+      run.dirtyMask |= 1 << info.index;
+    }
+  }
+  for (let i = from; i < until; i++) {
+    const e = s.pending[i]!;
+    if (e.at < s.enrolledAt) continue;
+    for (let ti = 0; ti < ir.triggers.length; ti++) {
+      const trigger = ir.triggers[ti]!;
+      const cq = pb.queries[trigger.on];
+      if (cq === undefined || cq.query.event !== e.type || !whereHolds(cq, c, e.data)) continue;
+      const scope: TemplateScope = { milestone: null, health, event: { type: e.type, data: e.data } };
+      const sources = run.sources.triggers[ti]!;
+      for (let i = 0; i < trigger.actions.length; i++) fire(run, sources[i]!, trigger.actions[i]!, scope);
+    }
+  }
+  s.lastInstant = t;
+  s.clock = t;
+  if (t < s.contract.start) return;
+  // Look ahead for a condition's flip no further than the next queued event: the
+  // condition is evaluated again then anyway (probing past it would be wasted work).
+  const horizon = Math.min(s.contract.end, s.pending[run.pendingFrom]?.at ?? Infinity);
+
+  // 2. Milestones open (at contract.start: applies_when judged, some skipped).
+  const firstJudgement = !s.judged;
+  // Steps 2-5 have nothing to do before the milestones' next instant, unless an
+  // event a pending done_when reads, or a manual completion, arrived.
+  if (firstJudgement || t >= run.milestonesIdleUntil || manualNow !== null || (run.openReads & run.dirtyMask) !== 0) {
+    milestoneSteps(run, t, manualNow, horizon, firstJudgement);
+  }
 
   // 6. Risks: raised or cleared at the first instant their condition flips.
+  const riskMasks = pb.riskMasks;
   for (let ri = 0; ri < ir.risks.length; ri++) {
     const risk = ir.risks[ri]!;
     const rs = s.risks[ri]!;
-    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !touches(pb.riskReads[ri]!, run)) continue;
+    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !(riskMasks === null ? touches(pb.riskReads[ri]!, run) : (riskMasks[ri]! & run.dirtyMask) !== 0)) continue;
     const on = evaluateUntilFlip(pb.riskWhen[ri]!, c, run.probe, horizon);
     rs.wake = run.probe.flipWake;
     if (on === rs.on) continue;

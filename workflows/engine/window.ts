@@ -133,7 +133,9 @@ export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: Eval
     }
     const drop = keepFrom - base;
     if (drop > 0) {
-      buffer.splice(0, drop);
+      // One or two at a time (the usual case) without the array `splice` returns.
+      if (drop <= 2) for (let k = 0; k < drop; k++) buffer.shift();
+      else buffer.splice(0, drop);
       s.bufferBase[type] = base + drop;
     }
     return;
