@@ -9,8 +9,8 @@
  * Temporal suggests it. See journey-driver.ts for the equal-instant rule.
  *
  * A journey with a metric feed (workflows/metric-feed.ts) also pulls the
- * feed's events from Postgres whenever its timer fires, before it processes
- * the instant, and sets its timer no later than the next pull due.
+ * feed's events from Postgres whenever it wakes, before it processes
+ * anything, and sets its timer no later than the next pull due.
  *
  * A milestone completed by hand (the `completeMilestone` update) is queued
  * in the engine at the current domain instant and processed with it, like an
@@ -31,7 +31,7 @@ import {
   type DriverState,
 } from './journey-driver.ts';
 import { iso, ledgerEntries } from './ledger-entries.ts';
-import { feedTypesFor, pullDue, pulledEvents, pulling, startMetricPull, wakeAt, type MetricPull } from './metric-feed.ts';
+import { feedTypesFor, pulledEvents, pulling, startMetricPull, wakeAt, type MetricPull } from './metric-feed.ts';
 import { completeMilestone, deliverEvents, getProgress, getReport, migrateJourney, type JourneyProgress, type ManualCompletion } from './messages.ts';
 import { MilepostCustomer, MilepostOpenMilestones, MilepostOutcome, MilepostOverdueMilestones, MilepostPlaybook } from './search-attributes.ts';
 
@@ -137,10 +137,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
 
   let lastAttributes = '';
   let timer: WakeTimer | null = null;
-  // A fresh journey pulls at once; a continued one when its pull is due.
-  let timerFired = input.kind === 'start';
   for (;;) {
-    if (pulling(pull) && (timerFired || pullDue(pull, now()))) await pullMetrics(pull);
+    // Before every step forward, whatever woke the journey: so no instant is
+    // processed without the metrics stored by then.
+    if (pulling(pull)) await pullMetrics(pull);
     const { fired, transitions } = catchUp(ir, driver, now());
     if (fired.length > 0 || transitions.length > 0) {
       // Deliveries run behind the journey's clock, in order: a slow channel never delays the next instant.
@@ -175,7 +175,6 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     const current = timer;
     woken = false;
     await condition(() => woken || current.fired);
-    timerFired = current.fired;
     if (current.fired) timer = null;
   }
   await deliveries;

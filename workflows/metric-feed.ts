@@ -8,10 +8,11 @@
  * and one workflow task. A journey whose playbook reads such a type is
  * enrolled with a feed instead: the API stores those events and does not
  * signal them, and the journey fetches what was stored since its last pull
- * (the `pullMetricEvents` activity, a page at a time) whenever it wakes for
- * an instant of its own, and at least every `pullEveryMs` of domain time. So
- * a risk is judged at the instant it could flip with every metric stored by
- * then, and a new metric is seen within `pullEveryMs`.
+ * (the `pullMetricEvents` activity, a page at a time) whenever it wakes (for
+ * an instant of its own, a signal or an update), before it processes
+ * anything, and at least every `pullEveryMs` of domain time. So no instant
+ * is processed without the metrics stored by then, and a new metric is seen
+ * within `pullEveryMs`.
  *
  * The pulled events enter the engine exactly like signalled ones (each at its
  * own instant, or late), so the report is the simulator's for the same
@@ -103,9 +104,4 @@ export function wakeAt(nextInstant: number, pull: MetricPull | null): number {
 /** Does the journey pull anything (a migration may have dropped every feed type)? */
 export function pulling(pull: MetricPull | null): pull is MetricPull {
   return pull !== null && pull.feed.types.length > 0;
-}
-
-/** Is a pull due at domain instant `now` (timer or not)? */
-export function pullDue(pull: MetricPull, now: number): boolean {
-  return pull.nextPullAt === null || now >= pull.nextPullAt;
 }
