@@ -334,6 +334,108 @@ export function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
+/**
+ * A comparison with a constant operand (not null), or an ordering comparison,
+ * as one closure without a call per operand or per operator: the same values
+ * and the same operands evaluated (so the same wakes) as the general form.
+ * Null when nothing special applies.
+ */
+function specialComparison(op: string, left: Evaluator, right: Evaluator, lk: Value | undefined, rk: Value | undefined): Evaluator | null {
+  if (op === '==' || op === '!=') {
+    // `compare`: false with a null or list operand, else strict (in)equality.
+    if (rk !== undefined && rk !== null) {
+      return op === '=='
+        ? (c) => left(c) === rk
+        : (c) => { const a = left(c); return a !== null && !Array.isArray(a) && a !== rk; };
+    }
+    if (lk !== undefined && lk !== null) {
+      return op === '=='
+        ? (c) => right(c) === lk
+        : (c) => { const b = right(c); return b !== null && !Array.isArray(b) && lk !== b; };
+    }
+    return null;
+  }
+  if (typeof rk === 'number') {
+    switch (op) {
+      case '<': return (c) => { const a = left(c); return typeof a === 'number' ? a < rk : a !== null && !Array.isArray(a) && compare(op, a, rk); };
+      case '<=': return (c) => { const a = left(c); return typeof a === 'number' ? a <= rk : a !== null && !Array.isArray(a) && compare(op, a, rk); };
+      case '>': return (c) => { const a = left(c); return typeof a === 'number' ? a > rk : a !== null && !Array.isArray(a) && compare(op, a, rk); };
+      case '>=': return (c) => { const a = left(c); return typeof a === 'number' ? a >= rk : a !== null && !Array.isArray(a) && compare(op, a, rk); };
+      default: return null;
+    }
+  }
+  if (typeof lk === 'number') {
+    switch (op) {
+      case '<': return (c) => { const b = right(c); return typeof b === 'number' ? lk < b : b !== null && !Array.isArray(b) && compare(op, lk, b); };
+      case '<=': return (c) => { const b = right(c); return typeof b === 'number' ? lk <= b : b !== null && !Array.isArray(b) && compare(op, lk, b); };
+      case '>': return (c) => { const b = right(c); return typeof b === 'number' ? lk > b : b !== null && !Array.isArray(b) && compare(op, lk, b); };
+      case '>=': return (c) => { const b = right(c); return typeof b === 'number' ? lk >= b : b !== null && !Array.isArray(b) && compare(op, lk, b); };
+      default: return null;
+    }
+  }
+  // Ordering comparisons: numbers (and dates) or strings, never null; the left
+  // operand first, the right one only when the left is not null.
+  switch (op) {
+    case '<': return (c) => {
+      const a = left(c);
+      if (a === null || Array.isArray(a)) return false;
+      const b = right(c);
+      if (typeof a === 'number' && typeof b === 'number') return a < b;
+      return b !== null && !Array.isArray(b) && compare(op, a, b);
+    };
+    case '<=': return (c) => {
+      const a = left(c);
+      if (a === null || Array.isArray(a)) return false;
+      const b = right(c);
+      if (typeof a === 'number' && typeof b === 'number') return a <= b;
+      return b !== null && !Array.isArray(b) && compare(op, a, b);
+    };
+    case '>': return (c) => {
+      const a = left(c);
+      if (a === null || Array.isArray(a)) return false;
+      const b = right(c);
+      if (typeof a === 'number' && typeof b === 'number') return a > b;
+      return b !== null && !Array.isArray(b) && compare(op, a, b);
+    };
+    case '>=': return (c) => {
+      const a = left(c);
+      if (a === null || Array.isArray(a)) return false;
+      const b = right(c);
+      if (typeof a === 'number' && typeof b === 'number') return a >= b;
+      return b !== null && !Array.isArray(b) && compare(op, a, b);
+    };
+    default: return null;
+  }
+}
+
+/**
+ * Arithmetic with a constant number operand, as one closure: the same value
+ * (same operation order) as the general form, which evaluates the other
+ * operand in either case. Null when nothing special applies (division by a
+ * constant 0 and string concatenation keep the general form).
+ */
+function specialArithmetic(op: string, left: Evaluator, right: Evaluator, lk: Value | undefined, rk: Value | undefined): Evaluator | null {
+  if (typeof rk === 'number') {
+    switch (op) {
+      case '+': return (c) => { const a = left(c); return typeof a === 'number' ? a + rk : null; };
+      case '-': return (c) => { const a = left(c); return typeof a === 'number' ? a - rk : null; };
+      case '*': return (c) => { const a = left(c); return typeof a === 'number' ? a * rk : null; };
+      case '/': return rk === 0 ? null : (c) => { const a = left(c); return typeof a === 'number' ? a / rk : null; };
+      default: return null;
+    }
+  }
+  if (typeof lk === 'number') {
+    switch (op) {
+      case '+': return (c) => { const b = right(c); return typeof b === 'number' ? lk + b : null; };
+      case '-': return (c) => { const b = right(c); return typeof b === 'number' ? lk - b : null; };
+      case '*': return (c) => { const b = right(c); return typeof b === 'number' ? lk * b : null; };
+      case '/': return (c) => { const b = right(c); return typeof b === 'number' && b !== 0 ? lk / b : null; };
+      default: return null;
+    }
+  }
+  return null;
+}
+
 /** Compiles every rule of a playbook. */
 function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook {
   let nodes = 0;
@@ -499,6 +601,16 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
         const fn = e.fn;
         // Specialised by function: no argument arrays on the hot path.
         const a0 = args[0]!, a1 = args[1], a2 = args[2];
+        if (fn === 'clamp') {
+          // Constant bounds (the usual `clamp(x, 0, 100)`): only x is evaluated at run time.
+          const lo = constantOf(e.args[1]!), hi = constantOf(e.args[2]!);
+          if (typeof lo === 'number' && typeof hi === 'number') {
+            return (c) => {
+              const x = a0(c);
+              return typeof x === 'number' ? Math.min(Math.max(x, lo), hi) : null;
+            };
+          }
+        }
         switch (fn) {
           case 'abs': return (c) => { const x = num(a0(c)); return x === null ? null : Math.abs(x); };
           case 'round': return (c) => { const x = num(a0(c)); return x === null ? null : roundHalfAway(x); };
@@ -589,6 +701,8 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       }
       const left = compileExpr(e.left);
       const right = compileExpr(e.right);
+      const special = specialComparison(op, left, right, constantOf(e.left), constantOf(e.right));
+      if (special !== null) return special;
       const cmp = COMPARE[op]!;
       if (op === '==' || op === '!=') return (c) => compare(op, left(c), right(c));
       // Ordering comparisons: numbers (and dates) or strings, never null.
@@ -602,6 +716,8 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     }
     const left = compileExpr(e.left);
     const right = compileExpr(e.right);
+    const special = specialArithmetic(op, left, right, constantOf(e.left), constantOf(e.right));
+    if (special !== null) return special;
     switch (op) {
       case '+': return (c) => {
         const a = left(c);
@@ -631,6 +747,13 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       default: throw new Error(`unknown operator ${op}`);
     }
   };
+
+  /**
+   * A literal operand's value, read at compile time instead of called for
+   * (a literal has no wake); undefined for anything else, and always when
+   * tracing (explain records every node's value, literals included).
+   */
+  const constantOf = (x: Expr): Value | undefined => (!trace && x.k === 'literal' ? x.value : undefined);
 
   const compileRule = (rule: Rule): Evaluator => compileExpr(rule.expr);
 
