@@ -18,6 +18,7 @@ import type { Duration, Expr, PlaybookIR, Query, QueryFn, Rule, TimeExpr } from 
 import { addDuration, assertNever, DAY_MS, evalTime } from './calendar.ts';
 import type { JourneyState, MilestoneInstanceState, QueryAggregate, Value } from './types.ts';
 import { windowCount, windowHappened, windowSumValue, windowValues } from './window.ts';
+import type { TypeSlot } from './window.ts';
 
 /** A value during evaluation: a scalar, or a list literal's items (`in [..]`). */
 export type EvalValue = Value | Value[];
@@ -52,6 +53,8 @@ export interface EvalContext {
   health: { value: Value; wake: number; components: Array<{ value: Value; wake: number }> } | null;
   /** what {@link evaluateUntilFlip} found: the next instant the condition may flip (null: none) */
   flipWake: number | null;
+  /** within one advance: the `within` buffers by event type index, mirroring the state's (null: read the state's records) */
+  slots: TypeSlot[] | null;
 }
 
 export type Evaluator = (c: EvalContext) => EvalValue;
@@ -69,6 +72,8 @@ export interface CompiledQuery {
   fnsUsed: Set<QueryFn>;
   /** `String(index)`: its key in the state's records */
   key: string;
+  /** its event type's {@link EventTypeInfo.index} */
+  typeIndex: number;
   /** `query.event` and `query.field`, internalised (see {@link internalize}) */
   event: string;
   field: string | null;
@@ -152,7 +157,7 @@ export function compiledTraced(ir: PlaybookIR): CompiledPlaybook {
 
 /** A fresh evaluation context for instant `now`. */
 export function newContext(state: JourneyState, now: number): EvalContext {
-  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, components: null, changedAt: null, healthAt: NaN, health: null, flipWake: null };
+  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, components: null, changedAt: null, healthAt: NaN, health: null, flipWake: null, slots: null };
 }
 
 /** `true` only for the boolean `true` (null and everything else count as false). */
@@ -771,6 +776,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       perInstance: since !== null && (since.anchor === 'opens' || since.anchor === 'due'),
       fnsUsed: new Set(),
       key: String(index),
+      typeIndex: -1,
       event: internalize(q.event),
       field: q.field === null ? null : internalize(q.field),
       withinMs: within === null ? null : exactMs(within),
@@ -815,6 +821,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       bufferFields: (bufferFieldsByType.get(type) ?? []).map(internalize),
     });
   }
+  for (const cq of queries) cq.typeIndex = types[cq.query.event]!.index;
   const flags = (deps: Set<string>): Uint8Array => {
     const out = new Uint8Array(typeList.length);
     for (const t of deps) if (types[t] !== undefined) out[types[t]!.index] = 1;

@@ -20,7 +20,7 @@
  */
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { buildAction } from './actions.ts';
-import { insertIntoWindows } from './window.ts';
+import { insertIntoWindows, typeSlots } from './window.ts';
 import type { TemplateScope } from './actions.ts';
 import { addDuration, evalTime, windowExit } from './calendar.ts';
 import { formatInstant } from './instant.ts';
@@ -297,8 +297,11 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
   const c = newContext(s, -Infinity);
   c.components = [];
   c.changedAt = pb.typeList.map(() => -Infinity);
+  c.slots = typeSlots(pb, s);
+  const probe = newContext(s, -Infinity);
+  probe.slots = c.slots;
   const run: Run = {
-    ir, pb, s, out, c, probe: newContext(s, -Infinity), t: -Infinity, keys: null, tText: null, tIso: '', sources: sourcesOf(ir), pendingFrom: 0, dirty: new Uint8Array(pb.typeList.length), dirtyList: [], dirtyCount: 0, dirtyMask: 0, milestonesIdleUntil: -Infinity, openReads: 0,
+    ir, pb, s, out, c, probe, t: -Infinity, keys: null, tText: null, tIso: '', sources: sourcesOf(ir), pendingFrom: 0, dirty: new Uint8Array(pb.typeList.length), dirtyList: [], dirtyCount: 0, dirtyMask: 0, milestonesIdleUntil: -Infinity, openReads: 0,
     health: () => {
       const saved = c.inst;
       c.inst = null;

@@ -31,6 +31,40 @@ function fieldValue(cq: CompiledQuery, e: BufferedEvent): Value {
   return f === null ? null : (e.data[f] ?? null);
 }
 
+/**
+ * Per event type, its `within` buffer and base as one advance knows them: the
+ * same array and number as `state.buffers[type]` and `state.bufferBase[type]`
+ * (kept in step by {@link insertIntoWindows}), read without a keyed lookup by
+ * type name (the state's records have a different key order in every journey,
+ * which makes those lookups megamorphic). A derived cache, never persisted.
+ */
+export interface TypeSlot {
+  /** `state.buffers[type]` */
+  buffer: BufferedEvent[] | undefined;
+  /** `state.bufferBase[type] ?? 0` */
+  base: number;
+  /** does the state have both `buffers[type]` and `bufferBase[type]` */
+  ready: boolean;
+}
+
+/** Slots for every event type of a state, by {@link EventTypeInfo.index}. */
+export function typeSlots(pb: CompiledPlaybook, s: JourneyState): TypeSlot[] {
+  return pb.typeList.map((info) => {
+    const buffer = s.buffers[info.type], base = s.bufferBase[info.type];
+    return { buffer, base: base ?? 0, ready: buffer !== undefined && base !== undefined };
+  });
+}
+
+function bufferOf(s: JourneyState, c: EvalContext, cq: CompiledQuery): BufferedEvent[] | undefined {
+  const slots = c.slots;
+  return slots === null ? s.buffers[cq.event] : slots[cq.typeIndex]!.buffer;
+}
+
+function baseOf(s: JourneyState, c: EvalContext, cq: CompiledQuery): number {
+  const slots = c.slots;
+  return slots === null ? (s.bufferBase[cq.event] ?? 0) : slots[cq.typeIndex]!.base;
+}
+
 function add(w: WindowAggregate, v: Value, sign: 1 | -1): void {
   w.n += sign;
   if (typeof v === 'number') {
@@ -48,11 +82,11 @@ function add(w: WindowAggregate, v: Value, sign: 1 | -1): void {
 }
 
 /** The window of a `within` query, created empty (starting at the buffer's current base) when first needed. */
-function windowOf(s: JourneyState, cq: CompiledQuery): WindowAggregate {
+function windowOf(s: JourneyState, c: EvalContext, cq: CompiledQuery): WindowAggregate {
   // By number: the record's keys are array indices (`"9"`), which V8 reads faster from a number.
   let w = s.windows[cq.index];
   if (w === undefined) {
-    w = { lo: s.bufferBase[cq.event] ?? 0, n: 0, vn: 0, sum: 0, frac: 0 };
+    w = { lo: baseOf(s, c, cq), n: 0, vn: 0, sum: 0, frac: 0 };
     s.windows[cq.index] = w;
   }
   return w;
@@ -60,9 +94,8 @@ function windowOf(s: JourneyState, cq: CompiledQuery): WindowAggregate {
 
 /** Recomputes a window from its buffer at `now` (after an event was inserted out of order). */
 function rebuild(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: number): void {
-  const type = cq.event;
-  const buffer = s.buffers[type] ?? [];
-  const base = s.bufferBase[type] ?? 0;
+  const buffer = bufferOf(s, c, cq) ?? [];
+  const base = baseOf(s, c, cq);
   const w: WindowAggregate = { lo: base + buffer.length, n: 0, vn: 0, sum: 0, frac: 0 };
   for (let i = buffer.length - 1; i >= 0; i--) {
     const e = buffer[i]!;
@@ -75,11 +108,10 @@ function rebuild(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: number
 
 /** Slides a query's window to `now`: events whose exit is at or before `now` leave it. */
 export function slide(s: JourneyState, c: EvalContext, cq: CompiledQuery, now: number): WindowAggregate {
-  const w = windowOf(s, cq);
-  const type = cq.event;
-  const buffer = s.buffers[type];
+  const w = windowOf(s, c, cq);
+  const buffer = bufferOf(s, c, cq);
   if (buffer === undefined) return w;
-  const base = s.bufferBase[type] ?? 0;
+  const base = baseOf(s, c, cq);
   while (w.lo - base < buffer.length) {
     const e = buffer[w.lo - base]!;
     if (exitOf(cq, e.at) > now) break;
@@ -99,8 +131,20 @@ export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: Eval
   }
   if (longest <= t) return; // a late event already outside every window
   const type = info.type;
-  const buffer = (s.buffers[type] ??= []);
-  const base = (s.bufferBase[type] ??= 0);
+  const slot = c.slots === null ? null : c.slots[info.index]!;
+  let buffer: BufferedEvent[], base: number;
+  if (slot !== null && slot.ready) {
+    buffer = slot.buffer!;
+    base = slot.base;
+  } else {
+    buffer = (s.buffers[type] ??= []);
+    base = (s.bufferBase[type] ??= 0);
+    if (slot !== null) {
+      slot.buffer = buffer;
+      slot.base = base;
+      slot.ready = true;
+    }
+  }
   const data: Record<string, Value> = {};
   const fields = info.bufferFields;
   for (let i = 0; i < fields.length; i++) data[fields[i]!] = e.data[fields[i]!] ?? null;
@@ -115,7 +159,7 @@ export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: Eval
     let keepFrom = index + 1;
     for (let q = 0; q < queries.length; q++) {
       const cq = queries[q]!;
-      const w = windowOf(s, cq);
+      const w = windowOf(s, c, cq);
       while (w.lo < index) {
         const old = buffer[w.lo - base]!;
         if (exitOf(cq, old.at) > t) break;
@@ -137,6 +181,7 @@ export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: Eval
       if (drop <= 2) for (let k = 0; k < drop; k++) buffer.shift();
       else buffer.splice(0, drop);
       s.bufferBase[type] = base + drop;
+      if (slot !== null) slot.base = base + drop;
     }
     return;
   } else {
@@ -146,21 +191,21 @@ export function insertIntoWindows(pb: CompiledPlaybook, s: JourneyState, c: Eval
     buffer.splice(i, 0, entry);
     for (const cq of queries) rebuild(s, c, cq, t);
   }
-  prune(pb, s, type, queries);
+  prune(s, c, type, queries, slot);
 }
 
 /** Drops buffered events that every window over the type has left. */
-function prune(pb: CompiledPlaybook, s: JourneyState, type: string, queries: CompiledQuery[]): void {
-  void pb;
+function prune(s: JourneyState, c: EvalContext, type: string, queries: CompiledQuery[], slot: TypeSlot | null): void {
   const buffer = s.buffers[type];
   if (buffer === undefined) return;
   const base = s.bufferBase[type] ?? 0;
   let keepFrom = base + buffer.length;
-  for (const cq of queries) keepFrom = Math.min(keepFrom, windowOf(s, cq).lo);
+  for (const cq of queries) keepFrom = Math.min(keepFrom, windowOf(s, c, cq).lo);
   const drop = keepFrom - base;
   if (drop > 0) {
     buffer.splice(0, drop);
     s.bufferBase[type] = base + drop;
+    if (slot !== null) slot.base = base + drop;
   }
 }
 
@@ -176,8 +221,8 @@ function windowSum(s: JourneyState, c: EvalContext, cq: CompiledQuery, w: Window
 }
 
 function forEachInWindow(s: JourneyState, c: EvalContext, cq: CompiledQuery, w: WindowAggregate, visit: (e: BufferedEvent) => void): void {
-  const buffer = s.buffers[cq.event] ?? [];
-  const base = s.bufferBase[cq.event] ?? 0;
+  const buffer = bufferOf(s, c, cq) ?? [];
+  const base = baseOf(s, c, cq);
   for (let i = w.lo - base; i < buffer.length; i++) {
     const e = buffer[i]!;
     if (e.at > c.now) break;
@@ -196,8 +241,8 @@ export function windowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery,
   const w = slide(s, c, cq, c.now);
   const out = { n: w.n, vn: w.vn, sum: 0, min: null as number | null, max: null as number | null, latest: null as Value, latestAt: null as number | null };
   if (w.n === 0) return out;
-  const buffer = s.buffers[cq.event]!;
-  const from = w.lo - (s.bufferBase[cq.event] ?? 0);
+  const buffer = bufferOf(s, c, cq)!;
+  const from = w.lo - baseOf(s, c, cq);
   if (fn === 'happened' || fn === 'latest' || fn === 'days_since') {
     // These change (without a new event) only when the most recent matching event leaves.
     for (let i = buffer.length - 1; i >= from; i--) {
@@ -246,10 +291,10 @@ function peekWindowValues(s: JourneyState, c: EvalContext, cq: CompiledQuery, fn
   n: number; vn: number; sum: number; min: number | null; max: number | null; latest: Value; latestAt: number | null;
 } {
   const out = { n: 0, vn: 0, sum: 0, min: null as number | null, max: null as number | null, latest: null as Value, latestAt: null as number | null };
-  const buffer = s.buffers[cq.event];
+  const buffer = bufferOf(s, c, cq);
   if (buffer === undefined) return out;
-  const w = windowOf(s, cq);
-  const base = s.bufferBase[cq.event] ?? 0;
+  const w = windowOf(s, c, cq);
+  const base = baseOf(s, c, cq);
   // A sum that is not whole still carries a non-integer that has left (floating-point residue): scan.
   if (fn === 'min' || fn === 'max' || w.frac !== 0 || !Number.isInteger(w.sum)) return scanWindowValues(s, c, cq, fn, w, base, buffer, out);
   const left = ahead(cq, c, buffer, w, base);
@@ -353,13 +398,13 @@ export function windowCount(s: JourneyState, c: EvalContext, cq: CompiledQuery):
   if (!c.peek) {
     const w = slide(s, c, cq, c.now);
     if (w.n === 0) return 0;
-    const exit = exitOf(cq, firstMatching(cq, c, s.buffers[cq.event]!, w.lo - (s.bufferBase[cq.event] ?? 0)).at);
+    const exit = exitOf(cq, firstMatching(cq, c, bufferOf(s, c, cq)!, w.lo - baseOf(s, c, cq)).at);
     if (exit < c.wake) c.wake = exit;
     return w.n;
   }
-  const buffer = s.buffers[cq.event];
+  const buffer = bufferOf(s, c, cq);
   if (buffer === undefined) return 0;
-  const { n, i } = ahead(cq, c, buffer, windowOf(s, cq), s.bufferBase[cq.event] ?? 0);
+  const { n, i } = ahead(cq, c, buffer, windowOf(s, c, cq), baseOf(s, c, cq));
   if (n === 0) return 0;
   const exit = exitOf(cq, firstMatching(cq, c, buffer, i).at);
   if (exit < c.wake) c.wake = exit;
@@ -369,11 +414,11 @@ export function windowCount(s: JourneyState, c: EvalContext, cq: CompiledQuery):
 /** `happened(q within d)` at `c.now`: it changes when the most recent counted event leaves. */
 export function windowHappened(s: JourneyState, c: EvalContext, cq: CompiledQuery): boolean {
   // Looking ahead never creates a window over a type with no buffer yet (as `peekWindowValues`).
-  if (c.peek && s.buffers[cq.event] === undefined) return false;
-  const w = c.peek ? windowOf(s, cq) : slide(s, c, cq, c.now);
-  const buffer = s.buffers[cq.event];
+  if (c.peek && bufferOf(s, c, cq) === undefined) return false;
+  const w = c.peek ? windowOf(s, c, cq) : slide(s, c, cq, c.now);
+  const buffer = bufferOf(s, c, cq);
   if (w.n === 0 || buffer === undefined) return false;
-  const from = w.lo - (s.bufferBase[cq.event] ?? 0);
+  const from = w.lo - baseOf(s, c, cq);
   let latestAt: number | null = null;
   for (let i = buffer.length - 1; i >= from; i--) {
     const e = buffer[i]!;
@@ -394,18 +439,18 @@ export function windowSumValue(s: JourneyState, c: EvalContext, cq: CompiledQuer
   if (!c.peek) {
     const w = slide(s, c, cq, c.now);
     if (w.n === 0) return null;
-    const exit = exitOf(cq, firstMatching(cq, c, s.buffers[cq.event]!, w.lo - (s.bufferBase[cq.event] ?? 0)).at);
+    const exit = exitOf(cq, firstMatching(cq, c, bufferOf(s, c, cq)!, w.lo - baseOf(s, c, cq)).at);
     if (exit < c.wake) c.wake = exit;
     return w.vn === 0 ? null : windowSum(s, c, cq, w);
   }
-  const buffer = s.buffers[cq.event];
+  const buffer = bufferOf(s, c, cq);
   if (buffer === undefined) return null;
-  const w = windowOf(s, cq);
+  const w = windowOf(s, c, cq);
   if (w.frac !== 0 || !Number.isInteger(w.sum)) {
     const r = peekWindowValues(s, c, cq, 'sum');
     return r.vn === 0 ? null : r.sum;
   }
-  const { n, vn, sum, i } = ahead(cq, c, buffer, w, s.bufferBase[cq.event] ?? 0);
+  const { n, vn, sum, i } = ahead(cq, c, buffer, w, baseOf(s, c, cq));
   if (n === 0) return null;
   const exit = exitOf(cq, firstMatching(cq, c, buffer, i).at);
   if (exit < c.wake) c.wake = exit;
