@@ -114,6 +114,9 @@ export interface CompiledPlaybook {
   doneWhenDeps: Array<Set<string>>;
   riskWhen: Evaluator[];
   riskDeps: Array<Set<string>>;
+  /** does each milestone's `done_when` / each risk's `when` read `health` or a component */
+  doneWhenReadsHealth: boolean[];
+  riskReadsHealth: boolean[];
   /** the same dependencies as flags by event type index (`doneWhenDeps`, `riskDeps`) */
   doneWhenReads: Uint8Array[];
   riskReads: Uint8Array[];
@@ -182,7 +185,7 @@ export const LOOKAHEAD_STEPS = 16;
  * it stopped, where the search resumes. Returns the value; that instant
  * (null: nothing changes with time alone) is left in `probe.flipWake`.
  */
-export function evaluateUntilFlip(ev: Evaluator, c: EvalContext, probe: EvalContext, horizon: number): boolean {
+export function evaluateUntilFlip(ev: Evaluator, c: EvalContext, probe: EvalContext, horizon: number, readsHealth = true): boolean {
   const saved = c.wake;
   c.wake = Infinity;
   const value = ev(c) === true;
@@ -197,6 +200,8 @@ export function evaluateUntilFlip(ev: Evaluator, c: EvalContext, probe: EvalCont
   probe.peek = true;
   // Health components scored at `c.now` stay valid until their own wakes; the
   // probe's component cache is overwritten in place (`at: Infinity`: not valid).
+  // A condition that does not read health leaves it alone (the next that does sets it).
+  if (!readsHealth) return probeFlip(ev, probe, horizon, value, wake);
   let cache = probe.components;
   if (cache === null) cache = probe.components = [];
   const health = c.health !== null && c.healthAt === c.now ? c.health.components : null;
@@ -217,6 +222,11 @@ export function evaluateUntilFlip(ev: Evaluator, c: EvalContext, probe: EvalCont
     const slot = cache[i];
     if (slot !== undefined) slot.at = Infinity;
   }
+  return probeFlip(ev, probe, horizon, value, wake);
+}
+
+/** The look-ahead loop of {@link evaluateUntilFlip}, from change point `wake` on. */
+function probeFlip(ev: Evaluator, probe: EvalContext, horizon: number, value: boolean, wake: number): boolean {
   for (let step = 0; wake !== Infinity && wake <= horizon && step < LOOKAHEAD_STEPS; step++) {
     probe.now = wake;
     probe.wake = Infinity;
@@ -841,6 +851,8 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     doneWhenDeps: [],
     riskWhen: ir.risks.map((r) => compileRule(r.when)),
     riskDeps: [],
+    doneWhenReadsHealth: ir.milestones.map((m) => readsHealth(m.doneWhen.expr)),
+    riskReadsHealth: ir.risks.map((r) => readsHealth(r.when.expr)),
     doneWhenReads: [],
     riskReads: [],
     doneWhenMasks: null,
@@ -920,6 +932,14 @@ export function walkExpr(e: Expr, visit: (node: Expr, depth: number) => void, de
     case 'call': for (const a of e.args) walkExpr(a, visit, depth + 1); break;
     default: break;
   }
+}
+
+function readsHealth(e: Expr): boolean {
+  let found = false;
+  walkExpr(e, (n) => {
+    if (n.k === 'ref' && (n.ref.kind === 'health' || n.ref.kind === 'health_component')) found = true;
+  });
+  return found;
 }
 
 function fieldRefs(e: Expr): string[] {

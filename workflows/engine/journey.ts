@@ -207,34 +207,42 @@ function nextInstantFrom(state: JourneyState, pendingFrom: number, run: Run | nu
   }
   // The milestones' next instant (opens, due, a step, a done_when wake), and
   // (for the run) the same counting every due instant, and what their done_when read.
-  let milestoneNext = Infinity, idleUntil = Infinity, reads = 0;
-  const masks = run === null ? null : run.pb.doneWhenMasks;
-  for (let mi = 0; mi < state.milestones.length; mi++) {
-    const inst = state.milestones[mi]!;
-    switch (inst.state) {
-      case 'pending':
-        milestoneNext = Math.min(milestoneNext, Math.max(inst.opensAt, start));
-        break;
-      case 'open':
-      case 'overdue':
-        if (inst.state === 'open') {
-          if (inst.dueAt > clock) milestoneNext = Math.min(milestoneNext, inst.dueAt);
-          else idleUntil = Math.min(idleUntil, inst.dueAt);
-        }
-        for (let i = 0; i < inst.steps.length; i++) {
-          const step = inst.steps[i]!;
-          if (step > clock && step < milestoneNext) milestoneNext = step;
-        }
-        if (inst.wake !== null) milestoneNext = Math.min(milestoneNext, inst.wake);
-        if (masks !== null) reads |= masks[inst.m]!;
-        break;
-      default:
-        break;
+  // A run keeps them while no milestone step ran (nothing of theirs changed).
+  let milestoneNext: number;
+  if (run !== null && run.milestonesKnown) milestoneNext = run.milestoneNext;
+  else {
+    let idleUntil = Infinity, reads = 0;
+    milestoneNext = Infinity;
+    const masks = run === null ? null : run.pb.doneWhenMasks;
+    for (let mi = 0; mi < state.milestones.length; mi++) {
+      const inst = state.milestones[mi]!;
+      switch (inst.state) {
+        case 'pending':
+          milestoneNext = Math.min(milestoneNext, Math.max(inst.opensAt, start));
+          break;
+        case 'open':
+        case 'overdue':
+          if (inst.state === 'open') {
+            if (inst.dueAt > clock) milestoneNext = Math.min(milestoneNext, inst.dueAt);
+            else idleUntil = Math.min(idleUntil, inst.dueAt);
+          }
+          for (let i = 0; i < inst.steps.length; i++) {
+            const step = inst.steps[i]!;
+            if (step > clock && step < milestoneNext) milestoneNext = step;
+          }
+          if (inst.wake !== null) milestoneNext = Math.min(milestoneNext, inst.wake);
+          if (masks !== null) reads |= masks[inst.m]!;
+          break;
+        default:
+          break;
+      }
     }
-  }
-  if (run !== null) {
-    run.milestonesIdleUntil = masks === null ? -Infinity : Math.min(milestoneNext, idleUntil);
-    run.openReads = reads;
+    if (run !== null) {
+      run.milestonesIdleUntil = masks === null ? -Infinity : Math.min(milestoneNext, idleUntil);
+      run.openReads = reads;
+      run.milestoneNext = milestoneNext;
+      run.milestonesKnown = masks !== null;
+    }
   }
   next = Math.min(next, milestoneNext);
   for (let ri = 0; ri < state.risks.length; ri++) {
@@ -301,7 +309,7 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
   const probe = newContext(s, -Infinity);
   probe.slots = c.slots;
   const run: Run = {
-    ir, pb, s, out, c, probe, t: -Infinity, keys: null, tText: null, tIso: '', sources: sourcesOf(ir), pendingFrom: 0, dirty: new Uint8Array(pb.typeList.length), dirtyList: [], dirtyCount: 0, dirtyMask: 0, milestonesIdleUntil: -Infinity, openReads: 0,
+    ir, pb, s, out, c, probe, t: -Infinity, keys: null, tText: null, tIso: '', sources: sourcesOf(ir), pendingFrom: 0, dirty: new Uint8Array(pb.typeList.length), dirtyList: [], dirtyCount: 0, dirtyMask: 0, milestonesIdleUntil: -Infinity, openReads: 0, milestoneNext: Infinity, milestonesKnown: false,
     health: () => {
       const saved = c.inst;
       c.inst = null;
@@ -347,6 +355,13 @@ interface Run {
    */
   milestonesIdleUntil: number;
   openReads: number;
+  /**
+   * The milestones' part of `nextInstantFrom` (their next own instant), kept
+   * while `milestonesKnown`: until steps 2-5 run (or the term closes), no
+   * milestone changes, and every instant it counts lies after the clock.
+   */
+  milestoneNext: number;
+  milestonesKnown: boolean;
   /** the sources of the actions fired at this instant (created on the first firing) */
   keys: string[] | null;
   /** `String(t)` and `formatInstant(t)` of this instant, once an action needs them */
@@ -470,7 +485,7 @@ function milestoneSteps(run: Run, t: number, manualNow: ManualCompletionInput[] 
     if (manual === undefined) {
       if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !(doneMasks === null ? touches(pb.doneWhenReads[inst.m]!, run) : (doneMasks[inst.m]! & run.dirtyMask) !== 0)) continue;
       c.inst = inst;
-      const done = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon);
+      const done = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon, pb.doneWhenReadsHealth[inst.m]);
       c.inst = null;
       inst.wake = run.probe.flipWake;
       if (!done) continue;
@@ -579,6 +594,7 @@ function processInstant(run: Run, t: number): void {
   // Steps 2-5 have nothing to do before the milestones' next instant, unless an
   // event a pending done_when reads, or a manual completion, arrived.
   if (firstJudgement || t >= run.milestonesIdleUntil || manualNow !== null || (run.openReads & run.dirtyMask) !== 0) {
+    run.milestonesKnown = false;
     milestoneSteps(run, t, manualNow, horizon, firstJudgement);
   }
 
@@ -588,7 +604,7 @@ function processInstant(run: Run, t: number): void {
     const risk = ir.risks[ri]!;
     const rs = s.risks[ri]!;
     if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !(riskMasks === null ? touches(pb.riskReads[ri]!, run) : (riskMasks[ri]! & run.dirtyMask) !== 0)) continue;
-    const on = evaluateUntilFlip(pb.riskWhen[ri]!, c, run.probe, horizon);
+    const on = evaluateUntilFlip(pb.riskWhen[ri]!, c, run.probe, horizon, pb.riskReadsHealth[ri]);
     rs.wake = run.probe.flipWake;
     if (on === rs.on) continue;
     rs.on = on;
