@@ -4,7 +4,7 @@
  * A thin shell around the pure engine (through {@link catchUp}): it takes
  * events in as signals, sleeps until the next instant anything can change or
  * the next signal (a timer for that instant plus `condition`; never polling;
- * the timer survives signals that do not move the instant), hands what
+ * a pending timer is never cancelled, see TIMERS_KEPT), hands what
  * fired to activities, and continues as new with its compact state when
  * Temporal suggests it. See journey-driver.ts for the equal-instant rule.
  *
@@ -18,7 +18,7 @@
  */
 import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, log,
-  proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
+  patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
 import type { ActionDelivery, JourneyRef } from '../activities/types.ts';
@@ -137,6 +137,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
 
   let lastAttributes = '';
   let timer: WakeTimer | null = null;
+  const timers: WakeTimer[] = [];
   for (;;) {
     // Before every step forward, whatever woke the journey: so no instant is
     // processed without the metrics stored by then.
@@ -164,10 +165,23 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
       };
       return continueAsNew<typeof journeyWorkflow>({ kind: 'continue', continuation });
     }
-    // One timer per wake-up instant, kept across signals: a signal that leaves
-    // the next instant where it was does not cost a new timer (each timer
-    // started is a billable action; see docs/benchmarks.md).
     const at = wakeAt(wake, pull);
+    if (patched(TIMERS_KEPT)) {
+      // Each timer started is a billable action (docs/benchmarks.md), so none
+      // is cancelled: a signal that moves the next instant later leaves the
+      // pending timer to wake the journey early, where it only sets the next
+      // one, and a later signal often needs it anyway; only a wake-up earlier
+      // than every pending timer starts a new one. Before this, nearly every
+      // signal cancelled the timer and started another.
+      dropFired(timers);
+      if (!timers.some((t) => t.at <= at)) timers.push(startTimer(at, domainDelay(now(), at)));
+      woken = false;
+      await condition(() => woken || timers.some((t) => t.fired));
+      dropFired(timers);
+      continue;
+    }
+    // Journeys started before TIMERS_KEPT: one timer per wake-up instant,
+    // cancelled and replaced whenever the instant moves.
     if (timer?.at !== at) {
       timer?.scope.cancel();
       timer = startTimer(at, domainDelay(now(), at));
@@ -187,6 +201,17 @@ interface WakeTimer {
   at: number;
   fired: boolean;
   scope: CancellationScope;
+}
+
+/**
+ * The workflow patch under which pending timers are kept rather than
+ * cancelled (histories recorded before it replay the old way).
+ */
+const TIMERS_KEPT = 'timers-kept-across-signals';
+
+/** Removes the timers that have fired. */
+function dropFired(timers: WakeTimer[]): void {
+  for (let i = timers.length - 1; i >= 0; i--) if (timers[i]!.fired) timers.splice(i, 1);
 }
 
 /** Starts a timer of `delayMs` in its own cancellable scope. */

@@ -46,6 +46,14 @@ describe('recorded journey histories', () => {
     expect(signalled.filter((e) => e.type === 'usage')).toEqual([]);
   });
 
+  it('cover both timer policies: histories from before the timers-kept patch, and after it (no timer cancelled)', () => {
+    const histories = files.map((f) => load(f).history.events!);
+    const patchedRuns = histories.filter((events) => events.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch'));
+    expect(patchedRuns.length).toBeGreaterThanOrEqual(1);
+    expect(patchedRuns.length).toBeLessThan(histories.length);
+    for (const events of patchedRuns) expect(events.filter((e) => e.timerCanceledEventAttributes)).toEqual([]);
+  });
+
   it('catch a history the code no longer produces (an activity swapped)', async () => {
     const { workflowId, history } = load(files[0]!);
     const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!;
