@@ -90,7 +90,8 @@ export function formatInstant(instant: number): string {
   ms -= minute * 60_000;
   const second = (ms / 1000) | 0;
   ms -= second * 1000;
-  return `${date}T${TWO_DIGITS[hour]!}:${TWO_DIGITS[minute]!}:${TWO_DIGITS[second]!}.${THREE_DIGITS[ms]!}Z`;
+  // `+` rather than a template literal: the parts are strings already (no ToString per part).
+  return date + 'T' + TWO_DIGITS[hour]! + ':' + TWO_DIGITS[minute]! + ':' + TWO_DIGITS[second]! + '.' + THREE_DIGITS[ms]! + 'Z';
 }
 
 /** Epoch ms as `2026-01-31` (how templates render dates, SPEC §8). */

@@ -387,7 +387,7 @@ function fire(run: Run, source: string, action: Action, scope: TemplateScope): v
     run.tText = integerText(t);
     run.tIso = formatInstant(t);
   }
-  const base = `${source}@${run.tText}`;
+  const base = source + '@' + run.tText;
   const built = buildAction(run.ir, s, t, source, n === 1 ? base : `${base}#${n}`, action, scope, run.tIso);
   run.out.fired.push(built.fired);
   s.actions.push(built.reported);
@@ -405,14 +405,14 @@ function integerText(t: number): string {
   let high = Math.floor(t / 1e6);
   const low = t - high * 1e6;
   const thousands = (low / 1000) | 0;
-  let text = `${THREE_DIGITS[thousands]!}${THREE_DIGITS[low - thousands * 1000]!}`;
+  let text = THREE_DIGITS[thousands]! + THREE_DIGITS[low - thousands * 1000]!;
   // `high` has 1 to 9 digits: whole groups padded, the leading one not.
   while (high >= 1000) {
     const rest = Math.floor(high / 1000);
-    text = `${THREE_DIGITS[high - rest * 1000]!}${text}`;
+    text = THREE_DIGITS[high - rest * 1000]! + text;
     high = rest;
   }
-  return `${SMALL_TEXT[high]!}${text}`;
+  return SMALL_TEXT[high]! + text;
 }
 
 /** `String(i)` for 0-999. */
