@@ -393,15 +393,35 @@ function firstMatching(cq: CompiledQuery, c: EvalContext, buffer: BufferedEvent[
   return buffer[i]!;
 }
 
+/**
+ * {@link slide} to `c.now`, then (when some event is counted) its first
+ * counted event's exit into `c.wake`: what count and sum change with first.
+ * One pass from the window's start, the buffer looked up once.
+ */
+function slideCounting(s: JourneyState, c: EvalContext, cq: CompiledQuery): WindowAggregate {
+  const w = windowOf(s, c, cq);
+  const buffer = bufferOf(s, c, cq);
+  if (buffer === undefined) return w;
+  const base = baseOf(s, c, cq);
+  const now = c.now;
+  let i = w.lo - base;
+  for (; i < buffer.length; i++) {
+    const e = buffer[i]!;
+    if (exitOf(cq, e.at) > now) break;
+    if (matches(cq, c, e)) add(w, fieldValue(cq, e), -1);
+    w.lo++;
+  }
+  if (w.n > 0) {
+    while (!matches(cq, c, buffer[i]!)) i++;
+    const exit = exitOf(cq, buffer[i]!.at);
+    if (exit < c.wake) c.wake = exit;
+  }
+  return w;
+}
+
 /** `count(q within d)` at `c.now`. */
 export function windowCount(s: JourneyState, c: EvalContext, cq: CompiledQuery): number {
-  if (!c.peek) {
-    const w = slide(s, c, cq, c.now);
-    if (w.n === 0) return 0;
-    const exit = exitOf(cq, firstMatching(cq, c, bufferOf(s, c, cq)!, w.lo - baseOf(s, c, cq)).at);
-    if (exit < c.wake) c.wake = exit;
-    return w.n;
-  }
+  if (!c.peek) return slideCounting(s, c, cq).n;
   const buffer = bufferOf(s, c, cq);
   if (buffer === undefined) return 0;
   const { n, i } = ahead(cq, c, buffer, windowOf(s, c, cq), baseOf(s, c, cq));
@@ -437,11 +457,8 @@ export function windowHappened(s: JourneyState, c: EvalContext, cq: CompiledQuer
 /** `sum(q.field within d)` at `c.now`: null when no counted event has a number. */
 export function windowSumValue(s: JourneyState, c: EvalContext, cq: CompiledQuery): Value {
   if (!c.peek) {
-    const w = slide(s, c, cq, c.now);
-    if (w.n === 0) return null;
-    const exit = exitOf(cq, firstMatching(cq, c, bufferOf(s, c, cq)!, w.lo - baseOf(s, c, cq)).at);
-    if (exit < c.wake) c.wake = exit;
-    return w.vn === 0 ? null : windowSum(s, c, cq, w);
+    const w = slideCounting(s, c, cq);
+    return w.n === 0 || w.vn === 0 ? null : windowSum(s, c, cq, w);
   }
   const buffer = bufferOf(s, c, cq);
   if (buffer === undefined) return null;
