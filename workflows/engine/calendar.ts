@@ -24,12 +24,57 @@ export function daysInMonth(year: number, month: number): number {
  */
 export function addMonths(instant: number, months: number): number {
   if (months === 0) return instant;
+  // Whole instants of years 1000-9999 by integer civil-date arithmetic (the
+  // same result as through `Date`, several times faster); anything else
+  // (including `Date.UTC`'s reading of years 0-99 as 1900-1999) through `Date`.
+  if (Number.isInteger(instant) && Number.isInteger(months) && instant >= YEAR_1000 && instant < YEAR_10000 && Math.abs(months) < 12_000) {
+    const days = Math.floor(instant / DAY_MS);
+    const ms = instant - days * DAY_MS;
+    // Days to civil date (H. Hinnant), for days on or after 0000-03-01.
+    const z = days + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 2 : mp - 10; // 0-11
+    const year = yoe + era * 400 + (month <= 1 ? 1 : 0);
+    const total = year * 12 + month + months;
+    const y = Math.floor(total / 12);
+    const m = total - y * 12;
+    if (y >= 1000 && y <= 9999) {
+      const d = Math.min(day, civilDaysInMonth(y, m));
+      return daysFromCivil(y, m, d) * DAY_MS + ms;
+    }
+  }
   const d = new Date(instant);
   const total = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
   const year = Math.floor(total / 12);
   const month = total - year * 12;
   const day = Math.min(d.getUTCDate(), daysInMonth(year, month));
   return Date.UTC(year, month, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+}
+
+/** 1000-01-01T00:00:00Z and 10000-01-01T00:00:00Z */
+const YEAR_1000 = -30_610_224_000_000;
+const YEAR_10000 = 253_402_300_800_000;
+
+/** Days in `month` (0-11) of `year` (proleptic Gregorian). */
+function civilDaysInMonth(year: number, month: number): number {
+  if (month === 1) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 3 || month === 5 || month === 8 || month === 10 ? 30 : 31;
+}
+
+/** Days since 1970-01-01 of a civil date (`month` 0-11; H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 1 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = month <= 1 ? month + 10 : month - 2;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
 /**
