@@ -30,16 +30,7 @@ export function addMonths(instant: number, months: number): number {
   if (Number.isInteger(instant) && Number.isInteger(months) && instant >= YEAR_1000 && instant < YEAR_10000 && Math.abs(months) < 12_000) {
     const days = Math.floor(instant / DAY_MS);
     const ms = instant - days * DAY_MS;
-    // Days to civil date (H. Hinnant), for days on or after 0000-03-01.
-    const z = days + 719_468;
-    const era = Math.floor(z / 146_097);
-    const doe = z - era * 146_097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 2 : mp - 10; // 0-11
-    const year = yoe + era * 400 + (month <= 1 ? 1 : 0);
+    const { year, month, day } = civilFromDays(days);
     const total = year * 12 + month + months;
     const y = Math.floor(total / 12);
     const m = total - y * 12;
@@ -54,6 +45,26 @@ export function addMonths(instant: number, months: number): number {
   const month = total - year * 12;
   const day = Math.min(d.getUTCDate(), daysInMonth(year, month));
   return Date.UTC(year, month, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+}
+
+/** A civil (proleptic Gregorian) date; `month` 0-11. */
+export interface CivilDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+/** The civil date of a day number (days since 1970-01-01; H. Hinnant's civil_from_days), for days on or after 0000-03-01. */
+export function civilFromDays(days: number): CivilDate {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 2 : mp - 10;
+  return { year: yoe + era * 400 + (month <= 1 ? 1 : 0), month, day };
 }
 
 /** 1000-01-01T00:00:00Z and 10000-01-01T00:00:00Z */

@@ -3,6 +3,7 @@
  * back (SPEC §3: UTC, ISO-8601 with milliseconds; a date without a time is
  * 00:00:00Z of that day). Pure, deterministic (`Date.UTC` only).
  */
+import { civilFromDays } from './calendar.ts';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -48,19 +49,11 @@ const DATE_SLOTS = 256;
 const cachedDays = new Float64Array(DATE_SLOTS).fill(NaN);
 const cachedDates: string[] = new Array<string>(DATE_SLOTS).fill('');
 
-/** Days since 1970-01-01 as `YYYY-MM-DD` (H. Hinnant's days-to-civil algorithm). */
+/** Days since 1970-01-01 as `YYYY-MM-DD`. */
 function civilDate(days: number): string {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const { year, month, day } = civilFromDays(days);
   const y = year < 1000 ? String(year).padStart(4, '0') : String(year);
-  return `${y}-${TWO_DIGITS[month]!}-${TWO_DIGITS[day]!}`;
+  return `${y}-${TWO_DIGITS[month + 1]!}-${TWO_DIGITS[day]!}`;
 }
 
 /**
