@@ -7,6 +7,7 @@
 import type { Pool } from '../../store/pool.ts';
 import type { ApiJourneyGateway } from './deps.ts';
 import { refreshReports, sweepUnsignalledEvents } from './event-delivery.ts';
+import type { MetricFeed } from '../../workflows/metric-feed.ts';
 
 /** Options of {@link startBackgroundWork}. */
 export interface BackgroundOptions {
@@ -19,6 +20,8 @@ export interface BackgroundOptions {
   refreshEveryMs?: number;
   /** Where problems go. */
   warn?: (message: string) => void;
+  /** The API's metric feed setting, for journeys the sweep has to start (see deliverStoredEvents). */
+  metrics?: MetricFeed;
 }
 
 /**
@@ -29,7 +32,7 @@ export function startBackgroundWork(options: BackgroundOptions): { stop(): Promi
   const warn = options.warn ?? (() => {});
   const loops = [
     loop(options.sweepEveryMs ?? 10_000, async () => {
-      const result = await sweepUnsignalledEvents(options.pool, options.gateway, options.clock());
+      const result = await sweepUnsignalledEvents(options.pool, options.gateway, options.clock(), 1000, options.metrics);
       if (result.failed.length > 0) warn(`${result.failed.length} stored events not yet signalled: ${result.failed[0]!.error}`);
       await refreshReports(options.pool, options.gateway, result.touched, options.clock());
     }, warn),

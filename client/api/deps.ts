@@ -5,7 +5,6 @@
  */
 import type { JourneyGateway } from '../temporal/journey-gateway.ts';
 import type { Pool } from '../../store/pool.ts';
-import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 
 /**
@@ -15,7 +14,7 @@ import type { MetricFeed } from '../../workflows/metric-feed.ts';
  * batch instead of one per event.
  */
 export type ApiJourneyGateway = Pick<JourneyGateway, 'enrol' | 'deliverEvent' | 'report' | 'completeMilestone'> & {
-  deliverEvents?: (input: { playbook: string; customerId: string; events: JourneyEvent[] }) => Promise<{ delivered: boolean }>;
+  deliverEvents?: JourneyGateway['deliverEvents'];
 };
 
 /** The API server's dependencies. */

@@ -15,6 +15,7 @@ import type { ApiJourneyGateway } from './deps.ts';
 import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
 import { appliesTo } from '../../workflows/engine/journey.ts';
 import { journeyWorkflowId } from '../temporal/journey-id.ts';
+import type { Enrolment } from '../temporal/journey-gateway.ts';
 import { viaGateway } from './journeys-unavailable.ts';
 import { DEFAULT_PULL_EVERY_MS, feedTypesFor, type MetricFeed } from '../../workflows/metric-feed.ts';
 
@@ -104,6 +105,18 @@ function checkHistory(ir: PlaybookIR, customerId: string, events: NonNullable<En
 
 /** Starts the journey recorded in `journey` if it is not running yet (gateway.enrol is idempotent). */
 async function ensureStarted(pool: Pool, gateway: ApiJourneyGateway, journey: JourneyRow, metrics: MetricFeed | undefined): Promise<void> {
+  const enrolment = await enrolmentOf(pool, journey, metrics);
+  await viaGateway(`the journey of customer '${journey.customerId}' could not be started yet; send the same request again`,
+    () => gateway.enrol(enrolment));
+}
+
+/**
+ * What starts the journey recorded in `journey`, from the database: its
+ * pinned version, the stored customer and contract, the stored events (metric
+ * feed types excepted) and its feed. Used to repeat an interrupted enrolment
+ * and to start a never-started journey when an event arrives for it.
+ */
+export async function enrolmentOf(pool: Pool, journey: JourneyRow, metrics: MetricFeed | undefined): Promise<Enrolment> {
   const version = (await playbookVersionsByHash(pool, [{ playbook: journey.playbook, hash: journey.playbookHash }]))
     .get(pinKey(journey.playbook, journey.playbookHash));
   if (version === undefined) throw new Error(`journey ${journey.workflowId} is pinned to ${journey.playbookHash}, which is not in playbook_versions`);
@@ -113,11 +126,10 @@ async function ensureStarted(pool: Pool, gateway: ApiJourneyGateway, journey: Jo
   });
   if (!checked.ok) throw new Error(`stored customer ${journey.customerId} no longer matches ${journey.playbook}: ${checked.errors.join('; ')}`);
   const events = await storedEventsFor(pool, journey.customerId, journey.metricEvents, (e) => checkEventFor(version.ir, e));
-  await viaGateway(`the journey of customer '${journey.customerId}' could not be started yet; send the same request again`,
-    () => gateway.enrol({
-      ir: version.ir, customer: checked.value.customer, contract: checked.value.contract, enrolledAt: journey.enrolledAt.getTime(), events,
-      ...feedOf(journey.metricEvents, metrics),
-    }));
+  return {
+    ir: version.ir, customer: checked.value.customer, contract: checked.value.contract, enrolledAt: journey.enrolledAt.getTime(), events,
+    ...feedOf(journey.metricEvents, metrics),
+  };
 }
 
 /** The start input's metric feed: the journey's recorded types, pulled at the configured pace (daily without one). */

@@ -12,7 +12,9 @@
  * seen, so redelivery after a crash between signal and mark is harmless.
  */
 import { markEventsSignalled, unsignalledEvents, type StoredEvent } from '../../store/customer-events.ts';
-import { saveJourneyReport } from '../../store/journeys.ts';
+import { findJourney, saveJourneyReport } from '../../store/journeys.ts';
+import { enrolmentOf } from './enrol.ts';
+import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import type { Pool } from '../../store/pool.ts';
 import { loadCustomerJourneys } from './accept-events.ts';
 import { checkEventFor } from './declaration-checks.ts';
@@ -36,7 +38,7 @@ export interface DeliveryResult {
  * journey's events in order, journeys in parallel; marks the fully delivered
  * events as signalled.
  */
-export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway, events: StoredEvent[], now: number): Promise<DeliveryResult> {
+export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway, events: StoredEvent[], now: number, metrics?: MetricFeed): Promise<DeliveryResult> {
   const result: DeliveryResult = { signalled: 0, failed: [], touched: [] };
   if (events.length === 0) return result;
   const journeys = await loadCustomerJourneys(pool, events.map((e) => e.customerId));
@@ -71,7 +73,15 @@ export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway
     if (gateway.deliverEvents !== undefined) {
       for (let i = 0; i < valid.length; i += SIGNAL_BATCH) {
         try {
-          await gateway.deliverEvents({ playbook: queue.playbook, customerId: queue.customerId, events: valid.slice(i, i + SIGNAL_BATCH).map((v) => v.event) });
+          await gateway.deliverEvents({
+            playbook: queue.playbook, customerId: queue.customerId, events: valid.slice(i, i + SIGNAL_BATCH).map((v) => v.event),
+            // A journey recorded but never started (its enrolment was cut short) starts with its events.
+            startWith: async () => {
+              const journey = await findJourney(pool, queue.customerId, queue.playbook);
+              if (journey === null) throw new Error(`journey of customer '${queue.customerId}' in '${queue.playbook}' is not recorded`);
+              return enrolmentOf(pool, journey, metrics);
+            },
+          });
           delivered += Math.min(SIGNAL_BATCH, valid.length - i);
         } catch (err) {
           fail(i, err);
@@ -99,8 +109,8 @@ export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway
 }
 
 /** Delivers up to `limit` events still unsignalled, oldest first. */
-export async function sweepUnsignalledEvents(pool: Pool, gateway: ApiJourneyGateway, now: number, limit = 1000): Promise<DeliveryResult> {
-  return deliverStoredEvents(pool, gateway, await unsignalledEvents(pool, limit), now);
+export async function sweepUnsignalledEvents(pool: Pool, gateway: ApiJourneyGateway, now: number, limit = 1000, metrics?: MetricFeed): Promise<DeliveryResult> {
+  return deliverStoredEvents(pool, gateway, await unsignalledEvents(pool, limit), now, metrics);
 }
 
 /**

@@ -48,8 +48,15 @@ export interface JourneyGateway {
    * that is not running is reported by the returned `delivered: false`.
    */
   deliverEvent(input: { playbook: string; customerId: string; event: JourneyEvent }): Promise<{ delivered: boolean }>;
-  /** {@link deliverEvent} for several events of one customer, in order, as one signal (one billable action). */
-  deliverEvents(input: { playbook: string; customerId: string; events: JourneyEvent[] }): Promise<{ delivered: boolean }>;
+  /**
+   * {@link deliverEvent} for several events of one customer, in order, as one
+   * signal (one billable action). With `startWith`, a journey that was
+   * recorded but never started (its enrolment was cut short) is started by
+   * signal-with-start from what `startWith` returns, the events with it: an
+   * event is never left waiting for an enrolment to be repeated. A finished
+   * journey is not started again (`delivered: false`).
+   */
+  deliverEvents(input: { playbook: string; customerId: string; events: JourneyEvent[]; startWith?: () => Promise<Enrolment> }): Promise<{ delivered: boolean }>;
   /** The journey's report; `until` (epoch ms) defaults to the last processed instant. */
   report(playbook: string, customerId: string, until?: number): Promise<JourneyReport>;
   /** Where the journey stands. */
@@ -69,34 +76,39 @@ export class CompletionRefusedError extends Error {
 export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGateway {
   const { client, taskQueue } = options;
   const handle = (playbook: string, customerId: string) => client.workflow.getHandle(journeyWorkflowId(playbook, customerId));
-  const signalEvents = async (playbook: string, customerId: string, events: JourneyEvent[]) => {
+  const startInput = ({ ir, customer, contract, enrolledAt, events, metrics }: Enrolment): JourneyInput => ({
+    kind: 'start',
+    start: {
+      ir, customer, contract, enrolledAt, events: events ?? [], searchAttributes: options.searchAttributes ?? false,
+      ...(metrics === undefined || metrics.types.length === 0 ? {} : { metrics }),
+    },
+  });
+  // One journey per customer and playbook, ever: a finished journey is not
+  // restarted by enrolling again, nor by an event.
+  const once = { taskQueue, workflowIdReusePolicy: 'REJECT_DUPLICATE' } as const;
+  const signalEvents = async (playbook: string, customerId: string, events: JourneyEvent[], startWith?: () => Promise<Enrolment>) => {
     try {
       await handle(playbook, customerId).signal(deliverEvents, events);
       return { delivered: true };
     } catch (err) {
-      if (isNotFound(err)) return { delivered: false };
+      if (!isNotFound(err)) throw err;
+    }
+    if (startWith === undefined) return { delivered: false };
+    try {
+      await client.workflow.signalWithStart(JOURNEY_WORKFLOW_TYPE, {
+        ...once, workflowId: journeyWorkflowId(playbook, customerId), args: [startInput(await startWith())], signal: deliverEvents, signalArgs: [events],
+      });
+      return { delivered: true };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { delivered: false };
       throw err;
     }
   };
   return {
-    async enrol({ ir, customer, contract, enrolledAt, events, metrics }) {
-      const workflowId = journeyWorkflowId(ir.playbook, customer.id);
-      const input: JourneyInput = {
-        kind: 'start',
-        start: {
-          ir, customer, contract, enrolledAt, events: events ?? [], searchAttributes: options.searchAttributes ?? false,
-          ...(metrics === undefined || metrics.types.length === 0 ? {} : { metrics }),
-        },
-      };
+    async enrol(enrolment) {
+      const workflowId = journeyWorkflowId(enrolment.ir.playbook, enrolment.customer.id);
       try {
-        await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
-          workflowId,
-          taskQueue,
-          args: [input],
-          // One journey per customer and playbook, ever: a finished journey is
-          // not restarted by enrolling again.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
+        await client.workflow.start(JOURNEY_WORKFLOW_TYPE, { ...once, workflowId, args: [startInput(enrolment)] });
         return { workflowId, alreadyEnrolled: false };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, alreadyEnrolled: true };
@@ -104,7 +116,7 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
       }
     },
     deliverEvent: ({ playbook, customerId, event }) => signalEvents(playbook, customerId, [event]),
-    deliverEvents: ({ playbook, customerId, events }) => signalEvents(playbook, customerId, events),
+    deliverEvents: ({ playbook, customerId, events, startWith }) => signalEvents(playbook, customerId, events, startWith),
     report: (playbook, customerId, until) =>
       until === undefined ? handle(playbook, customerId).query(getReport) : handle(playbook, customerId).query(getReport, until),
     progress: (playbook, customerId) => handle(playbook, customerId).query(getProgress),

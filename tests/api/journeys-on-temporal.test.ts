@@ -10,6 +10,9 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { startApi, type RunningApi } from './support/server.ts';
 import { CLINIC_PLAYBOOK, DAY, clinic, enrolClinic, iso } from './support/clinics.ts';
 import { deployPlaybookFile, startTemporalJourneys, type TemporalJourneys } from './support/temporal-journeys.ts';
+import { insertJourney, upsertCustomer } from '../../store/journeys.ts';
+import { latestPlaybookVersion } from '../../store/playbooks.ts';
+import { journeyWorkflowId } from '../../client/temporal/journey-id.ts';
 
 let db: TestDatabase;
 let temporal: TemporalJourneys;
@@ -163,5 +166,26 @@ describe('the dashboard over real journeys', () => {
       .filter((l: { kind: string }) => l.kind === 'manual')
       .map((l: { subject: string; to_state: string; detail: unknown }) => [l.subject, l.to_state, l.detail]), { timeout: 20_000 })
       .toEqual([['activation', 'done', { note: 'activated on site, no event for it', by: 'ada@example.com' }]]);
+  });
+});
+
+describe('an enrolment cut short', () => {
+  it('starts the recorded journey by signal-with-start when an event arrives for it, the event with it', async () => {
+    // Recorded as POST /customers records it, then stopped before the journey was started.
+    const start = now - 5 * DAY;
+    const { id, ...attrs } = clinic('cut-short', 'growth', 10_000, 'ada@example.com');
+    await upsertCustomer(db.pool, { id, attrs });
+    const version = await latestPlaybookVersion(db.pool, PLAYBOOK);
+    await insertJourney(db.pool, {
+      workflowId: journeyWorkflowId(PLAYBOOK, id), customerId: id, playbook: PLAYBOOK, playbookHash: version!.sourceHash,
+      contractStart: new Date(start), contractEnd: new Date(start + 365 * DAY), enrolledAt: new Date(start),
+    });
+    expect((await api.call(`/customers/${id}/journeys/${PLAYBOOK}`)).status).not.toBe(200);
+
+    const response = await api.call('/events', { body: { id: 'ev-cut-short-activated', customer: id, type: 'activated', at: iso(now) } });
+    expect(response.status).toBe(202);
+    await expect.poll(() => stateOf(id, 'activation'), { timeout: 20_000 }).toBe('done');
+    const stored = await db.pool.query(`SELECT signalled_at IS NOT NULL AS handed_over FROM customer_events WHERE event_id = 'ev-cut-short-activated'`);
+    expect(stored.rows).toEqual([{ handed_over: true }]);
   });
 });

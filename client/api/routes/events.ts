@@ -29,7 +29,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, refresh
     if (!outcome.ok) return reply.code(400).send({ errors: outcome.errors });
     // Stored: from here on nothing is lost. Signal now; whatever fails is
     // signalled by the periodic sweep.
-    const delivery = await deliverStoredEvents(deps.pool, deps.gateway, outcome.stored, deps.clock());
+    const delivery = await deliverStoredEvents(deps.pool, deps.gateway, outcome.stored, deps.clock(), deps.metrics);
     if (delivery.failed.length > 0) request.log.warn({ failed: delivery.failed.slice(0, 10) }, 'events stored but not yet signalled');
     refresher.mark(delivery.touched);
     return reply.code(202).send({ accepted: outcome.accepted, duplicates: outcome.duplicates });

@@ -59,7 +59,9 @@ const serve: Command = {
       temporalHealth: async () => { await connection.client.connection.workflowService.describeNamespace({ namespace: temporal.namespace }); },
     });
     const address = await app.listen({ port, host });
-    const background = startBackgroundWork({ pool: database.pool, gateway, clock, warn: (m) => io.stderr.write(`milepost serve: ${m}\n`) });
+    const background = startBackgroundWork({
+      pool: database.pool, gateway, clock, warn: (m) => io.stderr.write(`milepost serve: ${m}\n`), ...(metrics === undefined ? {} : { metrics }),
+    });
     io.stdout.write(`milepost serve: listening on ${address} (database: ${database.description}; temporal: ${temporal.address}/${temporal.namespace})\n`);
     io.stdout.write(io.env.MILEPOST_API_TOKEN ? 'milepost serve: API token from MILEPOST_API_TOKEN\n' : `milepost serve: API token (generated): ${token}\n`);
     io.stdout.write(`milepost serve: dashboard at ${address}/dashboard?token=<token>\n`);
