@@ -188,4 +188,14 @@ describe('an enrolment cut short', () => {
     const stored = await db.pool.query(`SELECT signalled_at IS NOT NULL AS handed_over FROM customer_events WHERE event_id = 'ev-cut-short-activated'`);
     expect(stored.rows).toEqual([{ handed_over: true }]);
   });
+
+  it('never starts a finished journey again when an event arrives for it', async () => {
+    const handle = temporal.client.workflow.getHandle(journeyWorkflowId(PLAYBOOK, 'cut-short'));
+    const { runId } = await handle.describe();
+    await handle.terminate('test: the journey has finished');
+    const response = await api.call('/events', { body: { id: 'ev-cut-short-late', customer: 'cut-short', type: 'usage', at: iso(now + DAY), data: { active_users: 3, minutes: 30 } } });
+    expect(response.status).toBe(202);
+    const after = await handle.describe();
+    expect([after.runId, after.status.name]).toEqual([runId, 'TERMINATED']);
+  });
 });
