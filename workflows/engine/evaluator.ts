@@ -351,9 +351,9 @@ export function roundHalfAway(x: number): number {
 
 /**
  * A comparison with a constant operand (not null), or an ordering comparison,
- * as one closure without a call per operand or per operator: the same values
- * and the same operands evaluated (so the same wakes) as the general form.
- * Null when nothing special applies.
+ * as one closure without a call per operand or per operator: the values of
+ * {@link compare}, with the same operands evaluated (so the same wakes). Null
+ * for `==` / `!=` without a constant operand (the caller's general form).
  */
 function specialComparison(op: string, left: Evaluator, right: Evaluator, lk: Value | undefined, rk: Value | undefined): Evaluator | null {
   if (op === '==' || op === '!=') {
@@ -716,18 +716,9 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       }
       const left = compileExpr(e.left);
       const right = compileExpr(e.right);
-      const special = specialComparison(op, left, right, constantOf(e.left), constantOf(e.right));
-      if (special !== null) return special;
-      const cmp = COMPARE[op]!;
-      if (op === '==' || op === '!=') return (c) => compare(op, left(c), right(c));
-      // Ordering comparisons: numbers (and dates) or strings, never null.
-      return (c) => {
-        const a = left(c);
-        if (a === null || Array.isArray(a)) return false;
-        const b = right(c);
-        if (b === null || Array.isArray(b)) return false;
-        return typeof a === 'number' && typeof b === 'number' ? cmp(a, b) : compare(op, a, b);
-      };
+      // specialComparison compiles every ordering comparison; what it leaves is
+      // `==` / `!=` without a constant operand.
+      return specialComparison(op, left, right, constantOf(e.left), constantOf(e.right)) ?? ((c) => compare(op, left(c), right(c)));
     }
     const left = compileExpr(e.left);
     const right = compileExpr(e.right);
