@@ -87,6 +87,30 @@ export function formatInstant(instant: number): string {
   return date + 'T' + TWO_DIGITS[hour]! + ':' + TWO_DIGITS[minute]! + ':' + TWO_DIGITS[second]! + '.' + THREE_DIGITS[ms]! + 'Z';
 }
 
+/** `String(i)` for 0-999. */
+const SMALL_TEXT: string[] = Array.from({ length: 1000 }, (_, i) => String(i));
+
+/**
+ * `String(t)` for whole instants (an action key's `@<epoch ms>`), built from
+ * groups of three digits looked up in a table (converting a 13-digit number,
+ * or even its 7-digit high part, costs more than an action's other strings
+ * together).
+ */
+export function integerText(t: number): string {
+  if (!(t >= 1e6 && t < 1e15) || !Number.isInteger(t)) return String(t);
+  let high = Math.floor(t / 1e6);
+  const low = t - high * 1e6;
+  const thousands = (low / 1000) | 0;
+  let text = THREE_DIGITS[thousands]! + THREE_DIGITS[low - thousands * 1000]!;
+  // `high` has 1 to 9 digits: whole groups padded, the leading one not.
+  while (high >= 1000) {
+    const rest = Math.floor(high / 1000);
+    text = THREE_DIGITS[high - rest * 1000]! + text;
+    high = rest;
+  }
+  return SMALL_TEXT[high]! + text;
+}
+
 /** Epoch ms as `2026-01-31` (how templates render dates, SPEC §8). */
 export function formatDate(instant: number): string {
   return formatInstant(instant).slice(0, 10);

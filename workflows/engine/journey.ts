@@ -23,7 +23,7 @@ import { buildAction } from './actions.ts';
 import { insertIntoWindows, typeSlots } from './window.ts';
 import type { TemplateScope } from './actions.ts';
 import { addDuration, evalTime, windowExit } from './calendar.ts';
-import { formatInstant } from './instant.ts';
+import { formatInstant, integerText } from './instant.ts';
 import { milestoneInstants } from './milestone-instants.ts';
 import {
   addToAggregate, compiled, emptyAggregate, evaluateUntilFlip, newContext, walkExpr, whereHolds,
@@ -393,30 +393,6 @@ function fire(run: Run, source: string, action: Action, scope: TemplateScope): v
   s.actions.push(built.reported);
 }
 
-const THREE_DIGITS: string[] = Array.from({ length: 1000 }, (_, i) => (i < 10 ? `00${i}` : i < 100 ? `0${i}` : `${i}`));
-
-/**
- * `String(t)` for whole instants, built from groups of three digits looked up
- * in a table (converting a 13-digit number, or even its 7-digit high part,
- * costs more than an action's other strings together).
- */
-function integerText(t: number): string {
-  if (!(t >= 1e6 && t < 1e15) || !Number.isInteger(t)) return String(t);
-  let high = Math.floor(t / 1e6);
-  const low = t - high * 1e6;
-  const thousands = (low / 1000) | 0;
-  let text = THREE_DIGITS[thousands]! + THREE_DIGITS[low - thousands * 1000]!;
-  // `high` has 1 to 9 digits: whole groups padded, the leading one not.
-  while (high >= 1000) {
-    const rest = Math.floor(high / 1000);
-    text = THREE_DIGITS[high - rest * 1000]! + text;
-    high = rest;
-  }
-  return SMALL_TEXT[high]! + text;
-}
-
-/** `String(i)` for 0-999. */
-const SMALL_TEXT: string[] = Array.from({ length: 1000 }, (_, i) => String(i));
 
 function milestoneScope(run: Run, inst: MilestoneInstanceState): TemplateScope {
   return { milestone: { title: run.ir.milestones[inst.m]!.title, dueAt: inst.dueAt }, health: run.health, event: null };
@@ -497,7 +473,7 @@ function milestoneSteps(run: Run, t: number, manualNow: ManualCompletionInput[] 
     // A completion by hand completes it whatever done_when says (not evaluated then).
     const manual = manualNow === null ? undefined : manualNow.find((m) => m.milestone === inst.id);
     if (manual === undefined) {
-      if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !(doneMasks === null ? touches(pb.doneWhenReads[inst.m]!, run) : (doneMasks[inst.m]! & run.dirtyMask) !== 0)) continue;
+      if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touched(doneMasks, pb.doneWhenReads, inst.m, run)) continue;
       c.inst = inst;
       const done = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon, pb.doneWhenReadsHealth[inst.m]);
       c.inst = null;
@@ -617,7 +593,7 @@ function processInstant(run: Run, t: number): void {
   for (let ri = 0; ri < ir.risks.length; ri++) {
     const risk = ir.risks[ri]!;
     const rs = s.risks[ri]!;
-    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !(riskMasks === null ? touches(pb.riskReads[ri]!, run) : (riskMasks[ri]! & run.dirtyMask) !== 0)) continue;
+    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !touched(riskMasks, pb.riskReads, ri, run)) continue;
     const on = evaluateUntilFlip(pb.riskWhen[ri]!, c, run.probe, horizon, pb.riskReadsHealth[ri]);
     rs.wake = run.probe.flipWake;
     if (on === rs.on) continue;
@@ -681,8 +657,14 @@ function transition(out: Advance, t: Transition): void {
   out.transitions.push(t);
 }
 
-function touches(reads: Uint8Array, run: Run): boolean {
-  for (let i = 0; i < run.dirtyCount; i++) if (reads[run.dirtyList[i]!] === 1) return true;
+/**
+ * Did an event type that rule `i` reads become visible at this instant: by
+ * bit mask when the playbook has them, else by its flags.
+ */
+function touched(masks: number[] | null, reads: Uint8Array[], i: number, run: Run): boolean {
+  if (masks !== null) return (masks[i]! & run.dirtyMask) !== 0;
+  const flags = reads[i]!;
+  for (let k = 0; k < run.dirtyCount; k++) if (flags[run.dirtyList[k]!] === 1) return true;
   return false;
 }
 
