@@ -97,7 +97,7 @@ export function pulledEvents(ir: PlaybookIR, page: MetricPage): { events: Journe
  * first.
  */
 export function wakeAt(nextInstant: number, pull: MetricPull | null): number {
-  if (pull === null || !pulling(pull)) return nextInstant + 1;
+  if (!pulling(pull)) return nextInstant + 1;
   return pull.nextPullAt === null ? nextInstant + 1 : Math.min(nextInstant + 1, pull.nextPullAt);
 }
 
