@@ -9,7 +9,7 @@
  */
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { insertCustomerEvents, insertRejectedEvents, type RejectedEvent, type StoredEvent } from '../../store/customer-events.ts';
-import { journeysOfCustomers } from '../../store/journeys.ts';
+import { journeysOfCustomers, type JourneyRow } from '../../store/journeys.ts';
 import { pinKey, playbookVersionsByHash } from '../../store/playbooks.ts';
 import type { Pool } from '../../store/pool.ts';
 import { EventBody, describeIssues } from './bodies.ts';
@@ -31,8 +31,8 @@ export type AcceptOutcome =
 /** A customer's journeys with their pinned IRs, for validation and delivery. */
 export interface CustomerJourneys {
   customerId: string;
-  /** `metricEvents`: the types the journey pulls itself (never signalled to it). */
-  journeys: Array<{ workflowId: string; playbook: string; ir: PlaybookIR; metricEvents: string[] }>;
+  /** Each journey as recorded, with its pinned IR (`metricEvents`: the types it pulls itself, never signalled to it). */
+  journeys: Array<JourneyRow & { ir: PlaybookIR }>;
 }
 
 /** Loads the journeys (with pinned IRs) of these customers; customers without a journey are absent. */
@@ -44,7 +44,7 @@ export async function loadCustomerJourneys(pool: Pool, customerIds: string[]): P
     const version = versions.get(pinKey(journey.playbook, journey.playbookHash));
     if (version === undefined) continue; // pinned version deleted by hand: nothing can validate its events
     const entry = byCustomer.get(journey.customerId) ?? { customerId: journey.customerId, journeys: [] };
-    entry.journeys.push({ workflowId: journey.workflowId, playbook: journey.playbook, ir: version.ir, metricEvents: journey.metricEvents });
+    entry.journeys.push({ ...journey, ir: version.ir });
     byCustomer.set(journey.customerId, entry);
   }
   return byCustomer;

@@ -12,7 +12,7 @@
  * seen, so redelivery after a crash between signal and mark is harmless.
  */
 import { markEventsSignalled, unsignalledEvents, type StoredEvent } from '../../store/customer-events.ts';
-import { findJourney, saveJourneyReport } from '../../store/journeys.ts';
+import { saveJourneyReport, type JourneyRow } from '../../store/journeys.ts';
 import { enrolmentOf } from './enrol.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import type { Pool } from '../../store/pool.ts';
@@ -43,18 +43,19 @@ export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway
   if (events.length === 0) return result;
   const journeys = await loadCustomerJourneys(pool, events.map((e) => e.customerId));
   // Per journey, its events in order.
-  const queues = new Map<string, { playbook: string; customerId: string; items: Array<{ stored: StoredEvent; event: ReturnType<typeof checkEventFor> }> }>();
+  const queues = new Map<string, { journey: JourneyRow; items: Array<{ stored: StoredEvent; event: ReturnType<typeof checkEventFor> }> }>();
   const failedIds = new Set<string>();
   for (const stored of events) {
     for (const journey of journeys.get(stored.customerId)?.journeys ?? []) {
       // Not declared, or pulled by the journey itself (a metric feed type): nothing to signal.
       if (journey.ir.events[stored.type] === undefined || journey.metricEvents.includes(stored.type)) continue;
-      const queue = queues.get(journey.workflowId) ?? { playbook: journey.playbook, customerId: stored.customerId, items: [] };
+      const queue = queues.get(journey.workflowId) ?? { journey, items: [] };
       queue.items.push({ stored, event: checkEventFor(journey.ir, { id: stored.id, type: stored.type, at: formatInstant(stored.at), data: stored.data }) });
       queues.set(journey.workflowId, queue);
     }
   }
   await Promise.all([...queues].map(async ([workflowId, queue]) => {
+    const { playbook, customerId } = queue.journey;
     const valid: Array<{ stored: StoredEvent; event: JourneyEvent }> = [];
     for (const { stored, event } of queue.items) {
       if (event.ok) valid.push({ stored, event: event.value });
@@ -74,13 +75,9 @@ export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway
       for (let i = 0; i < valid.length; i += SIGNAL_BATCH) {
         try {
           await gateway.deliverEvents({
-            playbook: queue.playbook, customerId: queue.customerId, events: valid.slice(i, i + SIGNAL_BATCH).map((v) => v.event),
+            playbook, customerId, events: valid.slice(i, i + SIGNAL_BATCH).map((v) => v.event),
             // A journey recorded but never started (its enrolment was cut short) starts with its events.
-            startWith: async () => {
-              const journey = await findJourney(pool, queue.customerId, queue.playbook);
-              if (journey === null) throw new Error(`journey of customer '${queue.customerId}' in '${queue.playbook}' is not recorded`);
-              return enrolmentOf(pool, journey, metrics);
-            },
+            startWith: () => enrolmentOf(pool, queue.journey, metrics),
           });
           delivered += Math.min(SIGNAL_BATCH, valid.length - i);
         } catch (err) {
@@ -91,7 +88,7 @@ export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway
     } else {
       for (let i = 0; i < valid.length; i++) {
         try {
-          await gateway.deliverEvent({ playbook: queue.playbook, customerId: queue.customerId, event: valid[i]!.event });
+          await gateway.deliverEvent({ playbook, customerId, event: valid[i]!.event });
           delivered += 1;
         } catch (err) {
           fail(i, err);
@@ -99,7 +96,7 @@ export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway
         }
       }
     }
-    if (delivered > 0) result.touched.push({ workflowId, playbook: queue.playbook, customerId: queue.customerId });
+    if (delivered > 0) result.touched.push({ workflowId, playbook, customerId });
   }));
   // An event left out of every queue (no declaring journey any more) is done too.
   const done = events.filter((e) => !failedIds.has(e.id)).map((e) => e.id);
