@@ -17,6 +17,20 @@ import { z } from 'zod';
 /** Bumped on every incompatible change of the IR's shape or meaning. */
 export const IR_VERSION = 1;
 
+/**
+ * The playbook language versions (SPEC's "Language versions"). An IR records
+ * the version it was compiled under in {@link PlaybookIR.language}; a journey
+ * keeps the behaviour of the version its IR was compiled under. IRs compiled
+ * before version 2 existed carry no `language` key and read as version 1.
+ * Version 2 adds `count_distinct`, `closes`, tasks with a life, `when` on
+ * actions, `from` on risks, opportunities, template files, catch-up and the
+ * next term; every v2 key below defaults to what version 1 did.
+ */
+export const LANGUAGE_VERSIONS = [1, 2] as const;
+export const LANGUAGE_VERSION = 2;
+export const LanguageVersion = z.union([z.literal(1), z.literal(2)]);
+export type LanguageVersion = z.infer<typeof LanguageVersion>;
+
 // ---------------------------------------------------------------------------
 // Types of declared customer attributes and event fields (SPEC §2)
 
@@ -96,7 +110,7 @@ export const EventWindow = z.discriminatedUnion('kind', [
 ]);
 export type EventWindow = z.infer<typeof EventWindow>;
 
-export const QueryFn = z.enum(['happened', 'count', 'sum', 'avg', 'min', 'max', 'latest', 'days_since']);
+export const QueryFn = z.enum(['happened', 'count', 'sum', 'avg', 'min', 'max', 'latest', 'days_since', 'count_distinct']);
 export type QueryFn = z.infer<typeof QueryFn>;
 
 export const ScalarFn = z.enum(['min', 'max', 'clamp', 'abs', 'round']);
@@ -180,6 +194,9 @@ export const Placeholder = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('milestone_due') }),
   z.object({ kind: z.literal('health') }),
   z.object({ kind: z.literal('event'), field: z.string() }),
+  /** (v2) inside an `overdue:` action: the task's rendered title and its due date */
+  z.object({ kind: z.literal('task_title') }),
+  z.object({ kind: z.literal('task_due') }),
 ]);
 export type Placeholder = z.infer<typeof Placeholder>;
 
@@ -190,41 +207,76 @@ export const Template = z.object({
 });
 export type Template = z.infer<typeof Template>;
 
-export const Channel = z.enum(['email', 'slack', 'webhook']);
-export const Priority = z.enum(['low', 'normal', 'high', 'urgent']);
+/**
+ * (v2) A template file `playbooks/templates/<name>.md`, carried in the IR so a
+ * journey keeps the wording of the version it is pinned to (the source hash
+ * covers it): the front matter's `subject:` and the Markdown body, both split
+ * into text and placeholders.
+ */
+export const TemplateFile = z.object({
+  /** the file's path relative to the playbook's folder, e.g. `templates/activation-due-soon.md` */
+  file: z.string(),
+  subject: Template.nullable(),
+  body: Template,
+});
+export type TemplateFile = z.infer<typeof TemplateFile>;
 
 /**
  * An action with its defaults filled in. `to` / `assignee` are role names as
  * written, except that `owner` is already resolved to the milestone's owner.
+ * `when` (v2) is the action's own condition: it fires only if it holds at the
+ * instant it would fire; `null` (and absent, in version-1 IRs) means always.
  */
-export const Action = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('remind'),
-    to: z.string(),
-    /** A named template of the delivery channel; passed through, not rendered. */
-    template: z.string().nullable(),
-    message: Template.nullable(),
-    channel: Channel,
-  }),
-  z.object({
-    kind: z.literal('open_task'),
-    title: Template,
-    assignee: z.string(),
-    dueIn: Duration,
-    priority: Priority,
-  }),
-  z.object({
-    kind: z.literal('escalate'),
-    to: z.string(),
-    message: Template.nullable(),
-  }),
-  z.object({
-    kind: z.literal('webhook'),
-    name: z.string(),
-    payload: z.record(z.string(), Template).nullable(),
-  }),
-]);
-export type Action = z.infer<typeof Action>;
+export type Action =
+  | { kind: 'remind'; to: string; template: string | null; message: Template | null; channel: 'email' | 'slack' | 'webhook'; when?: Rule | null }
+  | {
+    kind: 'open_task'; title: Template; assignee: string; dueIn: Duration; priority: 'low' | 'normal' | 'high' | 'urgent'; when?: Rule | null;
+    /** (v2) `auto_close: false` keeps only the closes `done` and `term_closed`; absent: true */
+    autoClose?: boolean;
+    /** (v2) actions fired at the task's due instant if it is still open; absent: none */
+    overdue?: Action[];
+  }
+  | { kind: 'escalate'; to: string; message: Template | null; when?: Rule | null }
+  | { kind: 'webhook'; name: string; payload: Record<string, Template> | null; when?: Rule | null };
+
+export const Channel = z.enum(['email', 'slack', 'webhook']);
+export const Priority = z.enum(['low', 'normal', 'high', 'urgent']);
+
+export const Action: z.ZodType<Action> = z.lazy(() =>
+  z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('remind'),
+      to: z.string(),
+      /** The name of a template file; its text is in {@link PlaybookIR.templates} (v2). */
+      template: z.string().nullable(),
+      message: Template.nullable(),
+      channel: Channel,
+      when: Rule.nullable().optional(),
+    }),
+    z.object({
+      kind: z.literal('open_task'),
+      title: Template,
+      assignee: z.string(),
+      dueIn: Duration,
+      priority: Priority,
+      when: Rule.nullable().optional(),
+      autoClose: z.boolean().optional(),
+      overdue: z.array(Action).optional(),
+    }),
+    z.object({
+      kind: z.literal('escalate'),
+      to: z.string(),
+      message: Template.nullable(),
+      when: Rule.nullable().optional(),
+    }),
+    z.object({
+      kind: z.literal('webhook'),
+      name: z.string(),
+      payload: z.record(z.string(), Template).nullable(),
+      when: Rule.nullable().optional(),
+    }),
+  ]),
+);
 
 // ---------------------------------------------------------------------------
 // Milestones, health, risks, triggers (SPEC §5–7)
@@ -242,6 +294,13 @@ export const Milestone = z.object({
   opens: TimeExpr,
   due: TimeExpr,
   doneWhen: Rule,
+  /**
+   * (v2) `closes:`: not completed by then, the instance is missed. `null`
+   * (and absent): version 2 closes a repeating instance at the next
+   * instance's `opens` and anything else at `contract.end`; version 1 closes
+   * everything at `contract.end`.
+   */
+  closes: TimeExpr.nullable().optional(),
   owner: z.string(),
   renewal: z.boolean(),
   /** `repeat: every <duration>`; instances `<id>#1`, `<id>#2`, ... */
@@ -263,6 +322,8 @@ export const Risk = z.object({
   title: z.string(),
   when: Rule,
   level: z.enum(['low', 'medium', 'high']),
+  /** (v2) the grace period: before this instant `when` counts as false; `null` (and absent): `start` */
+  from: TimeExpr.nullable().optional(),
   cooldown: Duration.nullable(),
   actions: z.array(Action),
 });
@@ -292,8 +353,19 @@ export const Retention = z.object({
 });
 export type Retention = z.infer<typeof Retention>;
 
+/** (v2) `renewal_term:`: what a renewed term starts. */
+export const RenewalTerm = z.object({
+  /** the next term's playbook id; `null`: this playbook */
+  playbook: z.string().nullable(),
+  /** the next term's length (default 12 months) */
+  length: Duration,
+});
+export type RenewalTerm = z.infer<typeof RenewalTerm>;
+
 export const PlaybookIR = z.object({
   irVersion: z.literal(IR_VERSION),
+  /** The language version it was compiled under; absent in IRs from before version 2: 1. */
+  language: LanguageVersion.optional(),
   playbook: z.string(),
   title: z.string(),
   /** `sha256:<hex>` of the playbook source bytes. */
@@ -304,8 +376,16 @@ export const PlaybookIR = z.object({
   health: z.object({ components: z.array(HealthComponent) }).nullable(),
   milestones: z.array(Milestone),
   risks: z.array(Risk),
+  /** (v2) the positive signals: the shape and semantics of risks; absent: none */
+  opportunities: z.array(Risk).optional(),
   triggers: z.array(Trigger),
   queries: z.array(Query),
   retention: z.record(z.string(), Retention),
+  /** (v2) `catch_up:` at mid-term enrolment and migration; absent: `none` in version 1, `latest` in 2 */
+  catchUp: z.enum(['latest', 'none']).optional(),
+  /** (v2) `renewal_term:`; absent: none */
+  renewalTerm: RenewalTerm.nullable().optional(),
+  /** (v2) the template files the playbook's actions name, by name; absent: none */
+  templates: z.record(z.string(), TemplateFile).optional(),
 });
 export type PlaybookIR = z.infer<typeof PlaybookIR>;

@@ -50,6 +50,10 @@ export function renderTemplate(ir: PlaybookIR, state: JourneyState, template: Te
         out += ev === null ? '' : renderValue(ev.data[part.field] ?? null, ir.events[ev.type]?.[part.field]?.kind === 'date');
         break;
       }
+      // (v2) rendered once the engine has tasks; the compiler does not emit them yet
+      case 'task_title':
+      case 'task_due':
+        throw new Error(`{{${part.kind === 'task_title' ? 'task.title' : 'task.due'}}} outside an overdue action`);
       default: assertNever(part);
     }
   }
