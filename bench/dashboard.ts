@@ -16,8 +16,8 @@
 import { cpus, loadavg } from 'node:os';
 import { buildApiServer } from '../client/api/server.ts';
 import type { ApiJourneyGateway } from '../client/api/deps.ts';
-import { computeFigures } from '../client/dashboard/figures.ts';
-import { loadPortfolio } from '../client/dashboard/read-model.ts';
+import { computeFigures } from '../client/read-model/figures.ts';
+import { loadPortfolio } from '../client/read-model/portfolio.ts';
 import { advanceJourney, journeyReport, receiveEvents, startJourney } from '../workflows/engine/index.ts';
 import type { JourneyEvent } from '../workflows/engine/types.ts';
 import { createTestDatabase } from '../tests/support/postgres.ts';
