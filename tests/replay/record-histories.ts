@@ -12,8 +12,12 @@
  *
  * Record again (with a new release name) whenever the workflow code changes
  * on purpose; keep the old files: every committed history must still replay.
+ * A history is never rewritten: the script refuses a file that exists, and
+ * adds each new file's hash to histories.sha256.json
+ * (histories-unchanged.test.ts).
  */
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { runJourneyOnTemporal, startSimulationHarness } from '../../client/temporal/simulate-on-temporal.ts';
@@ -28,6 +32,7 @@ import { completeMilestone, getProgress, migrateJourney } from '../../workflows/
 const { temporal } = proto;
 const release = process.argv[2] ?? 'v0.1.0';
 const DIR = join(import.meta.dirname, 'histories');
+const MANIFEST = join(import.meta.dirname, 'histories.sha256.json');
 
 /** Every case this script can record; the continue-as-new chain writes two files. */
 const CASES = [
@@ -62,9 +67,15 @@ async function save(name: string, workflowId: string, runId: string | undefined,
   });
   if (!history) throw new Error(`no history for ${workflowId}`);
   const file = join(DIR, `${release}-${name}.json`);
+  if (existsSync(file)) throw new Error(`${file} exists: a recorded history is never rewritten; record under a new release name`);
   const encoded = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('base64');
   const record = { workflowId, release, case: name, ...source, events: history.events?.length ?? 0, history: encoded };
-  writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
+  const text = `${JSON.stringify(record, null, 1)}\n`;
+  writeFileSync(file, text);
+  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
+  manifest[`${release}-${name}.json`] = createHash('sha256').update(text).digest('hex');
+  const sorted = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(MANIFEST, `${JSON.stringify(sorted, null, 1)}\n`);
   console.log(`${file}: ${record.events} events`);
 }
 
