@@ -48,7 +48,7 @@ export interface InstantProgress {
   at: number;
   report: JourneyReport;
   /** `journeyHealth(ir, state, at)`: null when the playbook has no health. */
-  health: { value: number; components: Record<string, number | null> } | null;
+  health: { value: number | null; components: Record<string, number | null> } | null;
   /** The next domain instant the journey wakes for, epoch ms; null once the term has closed. */
   nextWakeAt: number | null;
 }

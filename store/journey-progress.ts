@@ -39,7 +39,7 @@ export async function writeJourneyProgress(db: Queryable, journeyId: string, pro
       progress.health?.value ?? null, progress.health === null ? null : JSON.stringify(progress.health.components),
       progress.nextWakeAt === null ? null : new Date(progress.nextWakeAt)]);
   const stored = rows[0]?.stored === true;
-  if (stored && progress.health !== null) await writeHealthDay(db, journeyId, progress.at, progress.health.value);
+  if (stored && progress.health !== null && progress.health.value !== null) await writeHealthDay(db, journeyId, progress.at, progress.health.value);
   return stored;
 }
 

@@ -29,3 +29,8 @@ export async function withTransaction<T>(pool: Pool, work: (db: PoolClient) => P
     client.release();
   }
 }
+
+/** Answers when the database does (`GET /health`). */
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}

@@ -25,7 +25,8 @@
  * {@link SIGNAL_BATCH} (200) are unmarked at once, a re-sent id is always
  * among the last 200 the journey received, well inside that window.
  */
-import { deliveryBacklog, markEventsSignalled, undeliveredEvents, type StoredEvent } from '../../store/customer-events.ts';
+import { deliveryBacklog, markEventsSignalled, undeliveredEvents } from '../../store/customer-events.ts';
+import { tryAdvisoryLock as tryLockKey, advisoryUnlock as unlockKey } from '../../store/advisory-lock.ts';
 import type { JourneyRow } from '../../store/journeys.ts';
 import type { Pool } from '../../store/pool.ts';
 import { pendingTaskCloses } from '../../store/tasks.ts';
@@ -36,8 +37,14 @@ import type { ApiJourneyGateway } from './deps.ts';
 import { enrolmentOf } from './enrol.ts';
 import { journeyEvent } from './journey-events.ts';
 
+const tryLock = (db: Parameters<typeof tryLockKey>[0]) => tryLockKey(db, DELIVERY_LOCK_KEY);
+const unlock = (db: Parameters<typeof unlockKey>[0]) => unlockKey(db, DELIVERY_LOCK_KEY);
+
 /** Most events one journey gets in one signal (and unmarked at once; see the exactly-once note). */
 export const SIGNAL_BATCH = 200;
+
+/** Most checked events kept for delivery (beyond it, the oldest are converted again from their rows). */
+const CHECKED_KEPT = 100_000;
 
 /** Events checked by `POST /events`: event id → workflow id → the journey's event. */
 export type CheckedEvents = Map<string, Map<string, JourneyEvent>>;
@@ -49,7 +56,12 @@ export interface DeliveryResult {
   failed: Array<{ eventId: string; error: string }>;
   /** Events read this pass (a full page means more may wait). */
   read: number;
+  /** Another process's pass was running: this one did nothing. */
+  busy?: boolean;
 }
+
+/** `pg_advisory_lock` key of the delivery pass ("mp-deliv" in ASCII): one pass at a time across API processes. */
+const DELIVERY_LOCK_KEY = 0x6d702d64656c6976n.toString();
 
 /**
  * One pass over the oldest `limit` undelivered events. `checked` supplies
@@ -59,6 +71,24 @@ export interface DeliveryResult {
 export async function deliverPass(pool: Pool, gateway: ApiJourneyGateway, now: number, options: {
   limit?: number; checked?: CheckedEvents; metrics?: MetricFeed; concurrency?: number;
 } = {}): Promise<DeliveryResult> {
+  // Two passes at once (two API servers on one database) would signal the same events twice and
+  // interleave a journey's order; the lock is a session lock held on one connection, never a transaction.
+  const lock = await pool.connect();
+  try {
+    if (!(await tryLock(lock))) return { delivered: 0, failed: [], read: 0, busy: true };
+    try {
+      return await pass(pool, gateway, now, options);
+    } finally {
+      await unlock(lock);
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+async function pass(pool: Pool, gateway: ApiJourneyGateway, now: number, options: {
+  limit?: number; checked?: CheckedEvents; metrics?: MetricFeed; concurrency?: number;
+}): Promise<DeliveryResult> {
   const events = await undeliveredEvents(pool, options.limit ?? 1000);
   const result: DeliveryResult = { delivered: 0, failed: [], read: events.length };
   if (events.length === 0) return result;
@@ -183,6 +213,8 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
       let failed = false;
       try {
         const pass = await deliverPass(pool, gateway, clock(), { checked, ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
+        // Another server is delivering: try again shortly (what it delivers is marked; the rest waits for us).
+        if (pass.busy === true) failed = true;
         if (pass.failed.length > 0) {
           failed = true;
           warn(`${pass.failed.length} stored events not yet delivered: ${pass.failed[0]!.error}`);
@@ -213,6 +245,8 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
   return {
     notify(handed) {
       if (handed !== undefined) for (const [id, byJourney] of handed) checked.set(id, byJourney);
+      // Bounded: events another server delivered never leave through this loop's marks.
+      while (checked.size > CHECKED_KEPT) checked.delete(checked.keys().next().value!);
       pending = true;
       retry = retryBase;
       wake?.();
