@@ -46,6 +46,14 @@ export function ledgerEntries(journeyId: string, transitions: readonly Transitio
   return entries;
 }
 
+/** The ledger row of a migration from version `from` to `to` (source hashes), by whom, judged on how many events. */
+export function migrationEntry(journeyId: string, migration: { at: number; playbook: string; from: string; to: string; by: string; events: number }): LedgerEntry {
+  return {
+    idemKey: `${journeyId}/migration/${migration.from}->${migration.to}`, at: migration.at, kind: 'migration', subject: migration.playbook,
+    fromState: migration.from, toState: migration.to, detail: { by: migration.by, events: migration.events },
+  };
+}
+
 function transitionEntry(journeyId: string, t: Transition): LedgerEntry | null {
   switch (t.kind) {
     case 'milestone':

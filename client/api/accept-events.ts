@@ -17,6 +17,7 @@ import { EventBody, describeIssues } from './bodies.ts';
 import { checkEventFor } from './declaration-checks.ts';
 import type { CheckedEvents } from './event-delivery.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
+import { rejectionsToKeep } from './rejections.ts';
 
 /** One refused event of a batch (SPEC §15). */
 export interface EventError {
@@ -123,7 +124,7 @@ export async function acceptEvents(pool: Pool, items: unknown[]): Promise<Accept
   }
   if (errors.length > 0) {
     errors.sort((a, b) => a.index - b.index);
-    await insertRejectedEvents(pool, rejected);
+    await insertRejectedEvents(pool, rejectionsToKeep(rejected));
     return { ok: false, errors };
   }
   const inserted = await insertCustomerEvents(pool, unique);

@@ -28,6 +28,7 @@ import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { completeMilestone, getProgress, migrateJourney } from '../../workflows/messages.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 const { temporal } = proto;
 const release = process.argv[2] ?? 'v0.1.0';
@@ -98,7 +99,7 @@ try {
 
   // Continue-as-new: both runs of the chain (events at start, no queries: see simulate-identity.test.ts).
   if (wanted('clinic-continue-as-new')) {
-    const chained = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: `can-${Date.now()}`, taskQueue: harness.taskQueue, args: [start(acme.events, { historyLimit: 40 })] });
+    const chained = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: `can-${Date.now()}`, taskQueue: harness.taskQueue, args: [start(acme.events, { historyLimit: 40 })] });
     await chained.result();
     await save('clinic-continue-as-new-run-1', chained.workflowId, chained.firstExecutionRunId, source);
     await save('clinic-continue-as-new-last-run', chained.workflowId, undefined, source);
@@ -113,7 +114,7 @@ try {
 
   // A migration to a new version (an update) in the middle of the term.
   if (wanted('clinic-migrated-march')) {
-    const migrated = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+    const migrated = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
       workflowId: journeyWorkflowId(v1.playbook, `${acme.customer.id}-migrated`), taskQueue: harness.taskQueue, args: [start(notActivated)],
     });
     await sleepUntilDomain(migrated, '2026-03-10T00:00:00.000Z');
@@ -126,7 +127,7 @@ try {
   // before its due (month 1 from 2026-01-31), then the rest of the year.
   if (wanted('clinic-manual-activation')) {
     const ir = compileFile(source.playbook);
-    const manual = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+    const manual = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
       workflowId: journeyWorkflowId(ir.playbook, `${acme.customer.id}-manual`), taskQueue: harness.taskQueue,
       args: [start(notActivated, { ir })],
     });

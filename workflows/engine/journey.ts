@@ -1071,7 +1071,7 @@ function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: Q
           const since = inst.since?.[cq.index];
           if (since === undefined || e.at < since || inst.aggs === null) continue;
           if (cq.where !== null && cq.where(c) !== true) continue;
-          const agg = (inst.aggs[cq.index] ??= emptyAggregate());
+          const agg = (inst.aggs[cq.index] ??= emptyAggregate(cq.distinct));
           addToAggregate(agg, e.at, value);
         }
         continue;
@@ -1081,7 +1081,7 @@ function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: Q
         if (since === null || e.at < since) continue;
       }
       if (cq.where !== null && cq.where(c) !== true) continue;
-      const agg = (s.aggs[cq.index] ??= emptyAggregate());
+      const agg = (s.aggs[cq.index] ??= emptyAggregate(cq.distinct));
       addToAggregate(agg, e.at, value);
     }
     c.event = null;
