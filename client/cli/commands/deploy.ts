@@ -12,6 +12,7 @@ import { parseCommandLine } from '../arguments.ts';
 const deploy: Command = {
   summary: 'deploy a playbook version; --migrate moves running journeys to it',
   usage: 'milepost deploy <playbook.yaml> [--migrate] [--by <name>]',
+  uses: ['database', 'temporal'],
   async run(argv, io) {
     const { withGateway } = await import('../../temporal/cli-support.ts');
     const { values, positionals } = parseCommandLine(argv, {
