@@ -14,6 +14,7 @@ import { pinKey, playbookVersionsByHash } from '../../store/playbooks.ts';
 import type { Pool } from '../../store/pool.ts';
 import { EventBody, describeIssues } from './bodies.ts';
 import { checkEventFor } from './declaration-checks.ts';
+import { rejectionsToKeep } from './rejections.ts';
 import { parseInstant } from '../../workflows/engine/instant.ts';
 
 /** One refused event of a batch (SPEC §15). */
@@ -99,7 +100,7 @@ export async function acceptEvents(pool: Pool, items: unknown[]): Promise<Accept
   }
   if (errors.length > 0) {
     errors.sort((a, b) => a.index - b.index);
-    await insertRejectedEvents(pool, rejected);
+    await insertRejectedEvents(pool, rejectionsToKeep(rejected));
     return { ok: false, errors };
   }
   // Within a batch the first occurrence of an id wins, like a later batch would.

@@ -9,6 +9,7 @@ import { listLedger, listOutbox, listTasks } from '../../store/journey-actions.t
 import { journeysOfCustomers } from '../../store/journeys.ts';
 import { pinKey, playbookVersionsByHash } from '../../store/playbooks.ts';
 import type { ApiDeps } from '../api/deps.ts';
+import { attachment } from '../api/content-disposition.ts';
 import { formatCsv } from '../api/csv.ts';
 import { customerJourneyTables, renderCustomerPage, type CustomerJourneyView } from './customer-page.ts';
 import { computeFigures } from './figures.ts';
@@ -34,7 +35,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
   const html = (reply: FastifyReply, body: string) => reply.type('text/html; charset=utf-8').send(body);
   const csv = (reply: FastifyReply, name: string, table: AnyTable) => {
     const { header, rows } = tableRows(table);
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(formatCsv(header, rows));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', attachment(`${name}.csv`)).send(formatCsv(header, rows));
   };
   const filterOf = (query: unknown, reply: FastifyReply) => {
     const parsed = Filter.safeParse(query);

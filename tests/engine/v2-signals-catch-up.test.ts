@@ -347,3 +347,39 @@ milestones: []
     expect(journeyHealth(none, startJourney(none, { customer: { id: 'c1', attrs: ATTRS }, contract, enrolledAt: contract.start }), contract.start)).toBeNull();
   });
 });
+
+describe('explain in version 2', () => {
+  it('says why a task closed, why a task is overdue, and why an overdue action fired', async () => {
+    const { explain } = await import('../../workflows/engine/index.ts');
+    const ir = v2Playbook(`playbook: p
+title: P
+${CUSTOMER}events: { done: {} }
+milestones:
+  - id: m
+    title: M
+    due: day 10
+    done_when: happened(done)
+    steps:
+      - at: day 1
+        open_task: "First"
+        due_in: 2 days
+      - at: day 2
+        open_task: "Second"
+        due_in: 1 day
+`, (x) => {
+      const second = stepAction(x, 'm', 1);
+      if (second.kind === 'open_task') second.overdue = [{ kind: 'escalate', to: 'manager', message: text('late') }];
+    });
+    // First opens Jan 2, Second Jan 3 (due Jan 4); m completes Jan 3 12:00 and closes both, Second before its due instant.
+    const { state } = run(ir, { start: '2026-01-01', end: '2026-02-01', attrs: ATTRS }, [ev('2026-01-03T12:00:00Z', 'done')]);
+    const first = explain(ir, state, 'milestone/m/step/0@2026-01-02T00:00:00.000Z');
+    expect(first.kind).toBe('task');
+    expect(first.summary).toBe('closed at 2026-01-03T12:00:00.000Z: milestone_completed — the milestone it belongs to completed');
+    const second = explain(ir, state, 'milestone/m/step/1@2026-01-03T00:00:00.000Z');
+    expect(second.summary).toMatch(/^closed at 2026-01-03T12:00:00.000Z: milestone_completed/);
+    expect(second.notes.join('\n')).toContain('no overdue action fired: it closed at 2026-01-03T12:00:00.000Z, not after its due instant');
+    const open = run(ir, { start: '2026-01-01', end: '2026-02-01', attrs: ATTRS }, [], { until: '2026-01-05' });
+    expect(explain(ir, open.state, 'milestone/m/step/1@2026-01-03T00:00:00.000Z').summary).toBe('overdue since 2026-01-04T00:00:00.000Z: still open');
+    expect(explain(ir, open.state, 'milestone/m/step/1/overdue/0').summary).toBe('fired 1 time(s), first at 2026-01-04T00:00:00.000Z: a task of milestone/m/step/1 was still open at its due instant');
+  });
+});

@@ -220,7 +220,8 @@ export function receiveTaskClose(_ir: PlaybookIR, state: JourneyState, close: Ta
   const queue = state.taskCloses === undefined ? [] : state.taskCloses.slice();
   let i = queue.length;
   while (i > 0 && queue[i - 1]!.at > close.at) i--;
-  const entry: TaskCloseInput = { task: close.task, at: close.at, by: close.by };
+  const entry: TaskCloseInput = { task: close.task, at: close.at };
+  if (close.by !== undefined && close.by !== null) entry.by = close.by;
   if (close.note !== undefined && close.note !== null) entry.note = close.note;
   queue.splice(i, 0, entry);
   return { ...state, taskCloses: queue };
@@ -555,12 +556,12 @@ function holds(run: Run, when: Evaluator, firing: Firing): boolean {
 }
 
 /** (v2) Closes one open task (by its index in `s.tasks`) at the run's instant. */
-function closeTask(run: Run, index: number, reason: TaskCloseReason, by?: { by: string; note?: string }): void {
+function closeTask(run: Run, index: number, reason: TaskCloseReason, by?: { by?: string | undefined; note?: string | undefined }): void {
   const s = run.s;
   const task = s.tasks![index]!;
   const closed: TaskState = { ...task, closedAt: run.t, closedBecause: reason, overduePending: false };
   if (by !== undefined) {
-    closed.by = by.by;
+    if (by.by !== undefined) closed.by = by.by;
     if (by.note !== undefined) closed.note = by.note;
   }
   s.tasks![index] = closed;
@@ -568,8 +569,8 @@ function closeTask(run: Run, index: number, reason: TaskCloseReason, by?: { by: 
   const at = open.indexOf(index);
   if (at >= 0) open.splice(at, 1);
   const tr: Transition = { at: run.t, kind: 'task', task: task.id, change: 'closed', reason };
-  if (by !== undefined) {
-    tr.by = by.by;
+  if (by !== undefined && tr.kind === 'task') {
+    if (by.by !== undefined) tr.by = by.by;
     if (by.note !== undefined) tr.note = by.note;
   }
   transition(run.out, tr);
@@ -789,7 +790,7 @@ function processInstant(run: Run, t: number): void {
     const closes = takeTaskCloses(s, t);
     for (const close of closes) {
       const index = s.openTasks!.findIndex((i) => s.tasks![i]!.id === close.task);
-      if (index >= 0) closeTask(run, s.openTasks![index]!, 'done', close.note === undefined || close.note === null ? { by: close.by } : { by: close.by, note: close.note });
+      if (index >= 0) closeTask(run, s.openTasks![index]!, 'done', { by: close.by ?? undefined, note: close.note ?? undefined });
     }
   }
   for (let i = from; i < until; i++) {

@@ -141,7 +141,8 @@ export interface TaskCloseInput {
   task: string;
   /** epoch ms */
   at: number;
-  by: string;
+  /** who closed it (optional in a timeline) */
+  by?: string | null;
   note?: string | null;
 }
 
@@ -392,7 +393,8 @@ export interface JourneyState {
 /** What `explain` says about a milestone, risk or action. */
 export interface Explanation {
   subject: string;
-  kind: 'milestone' | 'risk' | 'action';
+  /** (v2) `task` and `opportunity` too */
+  kind: 'milestone' | 'risk' | 'action' | 'task' | 'opportunity';
   /** one-line verdict, e.g. "done at 2026-02-20T09:30:00.000Z (on time)" */
   summary: string;
   /** the instant the condition was evaluated at, null when it was not */

@@ -96,7 +96,17 @@ const simulate: Command = {
       io.stdout.write(renderJourney(ir, timeline, { report, transitions: [] }, wantsColour(io.stdout, io.env)));
       return 0;
     }
-    const sim = simulateJourney(ir, timeline, { until, enrolledAt });
+    let sim;
+    try {
+      sim = simulateJourney(ir, timeline, { until, enrolledAt });
+    } catch (err) {
+      // (v2) the timeline's `tasks:` closes a task the journey never opens (SPEC §11: exit 2, with its line)
+      if (err instanceof TimelineError) {
+        io.stderr.write(`milepost simulate: ${err.message.replace(path, timelinePath)}\n`);
+        return 2;
+      }
+      throw err;
+    }
     if (values.json) return print(io, JSON.stringify(sim.report, null, 2));
     io.stdout.write(renderJourney(ir, timeline, sim, wantsColour(io.stdout, io.env)));
     return 0;
