@@ -11,11 +11,12 @@ import { z } from 'zod';
 import { CompleteMilestoneBody, EnrolBody, EventBody, HistoryEventBody, MAX_BATCH, MAX_HISTORY } from './bodies.ts';
 import { BODY_LIMIT, MAX_PARAM_LENGTH } from './error-handling.ts';
 import { ListQuery } from './routes/reads.ts';
-import { ImportQuery, JourneyPath, MilestonePath } from './schemas/requests.ts';
+import { AssignTaskBody, CloseTaskBody, TaskListQuery } from './routes/tasks.ts';
+import { ImportQuery, JourneyPath, MilestonePath, TaskPath } from './schemas/requests.ts';
 import * as answers from './schemas/responses.ts';
 
 type Method = 'GET' | 'POST';
-type Status = 200 | 201 | 202 | 400 | 401 | 404 | 409 | 413 | 414 | 415 | 503;
+type Status = 200 | 201 | 202 | 400 | 401 | 403 | 404 | 409 | 413 | 414 | 415 | 503;
 
 /** One API route as the document describes it. */
 export interface ApiRoute {
@@ -24,7 +25,7 @@ export interface ApiRoute {
   url: string;
   operationId: string;
   summary: string;
-  tag: 'customers' | 'events' | 'journeys' | 'reads' | 'service';
+  tag: 'customers' | 'events' | 'journeys' | 'tasks' | 'reads' | 'service';
   /** Reachable without the bearer token. */
   public?: true;
   params?: z.ZodObject;
@@ -40,6 +41,8 @@ const REQUEST_COMPONENTS = {
   HistoryEvent: HistoryEventBody,
   Enrolment: EnrolBody,
   ManualCompletion: CompleteMilestoneBody,
+  TaskClose: CloseTaskBody,
+  TaskAssignment: AssignTaskBody,
 };
 
 /** Answers, by component name. */
@@ -48,6 +51,7 @@ const RESPONSE_COMPONENTS = {
   ImportResult: answers.ImportResult, JourneyReport: answers.JourneyReport, JourneyProgress: answers.JourneyProgress,
   JourneyList: answers.JourneyList, MilestoneList: answers.MilestoneList, Figures: answers.Figures, TaskList: answers.TaskList,
   OutboxList: answers.OutboxList, LedgerList: answers.LedgerList, OpenApiDocument: answers.OpenApiDocument,
+  Task: answers.Task, HealthTrend: answers.HealthTrend, DeliveryBacklog: answers.DeliveryBacklog,
 };
 
 const unavailable = { description: 'Temporal did not answer; nothing is lost, repeat the request', component: 'ErrorList' } as const;
@@ -104,11 +108,38 @@ export const API_ROUTES: readonly ApiRoute[] = [
     body: { component: 'ManualCompletion', mediaType: 'application/json' },
     responses: { 200: { description: 'the journey after the completion', component: 'JourneyProgress' }, 404: notEnrolled, 503: unavailable },
   },
+  {
+    method: 'GET', url: '/tasks', operationId: 'listTasks', tag: 'tasks', query: TaskListQuery,
+    summary: 'Tasks the journeys opened, soonest due first',
+    responses: { 200: { description: 'tasks', component: 'TaskList' } },
+  },
+  {
+    method: 'POST', url: '/tasks/:task/close', operationId: 'closeTask', tag: 'tasks', params: TaskPath,
+    summary: 'Close a task by hand (recorded first, then the journey closes it at its clock)',
+    body: { component: 'TaskClose', mediaType: 'application/json' },
+    responses: {
+      200: { description: 'the task as closed (or as it already was)', component: 'Task' },
+      404: { description: 'no such task', component: 'ErrorList' },
+      409: { description: 'the journey has no such task to close', component: 'ErrorList' },
+      503: { description: 'the close is recorded and reaches the journey when Temporal answers', component: 'ErrorList' },
+    },
+  },
+  {
+    method: 'POST', url: '/tasks/:task/assign', operationId: 'assignTask', tag: 'tasks', params: TaskPath,
+    summary: 'Assign a task to a person',
+    body: { component: 'TaskAssignment', mediaType: 'application/json' },
+    responses: { 200: { description: 'the task, assigned', component: 'Task' }, 404: { description: 'no such task', component: 'ErrorList' } },
+  },
+  {
+    method: 'GET', url: '/events/backlog', operationId: 'getDeliveryBacklog', tag: 'events',
+    summary: 'Events stored and not yet delivered to their journeys',
+    responses: { 200: { description: 'the backlog', component: 'DeliveryBacklog' } },
+  },
   ...([
     ['/journeys', 'listJourneys', 'Journeys with contract, status and when their report was refreshed', 'JourneyList'],
     ['/milestones', 'listMilestones', 'Every milestone instance with its state now', 'MilestoneList'],
     ['/figures', 'getFigures', "The managers' figures (the same JSON as milepost report --json)", 'Figures'],
-    ['/tasks', 'listTasks', 'Tasks the journeys opened, soonest due first', 'TaskList'],
+    ['/figures/health', 'getHealthTrend', 'Mean journey health per day over the last 90 days', 'HealthTrend'],
     ['/outbox', 'listOutbox', 'Reminders, escalations and webhooks with delivery status, newest first', 'OutboxList'],
     ['/ledger', 'listLedger', 'The milestone ledger, in time order', 'LedgerList'],
   ] as const).map(([url, operationId, summary, component]): ApiRoute => ({
@@ -126,6 +157,7 @@ const TAGS = [
   { name: 'customers', description: 'Enrolment, one at a time or from a CSV file' },
   { name: 'events', description: 'Customer events, stored before they are signalled' },
   { name: 'journeys', description: "One customer's journey in one playbook" },
+  { name: 'tasks', description: 'Tasks the journeys opened: list, close, assign' },
   { name: 'reads', description: 'Lists across journeys, from the read model' },
   { name: 'service', description: 'Health and this description' },
 ];

@@ -82,7 +82,7 @@ describe('the document and the routes', () => {
   });
 
   it('bounds limit (1-1000) and offset on every list route', () => {
-    for (const [, path, op] of operations(served).filter(([, p]) => ['/journeys', '/milestones', '/figures', '/tasks', '/outbox', '/ledger'].includes(p))) {
+    for (const [, path, op] of operations(served).filter(([, p]) => ['/journeys', '/milestones', '/figures', '/figures/health', '/tasks', '/outbox', '/ledger'].includes(p))) {
       const limit = op.parameters!.find((p) => p.name === 'limit')!;
       expect(limit.schema, path).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
       expect(op.parameters!.find((p) => p.name === 'offset')!.schema, path).toMatchObject({ type: 'integer', minimum: 0 });
@@ -104,7 +104,9 @@ describe('Redocly lint (recommended rules)', () => {
     try {
       const file = join(dir, 'openapi.json');
       await writeFile(file, JSON.stringify(served, null, 2));
-      const { stdout } = await promisify(execFile)(REDOCLY, ['lint', file, '--format=json'], { cwd: dir }).catch((err: { stdout: string }) => err);
+      const { stdout, stderr } = await promisify(execFile)(REDOCLY, ['lint', file, '--format=json'], { cwd: dir })
+        .catch((err: { stdout: string; stderr: string }) => err);
+      expect(stdout, `redocly printed no report (is @redocly/cli installed?): ${stderr}`).not.toBe('');
       const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; message: string }> };
       expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
       expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });

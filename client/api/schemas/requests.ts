@@ -17,6 +17,9 @@ export const JourneyPath = z.strictObject({
 /** `/customers/:id/journeys/:playbook/milestones/:milestone/complete`. */
 export const MilestonePath = JourneyPath.extend({ milestone: Segment('the milestone id (an instance of a repeating one as `<id>#<k>`)') });
 
+/** `/tasks/:task/...`: the task's global id, the `id` field of `GET /tasks`. */
+export const TaskPath = z.strictObject({ task: z.string().min(1).max(16).regex(/^[1-9]\d{0,15}$/).describe("the task's id (the `id` field of GET /tasks)") });
+
 /** `POST /customers/import?playbook=<id>[&validate_only=true]`. */
 export const ImportQuery = z.strictObject({
   playbook: safeText(z.string().min(1).max(MAX_KEY_LENGTH)),

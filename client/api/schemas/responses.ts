@@ -93,8 +93,20 @@ export const Figures = z.looseObject({
 
 const Row = z.looseObject({ id: z.union([z.number().int(), z.string()]), journey_id: z.string(), customer_id: z.string(), playbook: z.string() });
 
+/** One task row (`GET /tasks`, and the answer of a close or an assignment). */
+export const Task = Row.extend({
+  task_id: z.string(), source: z.string(), title: z.string(), assignee_role: z.string(), assignee: z.string().nullable(), priority: z.string(),
+  due_at: IsoOrNull, status: z.string(), closed_at: IsoOrNull, closed_because: z.string().nullable(), closed_by: z.string().nullable(),
+});
+
 /** `GET /tasks`. */
-export const TaskList = z.looseObject({ tasks: z.array(Row.extend({ title: z.string(), status: z.string(), due_at: IsoOrNull })) });
+export const TaskList = z.looseObject({ tasks: z.array(Task) });
+
+/** `GET /figures/health`: mean health per day. */
+export const HealthTrend = z.looseObject({ days: z.array(z.looseObject({ day: z.string(), mean: z.number(), journeys: z.number().int().min(0) })) });
+
+/** `GET /events/backlog`: events stored and not yet delivered to their journeys. */
+export const DeliveryBacklog = z.looseObject({ waiting: z.number().int().min(0), oldest_received_at: IsoOrNull, lag_ms: z.number().min(0) });
 
 /** `GET /outbox`. */
 export const OutboxList = z.looseObject({ outbox: z.array(Row.extend({ kind: z.string(), channel: z.string(), status: z.string(), attempts: z.number().int() })) });
