@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { buildApiServer } from '../../api/server.ts';
+import { AuthConfigError, authProxyFromEnv } from '../../api/auth.ts';
 import { connectClient } from '../../temporal/connect.ts';
 import { createJourneyGateway } from '../../temporal/journey-gateway.ts';
 import { ConfigError, metricFeedConfig, temporalConfig } from '../../../worker/config.ts';
@@ -28,11 +29,13 @@ const serve: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`MILEPOST_PORT must be a port number, got '${io.env.MILEPOST_PORT}'`);
     let temporal;
     let metrics;
+    let authProxy;
     try {
       temporal = temporalConfig(io.env);
       metrics = metricFeedConfig(io.env);
+      authProxy = authProxyFromEnv(io.env);
     } catch (err) {
-      if (err instanceof ConfigError) { io.stderr.write(`milepost serve: ${err.message}\n`); return 2; }
+      if (err instanceof ConfigError || err instanceof AuthConfigError) { io.stderr.write(`milepost serve: ${err.message}\n`); return 2; }
       throw err;
     }
     const token = io.env.MILEPOST_API_TOKEN || randomBytes(24).toString('base64url');
@@ -54,14 +57,14 @@ const serve: Command = {
     const gateway = createJourneyGateway({ client: connection.client, taskQueue: temporal.taskQueue, searchAttributes: temporal.searchAttributes });
     const clock = () => Date.now();
     const app = buildApiServer({
-      pool: database.pool, gateway, token, clock, logger: io.env.MILEPOST_LOG === '1', ...(metrics === undefined ? {} : { metrics }),
+      pool: database.pool, gateway, token, clock, authProxy, logger: io.env.MILEPOST_LOG === '1', ...(metrics === undefined ? {} : { metrics }),
       temporalHealth: async () => { await connection.client.connection.workflowService.describeNamespace({ namespace: temporal.namespace }); },
     });
     const address = await app.listen({ port, host });
     stopWithSupervisor(io.env);
     io.stdout.write(`milepost serve: listening on ${address} (database: ${database.description}; temporal: ${temporal.address}/${temporal.namespace})\n`);
     io.stdout.write(io.env.MILEPOST_API_TOKEN ? 'milepost serve: API token from MILEPOST_API_TOKEN\n' : `milepost serve: API token (generated): ${token}\n`);
-    io.stdout.write(`milepost serve: dashboard at ${address}/dashboard?token=<token>\n`);
+    io.stdout.write(`milepost serve: dashboard at ${address}/dashboard (sign in with a personal token from milepost user add, or the API token)\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
