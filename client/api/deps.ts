@@ -5,6 +5,8 @@
  */
 import type { AuthProxy } from './auth.ts';
 import type { JourneyGateway } from '../temporal/journey-gateway.ts';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ApiMetrics } from '../observability/metrics.ts';
 import type { Pool } from '../../store/pool.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 
@@ -40,6 +42,8 @@ export interface ApiDeps {
   metrics?: MetricFeed;
   /** Delivery loop pacing (event-delivery.ts); tests shorten it. */
   delivery?: { retryEveryMs?: number; sweepEveryMs?: number };
-  /** Log requests (pino through Fastify). Default false. */
-  logger?: boolean;
+  /** Log requests (pino through Fastify): a logger (client/observability/logger.ts), or true for Fastify's own. Default false. */
+  logger?: boolean | FastifyBaseLogger;
+  /** Prometheus metrics and `GET /metrics` (client/observability/metrics.ts). Default: none. */
+  observability?: ApiMetrics;
 }

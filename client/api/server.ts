@@ -19,13 +19,17 @@ import { registerTaskRoutes } from './routes/tasks.ts';
 import { registerDashboardRoutes } from '../dashboard/routes.ts';
 import { messagePage } from '../dashboard/html.ts';
 import { registerSignInRoutes } from '../dashboard/sign-in.ts';
+import { installMetrics } from '../observability/metrics.ts';
 
 /** Largest request body accepted: 1 MiB (SPEC §15); larger gets 413. */
 export { BODY_LIMIT };
 
 /** Builds the server; call `listen` on it (port 0 in tests). */
 export function buildApiServer(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false, ...hardenedServerOptions() });
+  const app = Fastify({
+    ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
+    ...hardenedServerOptions(),
+  });
   // Body parsers, security headers, input checks and the one error handler (hardening.ts).
   installHardening(app);
   // Who is asking and may they (roles, sessions, CSRF): client/api/auth.ts.
@@ -37,6 +41,10 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   const delivery = startDeliveryLoop({
     pool: deps.pool, gateway: deps.gateway, clock: deps.clock, warn: (message) => app.log.warn(message),
     ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }), ...deps.delivery,
+    onDelivered: (count, passMs) => {
+      deps.observability?.eventsDelivered.inc(count);
+      app.log.info({ delivered: count, passMs }, 'events delivered');
+    },
   });
   app.decorate('deliveries', delivery);
   app.addHook('onClose', async () => { await delivery.stop(); });
@@ -46,6 +54,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   registerImportRoute(app, deps);
   registerOpenApiRoute(app);
   registerDashboardRoutes(app, deps);
+  if (deps.observability !== undefined) installMetrics(app, deps.observability);
   return app;
 }
 
