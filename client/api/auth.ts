@@ -133,6 +133,8 @@ declare module 'fastify' {
     public?: boolean;
     /** The route records who acted as the body's `by` (set for a person, required of the machine). */
     by?: boolean;
+    /** The route also takes a dashboard form's body (application/x-www-form-urlencoded). */
+    form?: boolean;
   }
 }
 
@@ -150,8 +152,13 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
   const proxyCsrf = (email: string) => createHmac('sha256', proxyKey).update(email).digest('base64url');
   const trusted = new Set((options.proxy?.from ?? []).flatMap((a) => [a, `::ffff:${a}`]));
 
-  // The dashboard's forms (sign-in, closing a task, ...) post as browsers do; the API's JSON parser is hardening.ts's.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+  // The dashboard's forms (sign-in, closing a task, ...) post as browsers do, to the routes that declare
+  // `form: true`; anywhere else such a body is the 415 any unsupported type gets (hardening.ts).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    if (request.routeOptions.config?.form !== true) {
+      done(Object.assign(new Error('unsupported content type'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined);
+      return;
+    }
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
@@ -199,6 +206,8 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
     }
     if (request.user === null) {
       if (SAFE_METHODS.has(request.method) && isDashboardPath(url.pathname)) {
+        // A `token` parameter (an old sign-in link) is not carried along: it would end up in logs and history.
+        url.searchParams.delete('token');
         return reply.code(303).header('location', `/sign-in?${new URLSearchParams({ next: url.pathname + url.search })}`).send();
       }
       return unauthorised(reply, 'missing bearer token: send Authorization: Bearer <token> (or sign in at /sign-in)');

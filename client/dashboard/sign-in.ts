@@ -21,7 +21,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: ApiDeps): void 
   app.get<{ Querystring: { next?: string } }>('/sign-in', { config: { public: true } }, async (request, reply) =>
     form(reply, localPath(request.query.next ?? '/dashboard'), null));
 
-  app.post<{ Body: { token?: string; next?: string } }>('/sign-in', { config: { public: true } }, async (request, reply) => {
+  app.post<{ Body: { token?: string; next?: string } }>('/sign-in', { config: { public: true, form: true } }, async (request, reply) => {
     const next = localPath(typeof request.body?.next === 'string' ? request.body.next : '/dashboard');
     // Another site's form cannot sign this browser in as someone else (login CSRF).
     const origin = request.headers.origin;
@@ -36,7 +36,7 @@ export function registerSignInRoutes(app: FastifyInstance, deps: ApiDeps): void 
     return reply.code(303).header('set-cookie', cookie(request, session.id, SESSION_LIFETIME_MS / 1000)).header('location', next).send();
   });
 
-  app.post('/sign-out', { config: { permission: 'read' } }, async (request, reply) => {
+  app.post('/sign-out', { config: { permission: 'read', form: true } }, async (request, reply) => {
     const id = readCookie(request.headers.cookie, SESSION_COOKIE);
     if (id !== null) await endSession(deps.pool, id);
     return reply.code(303).header('set-cookie', cookie(request, '', 0)).header('location', '/sign-in').send();

@@ -30,7 +30,7 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): voi
   });
 
   app.post<{ Params: { id: string; playbook: string; milestone: string } }>(
-    '/customers/:id/journeys/:playbook/milestones/:milestone/complete', { config: { permission: 'work', by: true } }, async (request, reply) => {
+    '/customers/:id/journeys/:playbook/milestones/:milestone/complete', { config: { permission: 'work', by: true, form: true } }, async (request, reply) => {
       const { id, playbook, milestone } = request.params;
       const parsed = CompleteMilestoneBody.safeParse(request.body ?? {});
       if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });

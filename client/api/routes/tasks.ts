@@ -65,7 +65,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { tasks: tasks.map(taskBody) };
   });
 
-  app.post<{ Params: { task: string } }>('/tasks/:task/close', { config: { permission: 'work', by: true } }, async (request, reply) => {
+  app.post<{ Params: { task: string } }>('/tasks/:task/close', { config: { permission: 'work', by: true, form: true } }, async (request, reply) => {
     const parsed = CloseTaskBody.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });
     // A person's own address (client/api/auth.ts sets it); the machine token must name who closed it.
@@ -103,7 +103,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return taskBody((await findTask(deps.pool, id))!);
   });
 
-  app.post<{ Params: { task: string } }>('/tasks/:task/assign', { config: { permission: 'work' } }, async (request, reply) => {
+  app.post<{ Params: { task: string } }>('/tasks/:task/assign', { config: { permission: 'work', form: true } }, async (request, reply) => {
     const parsed = AssignTaskBody.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });
     const id = taskNumber(request.params.task);
