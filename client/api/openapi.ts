@@ -148,9 +148,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   })),
 ];
 
-/** The dashboard's routes: HTML and CSV for browsers, not part of the API. */
+/** The dashboard's routes (and its sign-in): HTML and CSV for browsers, not part of the API. */
 export function isHtmlRoute(url: string): boolean {
-  return url === '/' || url === '/dashboard' || url.startsWith('/dashboard/');
+  return url === '/' || url === '/dashboard' || url.startsWith('/dashboard/') || url === '/sign-in' || url === '/sign-out';
 }
 
 const TAGS = [
