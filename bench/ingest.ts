@@ -138,6 +138,12 @@ measured one after the other in the same run.
 | delivery lag (stored → signalled) at ${halfRate} events/s (half of the above), ${paced.requests.total} events | p99 ${r.p99.toFixed(3)} s (p50 ${r.p50.toFixed(3)} s, max ${r.max.toFixed(3)} s, ${r.n} events) | | | p99 < 2 s |
 | \`POST /events\` answered 202 with Temporal stopped (200 sequential requests) | p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms | | | < 100 ms |
 
+Read with care: the journey worker, the API with its delivery loop and the load generator share one
+Node process and two cores with the rest of the machine, so \`POST /events\` competes with the deliveries
+it causes (\`GET /health\` does not cause any); under \`npm start\` the worker is a process of its own.
+The bare starts run no workflow, so the enrolment ratio says how much the API adds to Temporal's own
+cost of a start (storing the customer and the journey, the playbook's IR as input).
+
 Stored events left undelivered once the delivery run settled: ${undelivered.rows[0]!.n}. (The last part stops Temporal on
 purpose; its 200 events wait in Postgres for it to come back.)
 `;
