@@ -3,6 +3,7 @@
  * so the same server runs in `milepost serve`, in the tests and in the
  * benchmarks.
  */
+import type { AuthProxy } from './auth.ts';
 import type { JourneyGateway } from '../temporal/journey-gateway.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ApiMetrics } from '../observability/metrics.ts';
@@ -25,8 +26,10 @@ export type ApiJourneyGateway = Pick<JourneyGateway, 'enrol' | 'deliverEvent' | 
 export interface ApiDeps {
   pool: Pool;
   gateway: ApiJourneyGateway;
-  /** The bearer token every route but `GET /health` requires. */
+  /** The machine token (`MILEPOST_API_TOKEN`, role operator); people use their own (client/api/auth.ts). */
   token: string;
+  /** Trusted reverse-proxy sign-in (`MILEPOST_AUTH_PROXY_HEADER`/`_FROM`, see authProxyFromEnv); none by default. */
+  authProxy?: AuthProxy | null;
   /** Current instant, epoch ms (injected so tests control "now"). */
   clock: () => number;
   /** Answers when Temporal is reachable; throws otherwise. Used by `GET /health`. */

@@ -4,7 +4,7 @@
  * code. Routes live in `routes/` (API) and `../dashboard/` (HTML).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { requireBearerToken } from './auth.ts';
+import { installAuth } from './auth.ts';
 import { BODY_LIMIT } from './error-handling.ts';
 import { startDeliveryLoop, type DeliveryLoop } from './event-delivery.ts';
 import { hardenedServerOptions, installHardening } from './hardening.ts';
@@ -17,6 +17,8 @@ import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerReadRoutes } from './routes/reads.ts';
 import { registerTaskRoutes } from './routes/tasks.ts';
 import { registerDashboardRoutes } from '../dashboard/routes.ts';
+import { messagePage } from '../dashboard/html.ts';
+import { registerSignInRoutes } from '../dashboard/sign-in.ts';
 import { installMetrics } from '../observability/metrics.ts';
 
 /** Largest request body accepted: 1 MiB (SPEC §15); larger gets 413. */
@@ -30,7 +32,9 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   });
   // Body parsers, security headers, input checks and the one error handler (hardening.ts).
   installHardening(app);
-  requireBearerToken(app, deps.token);
+  // Who is asking and may they (roles, sessions, CSRF): client/api/auth.ts.
+  installAuth(app, { db: deps.pool, token: deps.token, clock: deps.clock, proxy: deps.authProxy ?? null, htmlPage: messagePage });
+  registerSignInRoutes(app, deps);
   registerHealthRoute(app, deps);
   registerCustomerRoutes(app, deps);
   // The delivery loop lives with the server that stores the events: started with it, stopped on close.

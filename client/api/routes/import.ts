@@ -12,7 +12,7 @@ import { ImportQuery } from '../schemas/requests.ts';
 
 /** Registers the CSV import route. */
 export function registerImportRoute(app: FastifyInstance, deps: ApiDeps): void {
-  app.post('/customers/import', async (request, reply) => {
+  app.post('/customers/import', { config: { permission: 'import' } }, async (request, reply) => {
     const query = ImportQuery.safeParse(request.query);
     if (!query.success) return reply.code(400).send({ errors: describeIssues(query.error).map((error) => ({ line: 0, id: null, error })) });
     if (typeof request.body !== 'string') {

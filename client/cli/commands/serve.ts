@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { buildApiServer } from '../../api/server.ts';
+import { AuthConfigError, authProxyFromEnv } from '../../api/auth.ts';
 import { connectClient } from '../../temporal/connect.ts';
 import { createJourneyGateway } from '../../temporal/journey-gateway.ts';
 import { ConfigError, metricFeedConfig, temporalConfig } from '../../../worker/config.ts';
@@ -30,11 +31,13 @@ const serve: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`MILEPOST_PORT must be a port number, got '${io.env.MILEPOST_PORT}'`);
     let temporal;
     let metrics;
+    let authProxy;
     try {
       temporal = temporalConfig(io.env);
       metrics = metricFeedConfig(io.env);
+      authProxy = authProxyFromEnv(io.env);
     } catch (err) {
-      if (err instanceof ConfigError) { io.stderr.write(`milepost serve: ${err.message}\n`); return 2; }
+      if (err instanceof ConfigError || err instanceof AuthConfigError) { io.stderr.write(`milepost serve: ${err.message}\n`); return 2; }
       throw err;
     }
     let logger;
@@ -67,7 +70,7 @@ const serve: Command = {
     let backlog: () => Promise<{ waiting: number; lagMs: number }> = async () => ({ waiting: 0, lagMs: 0 });
     const observability = new ApiMetrics({ pool: database.pool, backlog: () => backlog() });
     const app = buildApiServer({
-      pool: database.pool, gateway, token, clock, logger, observability, ...(metrics === undefined ? {} : { metrics }),
+      pool: database.pool, gateway, token, clock, authProxy, logger, observability, ...(metrics === undefined ? {} : { metrics }),
       temporalHealth: async () => { await connection.client.connection.workflowService.describeNamespace({ namespace: temporal.namespace }); },
     });
     backlog = () => app.deliveries.backlog();
@@ -75,7 +78,7 @@ const serve: Command = {
     stopWithSupervisor(io.env);
     io.stdout.write(`milepost serve: listening on ${address} (database: ${database.description}; temporal: ${temporal.address}/${temporal.namespace})\n`);
     io.stdout.write(io.env.MILEPOST_API_TOKEN ? 'milepost serve: API token from MILEPOST_API_TOKEN\n' : `milepost serve: API token (generated): ${token}\n`);
-    io.stdout.write(`milepost serve: dashboard at ${address}/dashboard?token=<token>\n`);
+    io.stdout.write(`milepost serve: dashboard at ${address}/dashboard (sign in with a personal token from milepost user add, or the API token)\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
