@@ -5,7 +5,7 @@
  * grid must show each journey's states, the customer page must explain them,
  * a manager sees the team and the forecast, a CSM closes a task and completes
  * a milestone from their page and is refused what the role forbids; every
- * page's screenshot is written to docs/screenshots/ (committed).
+ * page's screenshot is written (see SCREENSHOTS).
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -23,8 +23,12 @@ import type { Pool } from '../../store/pool.ts';
 import { startTemporalJourneys, type TemporalJourneys } from '../api/support/temporal-journeys.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** The screenshots the closing note links to (committed: keep them small). */
-const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url);
+/**
+ * Where the screenshots go: tests/artifacts/ (ignored) unless
+ * MILEPOST_SCREENSHOTS=docs, which refreshes the committed ones in
+ * docs/screenshots/ that the closing note links to (keep them small).
+ */
+const SCREENSHOTS = new URL(process.env.MILEPOST_SCREENSHOTS === 'docs' ? '../../docs/screenshots/' : '../artifacts/screenshots/', import.meta.url);
 const tokens: Record<string, string> = {};
 const now = Date.now();
 
