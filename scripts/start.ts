@@ -8,21 +8,30 @@
  *    served on loopback to the same `pg` code path; applies the migrations;
  * 4. deploys the playbooks in `playbooks/`;
  * 5. starts a worker and the API + dashboard (`milepost worker`, `milepost serve`)
- *    as child processes, logging to `.milepost/logs/`;
+ *    as child processes, logging to `.milepost/logs/`, and supervises them: a
+ *    child that dies is started again after a backoff (1 s doubling to 30 s
+ *    while it keeps dying young), and the rest stays up; so does the dev server;
  * 6. enrols the demo book through the API (idempotent: a restart enrols nobody
- *    twice) and prints the URLs and the API token;
- * 7. on Ctrl-C (or SIGTERM) stops everything in order: API, worker, Temporal,
- *    Postgres. Started again, it picks up where it left off.
+ *    twice), publishes the stack in `.milepost/stack.json` (API URL and token,
+ *    database address, Temporal address: what the CLI acts on, client/cli/stack.ts)
+ *    and prints the URLs and the API token;
+ * 7. on Ctrl-C (or SIGTERM, to this process or to the npm in front of it, or
+ *    when that npm dies) stops everything in order: API, worker, Postgres,
+ *    Temporal. Started again, it picks up where it left off.
  *
  * Settings (all optional): MILEPOST_HOME (state folder, default `.milepost`),
  * MILEPOST_PORT (API and dashboard, 8080), MILEPOST_API_TOKEN (else generated
  * once and kept in MILEPOST_HOME), MILEPOST_TEMPORAL_PORT (7233),
- * MILEPOST_TEMPORAL_UI_PORT (8233), MILEPOST_DEMO=0 to skip the demo book, and
- * every setting of `milepost worker` / `milepost serve` (README, Configuration).
+ * MILEPOST_TEMPORAL_UI_PORT (8233), MILEPOST_TEMPORAL_HTTP_PORT and
+ * MILEPOST_TEMPORAL_METRICS_PORT (the dev server's other ports; random when
+ * unset), MILEPOST_PGLITE_PORT (the embedded Postgres socket; random when
+ * unset), MILEPOST_DEMO=0 to skip the demo book, and every setting of
+ * `milepost worker` / `milepost serve` (README, Configuration).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { removeStackState, writeStackState } from '../client/cli/stack.ts';
 import { compilePlaybook } from '../dsl/index.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../store/embedded-postgres.ts';
 import { migrate } from '../store/migrate.ts';
@@ -31,14 +40,16 @@ import { createPool } from '../store/pool.ts';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../workflows/search-attributes.ts';
 import { ConfigError, temporalConfig } from '../worker/config.ts';
 import { seedDemoBook } from './start/demo-seed.ts';
-import { startChild, type Child } from './start/children.ts';
+import { backoffDelay, DEFAULT_BACKOFF, startChild, type Child } from './start/children.ts';
 import { provisionTemporalCli, ROOT } from './temporal/binaries.ts';
 import { assertPortFree, PortInUseError, startDevServer, type DevServer } from './temporal/dev-server.ts';
 
 const say = (line: string) => process.stdout.write(`milepost: ${line}\n`);
 
 /** Parses a port setting, or stops with a clear message. */
-function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number;
+function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: undefined): number | undefined;
+function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: number | undefined): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
@@ -59,7 +70,7 @@ function apiToken(env: NodeJS.ProcessEnv, home: string): { token: string; origin
 async function waitForHealth(url: string, child: Child, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`${child.name} exited during start-up; see ${child.logFile}`);
+    if (child.restarts > 2) throw new Error(`${child.name} keeps exiting during start-up; see ${child.logFile}`);
     try {
       const response = await fetch(`${url}/health`);
       if (response.status === 200) return;
@@ -84,9 +95,35 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 
+/**
+ * Stops on Ctrl-C and SIGTERM; a second signal while stopping exits at once
+ * (the children, in our process group or watching us, follow). Also stops
+ * when the npm process in front of us dies: npm forwards SIGINT/SIGTERM to
+ * us (the start script is `exec node ...`, so no shell sits in between and
+ * swallows them), but a killed npm forwards nothing.
+ */
+function handleSignals(): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      say(`${signal} again: exiting without waiting`);
+      process.exit(130);
+    }
+    void shutdown(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !shuttingDown) {
+      say(`the process that started us (${parent}) is gone: stopping`);
+      void shutdown(0);
+    }
+  }, 1000).unref();
+}
+
 async function main(): Promise<number> {
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  handleSignals();
   const env = process.env;
   const home = resolve(ROOT, env.MILEPOST_HOME || '.milepost');
   const logs = join(home, 'logs');
@@ -94,11 +131,15 @@ async function main(): Promise<number> {
   const apiPort = portSetting(env, 'MILEPOST_PORT', 8080);
   const temporalPort = portSetting(env, 'MILEPOST_TEMPORAL_PORT', 7233);
   const temporalUiPort = portSetting(env, 'MILEPOST_TEMPORAL_UI_PORT', 8233);
+  const temporalHttpPort = portSetting(env, 'MILEPOST_TEMPORAL_HTTP_PORT', undefined);
+  const temporalMetricsPort = portSetting(env, 'MILEPOST_TEMPORAL_METRICS_PORT', undefined);
+  const pglitePort = portSetting(env, 'MILEPOST_PGLITE_PORT', undefined);
 
-  const onCrash = (name: string, code: number | null) => {
-    say(`${name} exited unexpectedly (code ${code}); see ${join(logs, `${name}.log`)}`);
-    void shutdown(1);
+  const onCrash = (name: string, exit: { code: number | null; signal: NodeJS.Signals | null }, restartInMs: number) => {
+    if (shuttingDown) return;
+    say(`${name} exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}); restarting it in ${restartInMs / 1000} s; see ${join(logs, `${name}.log`)}`);
   };
+  const onRestart = (name: string) => say(`${name} restarted`);
 
   // Temporal: a cluster from TEMPORAL_ADDRESS, or the embedded dev server.
   const childEnv: NodeJS.ProcessEnv = { ...env };
@@ -110,15 +151,39 @@ async function main(): Promise<number> {
     if (cli.status === 'unavailable') throw new ConfigError(`cannot run the Temporal dev server: ${cli.detail}; set TEMPORAL_ADDRESS to use a running cluster`);
     await assertPortFree(temporalPort, 'the Temporal dev server; set MILEPOST_TEMPORAL_PORT');
     await assertPortFree(temporalUiPort, 'the Temporal web UI; set MILEPOST_TEMPORAL_UI_PORT');
+    if (temporalHttpPort) await assertPortFree(temporalHttpPort, "the Temporal dev server's HTTP API; set MILEPOST_TEMPORAL_HTTP_PORT");
+    if (temporalMetricsPort) await assertPortFree(temporalMetricsPort, "the Temporal dev server's metrics; set MILEPOST_TEMPORAL_METRICS_PORT");
     say(`starting the Temporal dev server on 127.0.0.1:${temporalPort} (state in ${join(home, 'temporal.db')})`);
     const server: DevServer = await startDevServer({
       dbFile: join(home, 'temporal.db'),
       port: temporalPort,
       uiPort: temporalUiPort,
+      ...(temporalHttpPort ? { httpPort: temporalHttpPort } : {}),
+      ...(temporalMetricsPort ? { metricsPort: temporalMetricsPort } : {}),
       searchAttributes: SEARCH_ATTRIBUTE_REGISTRATIONS,
       logFile: join(logs, 'temporal.log'),
     });
-    server.onUnexpectedExit = (code) => onCrash('temporal', code);
+    // The dev server is supervised like the children: restarted on the same
+    // ports and SQLite file; journeys carry on where they were.
+    let serverDeaths = 0;
+    let serverUpSince = Date.now();
+    const restartServer = (code: number | null) => {
+      if (shuttingDown) return;
+      serverDeaths = Date.now() - serverUpSince >= DEFAULT_BACKOFF.healthyAfterMs ? 1 : serverDeaths + 1;
+      const delay = backoffDelay(DEFAULT_BACKOFF, serverDeaths);
+      onCrash('temporal', { code, signal: null }, delay);
+      setTimeout(() => {
+        if (shuttingDown) return;
+        server.restart().then(() => {
+          serverUpSince = Date.now();
+          onRestart('temporal');
+        }, (err: unknown) => {
+          say(`temporal did not come back: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+          restartServer(null);
+        });
+      }, delay);
+    };
+    server.onUnexpectedExit = restartServer;
     stack.push(() => server.stop());
     childEnv.TEMPORAL_ADDRESS = server.address;
     childEnv.TEMPORAL_NAMESPACE = server.namespace;
@@ -131,7 +196,10 @@ async function main(): Promise<number> {
   // Postgres: DATABASE_URL, or embedded PGlite served on loopback.
   if (!env.DATABASE_URL) {
     say(`opening the embedded Postgres (PGlite) in ${join(home, 'pglite')}`);
-    const embedded: EmbeddedPostgres = await startEmbeddedPostgres(join(home, 'pglite'));
+    const embedded: EmbeddedPostgres = await startEmbeddedPostgres(join(home, 'pglite'), {
+      owner: 'npm start',
+      ...(pglitePort ? { port: pglitePort } : {}),
+    });
     stack.push(() => embedded.stop());
     childEnv.DATABASE_URL = embedded.url;
   } else {
@@ -156,11 +224,13 @@ async function main(): Promise<number> {
   // The worker and the API + dashboard.
   const { token, origin } = apiToken(env, home);
   const milepost = join(ROOT, 'client', 'bin', 'milepost.js');
-  const worker = startChild('worker', process.execPath, [milepost, 'worker'], { env: childEnv, cwd: ROOT, logFile: join(logs, 'worker.log'), onCrash });
+  // The children stop by themselves when this process is gone (MILEPOST_SUPERVISOR_PID).
+  childEnv.MILEPOST_SUPERVISOR_PID = String(process.pid);
+  const worker = startChild('worker', process.execPath, [milepost, 'worker'], { env: childEnv, cwd: ROOT, logFile: join(logs, 'worker.log'), onCrash, onRestart });
   stack.push(() => worker.stop());
   const api = startChild('api', process.execPath, [milepost, 'serve'], {
     env: { ...childEnv, MILEPOST_PORT: String(apiPort), MILEPOST_API_TOKEN: token },
-    cwd: ROOT, logFile: join(logs, 'api.log'), onCrash,
+    cwd: ROOT, logFile: join(logs, 'api.log'), onCrash, onRestart,
   });
   stack.push(() => api.stop());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -171,6 +241,22 @@ async function main(): Promise<number> {
     say(`demo book: ${seeded.enrolled} customers enrolled, ${seeded.alreadyEnrolled} already enrolled (${seeded.events} events of history)`);
   }
 
+  writeStackState(home, {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    home,
+    api: { url: apiUrl, token },
+    database: { url: childEnv.DATABASE_URL!, embedded: !env.DATABASE_URL },
+    temporal: {
+      address: childEnv.TEMPORAL_ADDRESS!,
+      namespace: childEnv.TEMPORAL_NAMESPACE ?? 'default',
+      ui: temporalUi,
+      searchAttributes: childEnv.MILEPOST_SEARCH_ATTRIBUTES === '1',
+    },
+  });
+  // Withdrawn first on the way down: a command run while we stop must not find us.
+  stack.push(async () => removeStackState(home));
+  say(`stack published in ${join(home, 'stack.json')} (the milepost CLI acts on it)`);
   say('ready');
   process.stdout.write(
     [

@@ -83,9 +83,83 @@ export function acceptManualCompletion(ir: PlaybookIR, driver: DriverState, comp
   driver.engine = receiveManualCompletion(ir, driver.engine, completion);
 }
 
-/** Are manual completions queued, not processed yet? */
-export function manualCompletionsQueued(driver: DriverState): boolean {
-  return (driver.engine.manual?.length ?? 0) > 0;
+/** Are manual completions or task closes queued, not processed yet? (Their updates wait for them.) */
+export function messagesQueued(driver: DriverState): boolean {
+  return (driver.engine.manual?.length ?? 0) > 0 || queuedTaskCloses(driver) > 0;
+}
+
+/** A task of the journey as its report lists it (SPEC §12 `tasks`). */
+export interface TaskEntry {
+  id: string;
+  source: string;
+  title: string;
+  to: string;
+  priority: string;
+  opened_at: string;
+  due_at: string;
+  closed_at: string | null;
+  closed_because: string | null;
+}
+
+/** A task closed by a person: `at` is the journey's domain instant when the close was received. */
+export interface TaskCloseAt {
+  task: string;
+  at: number;
+  by: string;
+  note?: string | null;
+}
+
+/** The task `taskId` as of the last processed instant, or undefined when the journey has opened no such task. */
+export function taskEntry(ir: PlaybookIR, driver: DriverState, taskId: string, start: number): TaskEntry | undefined {
+  const report = driverReport(ir, driver, processedUntil(driver) ?? start);
+  // TODO(lang-engine): the report's `tasks` (SPEC §12) arrive with the engine's task support; until
+  // then no journey lists a task, so every close is refused as UnknownTask.
+  const tasks = (report as { tasks?: TaskEntry[] }).tasks ?? [];
+  return tasks.find((t) => t.id === taskId);
+}
+
+/**
+ * Queues a person's close of a task at domain instant `close.at` (the
+ * workflow passes its `now`), processed with that instant like a manual
+ * completion; closing a task that closed meanwhile changes nothing (the
+ * engine's rule), so a close racing the journey's own auto-close is harmless.
+ */
+export function acceptTaskClose(_ir: PlaybookIR, driver: DriverState, close: TaskCloseAt): void {
+  // TODO(lang-engine): driver.engine = receiveTaskClose(ir, driver.engine, close) once the engine exports it.
+  void driver;
+  void close;
+}
+
+function queuedTaskCloses(driver: DriverState): number {
+  return (driver.engine as { taskCloses?: unknown[] }).taskCloses?.length ?? 0;
+}
+
+/** Why a request from outside (a completion, a task close) cannot apply; `kind` becomes the failure's type. */
+export interface Refusal {
+  kind: 'InvalidRequest' | 'UnknownMilestone' | 'MilestoneNotOpen' | 'UnknownTask';
+  message: string;
+}
+
+/** Whether a manual completion can apply now (before anything is written): null when it can. */
+export function completionRefusal(ir: PlaybookIR, driver: DriverState, completion: { milestone: string; note: string; by: string }, start: number): Refusal | null {
+  if (completion.note.trim() === '') return { kind: 'InvalidRequest', message: 'a manual completion needs a note' };
+  if (completion.by.trim() === '') return { kind: 'InvalidRequest', message: "a manual completion needs 'by' (who completed it)" };
+  const report = driverReport(ir, driver, processedUntil(driver) ?? start);
+  const milestone = report.milestones.find((m) => m.id === completion.milestone);
+  if (!milestone) {
+    return { kind: 'UnknownMilestone', message: `unknown milestone '${completion.milestone}' (${report.milestones.map((m) => m.id).join(', ')})` };
+  }
+  if (milestone.state !== 'open' && milestone.state !== 'overdue') {
+    return { kind: 'MilestoneNotOpen', message: `milestone '${completion.milestone}' is ${milestone.state}; only an open or overdue milestone can be completed` };
+  }
+  return null;
+}
+
+/** Whether a person's close of a task can be taken (a closed task can: it is returned unchanged): null when it can. */
+export function taskCloseRefusal(ir: PlaybookIR, driver: DriverState, close: { task: string; by: string }, start: number): Refusal | null {
+  if (typeof close.by !== 'string' || close.by.trim() === '') return { kind: 'InvalidRequest', message: "a task close needs 'by' (who closed it)" };
+  if (taskEntry(ir, driver, close.task, start) === undefined) return { kind: 'UnknownTask', message: `the journey has no task '${close.task}'` };
+  return null;
 }
 
 /** Processes every instant strictly before domain time `now` (the equal-instant rule). */
@@ -117,4 +191,42 @@ export function pendingEvents(driver: DriverState): number {
 /** The journey's report as of `until` (domain ms). */
 export function driverReport(ir: PlaybookIR, driver: DriverState, until: number): JourneyReport {
   return journeyReport(ir, driver.engine, until);
+}
+
+/** Whether the journey can move to `to` (same playbook, another version, term still running): null when it can. */
+export function migrationRefusal(ir: PlaybookIR, driver: DriverState, to: PlaybookIR): Refusal | null {
+  if (to.playbook !== ir.playbook) return { kind: 'InvalidRequest', message: `the journey follows '${ir.playbook}', not '${to.playbook}'` };
+  if (to.sourceHash === ir.sourceHash) return { kind: 'InvalidRequest', message: `the journey is already on ${ir.sourceHash}` };
+  if (nextWake(ir, driver) === null) return { kind: 'InvalidRequest', message: "the journey's term has closed" };
+  return null;
+}
+
+/**
+ * The journey moved to version `to` at domain instant `at`: the new version
+ * judges the whole term from every stored event, as if the customer had
+ * enrolled in it at `at` (what it would have fired before then is not fired
+ * now), with the manual completions of the old version carried over and the
+ * count of actions fired kept.
+ */
+export function migrateDriver(to: PlaybookIR, from: DriverState, journey: { customer: JourneyCustomer; contract: Contract }, at: number, events: readonly JourneyEvent[]): DriverState {
+  const next = startDriver(to, journey.customer, journey.contract, at);
+  acceptEvents(to, next, events);
+  carryManualCompletions(to, from, next);
+  catchUp(to, next, at);
+  next.actionsFired = from.actionsFired;
+  return next;
+}
+
+/**
+ * The manual completions of the old version, for the new one (a migration
+ * re-judges the whole term from the events alone, which know nothing of
+ * them): those processed, at the instants they completed at, and those still
+ * queued. A milestone the new version does not have drops them.
+ */
+function carryManualCompletions(ir: PlaybookIR, from: DriverState, to: DriverState): void {
+  for (const inst of from.engine.milestones) {
+    if (inst.manual === undefined || inst.completedAt === null) continue;
+    acceptManualCompletion(ir, to, { milestone: inst.id, at: inst.completedAt, ...inst.manual });
+  }
+  for (const queued of from.engine.manual ?? []) acceptManualCompletion(ir, to, queued);
 }

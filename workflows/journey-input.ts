@@ -3,6 +3,7 @@
  */
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import type { Contract, JourneyCustomer, JourneyEvent } from './engine/types.ts';
+import type { DriverState } from './journey-driver.ts';
 import type { MetricFeed, MetricPull } from './metric-feed.ts';
 
 /** The input of a fresh journey. */
@@ -39,8 +40,8 @@ export interface JourneyContinuation {
   contract: Contract;
   enrolledAt: number;
   clockOffsetMs: number;
-  /** The engine's JSON state plus the workflow's bookkeeping. */
-  carried: unknown;
+  /** The engine's JSON state plus the driver's bookkeeping. */
+  carried: DriverState;
   /** The metric feed and how far it has pulled, when the journey has one. */
   metrics?: MetricPull;
   searchAttributes?: boolean;

@@ -21,18 +21,19 @@ import {
   patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
-import type { ActionDelivery, JourneyRef } from '../activities/types.ts';
+import type { ActionDelivery, InstantProgress, JourneyRef } from '../activities/types.ts';
+import { journeyHealth } from './engine/journey-health.ts';
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import { domainDelay, fixDomainClock, toDomain, type DomainClock } from './domain-clock.ts';
 import type { Contract, FiredAction, JourneyCustomer, JourneyReport, Transition } from './engine/types.ts';
 import type { JourneyContinuation, JourneyInput } from './journey-input.ts';
 import {
-  acceptEvents, acceptManualCompletion, catchUp, driverReport, manualCompletionsQueued, nextWake, pendingEvents, processedUntil, startDriver,
-  type DriverState,
+  acceptEvents, acceptManualCompletion, acceptTaskClose, catchUp, completionRefusal, driverReport, messagesQueued, migrateDriver, migrationRefusal,
+  nextWake, pendingEvents, processedUntil, startDriver, taskCloseRefusal, taskEntry, type DriverState, type Refusal,
 } from './journey-driver.ts';
-import { iso, ledgerEntries } from './ledger-entries.ts';
+import { iso, ledgerEntries, migrationEntry } from './ledger-entries.ts';
 import { feedTypesFor, pulledEvents, pulling, startMetricPull, wakeAt, type MetricPull } from './metric-feed.ts';
-import { completeMilestone, deliverEvents, getProgress, getReport, migrateJourney, type JourneyProgress, type ManualCompletion } from './messages.ts';
+import { closeTask, completeMilestone, deliverEvents, getProgress, getReport, migrateJourney, type JourneyProgress } from './messages.ts';
 import { MilepostCustomer, MilepostOpenMilestones, MilepostOutcome, MilepostOverdueMilestones, MilepostPlaybook } from './search-attributes.ts';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -87,38 +88,38 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     }
     return progress;
   }, {
-    validator: (completion) => validateCompletion(ir, driver, completion, contract.start),
+    validator: (completion) => refuse(completionRefusal(ir, driver, completion, contract.start)),
+  });
+
+  setHandler(closeTask, async (close) => {
+    const entry = taskEntry(ir, driver, close.task, contract.start);
+    // Idempotent: a task already closed (by a person, or by the journey itself) is returned as it is.
+    if (entry !== undefined && entry.closed_at !== null) return entry;
+    // Queued at the current domain instant and processed with it (SPEC §10 step 1), like a manual completion.
+    const at = now();
+    acceptTaskClose(ir, driver, { task: close.task, at, by: close.by, note: close.note ?? null });
+    woken = true;
+    await condition(() => driver.engine.closed || (processedUntil(driver) ?? -Infinity) >= at);
+    return taskEntry(ir, driver, close.task, contract.start) ?? entry!;
+  }, {
+    validator: (close) => refuse(taskCloseRefusal(ir, driver, close, contract.start)),
   });
 
   setHandler(migrateJourney, async (migration) => {
     const at = now();
     const from = ir.sourceHash;
-    // The new version judges the whole term from every stored event, as if the
-    // customer had enrolled in it at the migration instant: what it would have
-    // fired before then is not fired now.
-    const next = startDriver(migration.ir, journey.customer, contract, at);
-    acceptEvents(migration.ir, next, migration.events);
-    carryManualCompletions(migration.ir, driver, next);
-    catchUp(migration.ir, next, at);
-    next.actionsFired = driver.actionsFired;
+    driver = migrateDriver(migration.ir, driver, journey, at, migration.events);
     ir = migration.ir;
-    driver = next;
     if (pull !== null) pull.feed.types = feedTypesFor(ir, pull.feed.types);
     ref = { ...ref, playbookHash: ir.sourceHash };
     const migrated = ref;
-    deliveries = deliveries.then(() => store.recordLedger(migrated, [{
-      idemKey: `${ref.journeyId}/migration/${from}->${ir.sourceHash}`, at, kind: 'migration', subject: ir.playbook,
-      fromState: from, toState: ir.sourceHash, detail: { by: migration.by, events: migration.events.length },
-    }])).then(() => undefined);
+    const entry = migrationEntry(ref.journeyId, { at, playbook: ir.playbook, from, to: ir.sourceHash, by: migration.by, events: migration.events.length });
+    deliveries = deliveries.then(() => store.recordLedger(migrated, [entry])).then(() => undefined);
     woken = true;
     await deliveries;
     return progressOf(ir, driver, journey.customer, nextWake(ir, driver), clock);
   }, {
-    validator: (migration) => {
-      if (migration.ir.playbook !== ir.playbook) throw new Error(`the journey follows '${ir.playbook}', not '${migration.ir.playbook}'`);
-      if (migration.ir.sourceHash === ir.sourceHash) throw new Error(`the journey is already on ${ir.sourceHash}`);
-      if (nextWake(ir, driver) === null) throw new Error('the journey\'s term has closed');
-    },
+    validator: (migration) => refuse(migrationRefusal(ir, driver, migration.ir)),
   });
 
   /** Takes in every metric stored since the last pull, a page at a time. */
@@ -145,7 +146,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     const { fired, transitions } = catchUp(ir, driver, now());
     if (fired.length > 0 || transitions.length > 0) {
       // Deliveries run behind the journey's clock, in order: a slow channel never delays the next instant.
-      const batch = { fired, transitions };
+      const batch = { fired, transitions, progress: instantProgress(ir, driver) };
       deliveries = deliveries.then(() => deliver(ref, batch));
     }
     if (journey.searchAttributes) lastAttributes = upsertProgress(ir, driver, lastAttributes);
@@ -153,11 +154,11 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     if (wake === null) break;
     // A queued manual completion is processed first: its update waits for it.
     const suggested = workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (journey.historyLimit ?? Infinity);
-    if (suggested && !manualCompletionsQueued(driver)) {
+    if (suggested && !messagesQueued(driver)) {
       await deliveries;
-      // A manual completion arriving meanwhile must be processed before its update can finish.
-      await condition(() => allHandlersFinished() || manualCompletionsQueued(driver));
-      if (manualCompletionsQueued(driver)) continue;
+      // A manual completion or task close arriving meanwhile must be processed before its update can finish.
+      await condition(() => allHandlersFinished() || messagesQueued(driver));
+      if (messagesQueued(driver)) continue;
       const continuation: JourneyContinuation = {
         ir, customer: journey.customer, contract, enrolledAt: journey.enrolledAt, clockOffsetMs: clock.offsetMs,
         carried: driver, searchAttributes: journey.searchAttributes, historyLimit: journey.historyLimit,
@@ -247,7 +248,7 @@ function openJourney(input: JourneyInput): OpenJourney {
     const c = input.continuation;
     return {
       ir: c.ir, customer: c.customer, contract: c.contract, enrolledAt: c.enrolledAt,
-      clock: { offsetMs: c.clockOffsetMs }, driver: c.carried as DriverState, searchAttributes: c.searchAttributes ?? false,
+      clock: { offsetMs: c.clockOffsetMs }, driver: c.carried, searchAttributes: c.searchAttributes ?? false,
       historyLimit: c.historyLimit, metrics: c.metrics ?? null,
     };
   }
@@ -266,9 +267,9 @@ function openJourney(input: JourneyInput): OpenJourney {
  * message. A failing channel is logged and the journey goes on: the activity
  * has recorded the failure in the outbox.
  */
-async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; transitions: Transition[] }): Promise<void> {
+async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; transitions: Transition[]; progress: InstantProgress | undefined }): Promise<void> {
   const tasks = batch.fired.filter((action) => action.kind === 'open_task');
-  await store.recordInstant(journey, ledgerEntries(journey.journeyId, batch.transitions, batch.fired), tasks);
+  await store.recordInstant(journey, ledgerEntries(journey.journeyId, batch.transitions, batch.fired), tasks, batch.progress);
   await Promise.all(batch.fired.map(async (action) => {
     const delivery: ActionDelivery = { journey, action };
     try {
@@ -283,6 +284,17 @@ async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; trans
       log.warn('action delivery failed; the journey goes on', { source: action.source, at: iso(action.at), error: err.message });
     }
   }));
+}
+
+/**
+ * Where the journey stands after a wake-up, for the read model
+ * (journey_progress, written with the wake-up's ledger rows): the report as
+ * of the last processed instant, health, the next wake-up.
+ */
+function instantProgress(ir: PlaybookIR, driver: DriverState): InstantProgress | undefined {
+  const at = processedUntil(driver);
+  if (at === null) return undefined;
+  return { at, report: driverReport(ir, driver, at), health: journeyHealth(ir, driver.engine, at), nextWakeAt: nextWake(ir, driver) };
 }
 
 function progressOf(ir: PlaybookIR, driver: DriverState, customer: JourneyCustomer, wake: number | null, clock: DomainClock): JourneyProgress {
@@ -303,29 +315,11 @@ function progressOf(ir: PlaybookIR, driver: DriverState, customer: JourneyCustom
 }
 
 /**
- * The manual completions of the old version, for the new one (a migration
- * re-judges the whole term from the events alone, which know nothing of
- * them): those processed, at the instants they completed at, and those still
- * queued. A milestone the new version does not have drops them.
+ * Rejects (in an update's validator, before anything is written to history)
+ * what the driver refused; the refusal's kind is the failure's type.
  */
-function carryManualCompletions(ir: PlaybookIR, from: DriverState, to: DriverState): void {
-  for (const inst of from.engine.milestones) {
-    if (inst.manual === undefined || inst.completedAt === null) continue;
-    acceptManualCompletion(ir, to, { milestone: inst.id, at: inst.completedAt, ...inst.manual });
-  }
-  for (const queued of from.engine.manual ?? []) acceptManualCompletion(ir, to, queued);
-}
-
-/** Rejects (before anything is written to history) a completion that cannot apply. */
-function validateCompletion(ir: PlaybookIR, driver: DriverState, completion: ManualCompletion, start: number): void {
-  if (completion.note.trim() === '') throw new Error('a manual completion needs a note');
-  if (completion.by.trim() === '') throw new Error("a manual completion needs 'by' (who completed it)");
-  const report = driverReport(ir, driver, processedUntil(driver) ?? start);
-  const milestone = report.milestones.find((m) => m.id === completion.milestone);
-  if (!milestone) throw new Error(`unknown milestone '${completion.milestone}' (${report.milestones.map((m) => m.id).join(', ')})`);
-  if (milestone.state !== 'open' && milestone.state !== 'overdue') {
-    throw new Error(`milestone '${completion.milestone}' is ${milestone.state}; only an open or overdue milestone can be completed`);
-  }
+function refuse(refusal: Refusal | null): void {
+  if (refusal !== null) throw ApplicationFailure.create({ type: refusal.kind, message: refusal.message, nonRetryable: true });
 }
 
 /** Upserts the search attributes when they changed; returns what is now set. */

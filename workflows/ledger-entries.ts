@@ -27,7 +27,11 @@ export function actionKey(journeyId: string, action: Pick<FiredAction, 'key' | '
  * `detail: { note, by }`) instead of a `milestone` row.
  */
 export function ledgerEntries(journeyId: string, transitions: readonly Transition[], fired: readonly FiredAction[]): LedgerEntry[] {
-  const entries: LedgerEntry[] = transitions.map((t) => transitionEntry(journeyId, t));
+  const entries: LedgerEntry[] = [];
+  for (const t of transitions) {
+    const entry = transitionEntry(journeyId, t);
+    if (entry !== null) entries.push(entry);
+  }
   for (const action of fired) {
     entries.push({
       idemKey: actionKey(journeyId, action),
@@ -42,7 +46,15 @@ export function ledgerEntries(journeyId: string, transitions: readonly Transitio
   return entries;
 }
 
-function transitionEntry(journeyId: string, t: Transition): LedgerEntry {
+/** The ledger row of a migration from version `from` to `to` (source hashes), by whom, judged on how many events. */
+export function migrationEntry(journeyId: string, migration: { at: number; playbook: string; from: string; to: string; by: string; events: number }): LedgerEntry {
+  return {
+    idemKey: `${journeyId}/migration/${migration.from}->${migration.to}`, at: migration.at, kind: 'migration', subject: migration.playbook,
+    fromState: migration.from, toState: migration.to, detail: { by: migration.by, events: migration.events },
+  };
+}
+
+function transitionEntry(journeyId: string, t: Transition): LedgerEntry | null {
   switch (t.kind) {
     case 'milestone':
       // Completed by hand: its own kind, so the ledger shows who and why.
@@ -61,6 +73,15 @@ function transitionEntry(journeyId: string, t: Transition): LedgerEntry {
         idemKey: `${journeyId}/risk/${t.risk}:${t.change}@${iso(t.at)}`,
         at: t.at, kind: 'risk', subject: t.risk, fromState: null, toState: t.change, detail: { actionsFired: t.actionsFired },
       };
+    // (v2) an opportunity is a risk's positive twin: a `risk` row whose subject says which it is.
+    case 'opportunity':
+      return {
+        idemKey: `${journeyId}/opportunity/${t.opportunity}:${t.change}@${iso(t.at)}`,
+        at: t.at, kind: 'risk', subject: `opportunity/${t.opportunity}`, fromState: null, toState: t.change, detail: { actionsFired: t.actionsFired },
+      };
+    // (v2) task openings and closes go to the task rows (the activity applies them), not to the ledger.
+    case 'task':
+      return null;
     case 'term':
       return {
         idemKey: `${journeyId}/term@${iso(t.at)}`,

@@ -12,6 +12,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import type { JourneyEvent, JourneyReport, MilestoneState, Outcome } from './engine/types.ts';
+import type { TaskEntry } from './journey-driver.ts';
+
+export type { TaskEntry };
 
 /** Customer events for the journey, in the order they were produced. */
 export const deliverEvents = defineSignal<[JourneyEvent[]]>('deliverEvents');
@@ -73,3 +76,22 @@ export interface JourneyMigration {
  * Recorded in the ledger (`migration`).
  */
 export const migrateJourney = defineUpdate<JourneyProgress, [JourneyMigration]>('migrateJourney');
+
+/** A task closed by a person (SPEC §5.2 reason `done`). */
+export interface TaskClose {
+  /** The journey's task id (SPEC §5.2: `<source>@<ISO opened_at>[#n]`). */
+  task: string;
+  /** Who closed it (a person), recorded with the close. */
+  by: string;
+  note?: string | null;
+}
+
+/**
+ * Closes a task by hand, at the journey's domain instant when received, and
+ * returns the task's report entry once that instant is processed (its
+ * `overdue` actions then never fire). Idempotent: a closed task is returned
+ * unchanged. Refused by the validator, with nothing written to history,
+ * when `by` is empty (failure type `InvalidRequest`) or the journey has no
+ * such task (`UnknownTask`).
+ */
+export const closeTask = defineUpdate<TaskEntry, [TaskClose]>('closeTask');

@@ -13,8 +13,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 
-/** Routes reachable without a token. */
-const PUBLIC_ROUTES = new Set(['/health']);
+/** Routes reachable without a token: the health check, and the API's description (it holds no data). */
+const PUBLIC_ROUTES = new Set(['/health', '/openapi.json']);
+
+/** Paths of the dashboard: the only ones a browser signs in to with `?token=` and the cookie (never an API route). */
+export const isDashboardPath = (path: string) => path === '/' || path === '/dashboard' || path.startsWith('/dashboard/');
 
 /** The dashboard's session cookie. */
 export const TOKEN_COOKIE = 'milepost_token';
@@ -33,8 +36,8 @@ export function requireBearerToken(app: FastifyInstance, token: string): void {
       return reply.code(401).header('www-authenticate', 'Bearer')
         .send({ errors: [{ error: match === null ? 'malformed Authorization header: expected Bearer <token>' : 'wrong bearer token' }] });
     }
-    if (request.method === 'GET' || request.method === 'HEAD') {
-      const url = new URL(request.url, 'http://localhost');
+    const url = new URL(request.url, 'http://localhost');
+    if ((request.method === 'GET' || request.method === 'HEAD') && isDashboardPath(url.pathname)) {
       const queryToken = url.searchParams.get('token');
       if (queryToken !== null && valid(queryToken)) {
         url.searchParams.delete('token');

@@ -5,26 +5,49 @@
  */
 import { z } from 'zod';
 import { parseInstant } from '../../workflows/engine/instant.ts';
+import { textProblem } from './unicode-text.ts';
 
 /** Most events one `POST /events` batch may carry. */
 export const MAX_BATCH = 1000;
 
-const Instant = z.string().refine((s) => parseInstant(s) !== null, {
+const Instant = z.string().max(40).refine((s) => parseInstant(s) !== null, {
   message: 'expected an ISO-8601 instant such as 2026-03-02 or 2026-03-02T09:30:00Z',
 });
 
-/** A customer attribute or event field value as JSON carries it (dates as ISO strings). */
-export const JsonValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+/** Most characters of an id (customer, event; a path's `:id`). */
+export const MAX_KEY_LENGTH = 200;
 
-const Key = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+/**
+ * `schema` (a string) restricted to what Postgres can store: no NUL, no lone surrogate (unicode-text.ts).
+ * Every string of every body is one, so such text is a 400 naming it, never
+ * a 500 from the database.
+ */
+export const safeText = (schema: z.ZodString = z.string()) => schema.superRefine((text, ctx) => {
+  const problem = textProblem(text);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Refuses object keys Postgres cannot store (the values are checked by their own schemas). */
+const safeKeys = (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+  for (const key of Object.keys(value)) {
+    const problem = textProblem(key);
+    if (problem !== null) ctx.addIssue({ code: 'custom', path: [storableKey(key)], message: `key ${problem}` });
+  }
+};
+const storableKey = (key: string) => JSON.stringify(key).slice(1, -1);
+
+/** A customer attribute or event field value as JSON carries it (dates as ISO strings). */
+export const JsonValue = z.union([safeText(), z.number(), z.boolean(), z.null()]);
+
+const Key = safeText(z.string().min(1, 'must not be empty').max(MAX_KEY_LENGTH, `must be at most ${MAX_KEY_LENGTH} characters`));
 
 /** One event of `POST /events`. `id` is the client's idempotency key. */
 export const EventBody = z.strictObject({
   id: Key,
   customer: Key,
-  type: z.string().min(1, 'must not be empty').max(100),
+  type: safeText(z.string().min(1, 'must not be empty').max(100)),
   at: Instant,
-  data: z.record(z.string(), JsonValue).optional(),
+  data: z.record(z.string(), JsonValue).superRefine(safeKeys).optional(),
 });
 export type EventBody = z.infer<typeof EventBody>;
 
@@ -46,8 +69,8 @@ export const HistoryEventBody = EventBody.omit({ customer: true });
  * journey from its start, so states and risks reflect what already happened.
  */
 export const EnrolBody = z.strictObject({
-  playbook: z.string().min(1),
-  customer: z.object({ id: Key }).catchall(JsonValue),
+  playbook: safeText(z.string().min(1).max(MAX_KEY_LENGTH)),
+  customer: z.object({ id: Key }).catchall(JsonValue).superRefine(safeKeys),
   contract: z.strictObject({ start: Instant, end: Instant }),
   enrolled_at: Instant.optional(),
   events: z.array(HistoryEventBody).max(MAX_HISTORY, `an enrolment carries at most ${MAX_HISTORY} events of history`).optional(),
@@ -56,8 +79,8 @@ export type EnrolBody = z.infer<typeof EnrolBody>;
 
 /** `POST /customers/:id/journeys/:playbook/milestones/:milestone/complete`. */
 export const CompleteMilestoneBody = z.strictObject({
-  note: z.string().max(2000).default(''),
-  by: z.string().min(1).max(200),
+  note: safeText(z.string().max(2000)).default(''),
+  by: safeText(z.string().min(1).max(200)),
 });
 
 /** Turns zod issues into one readable line each: `path: message`. */

@@ -55,11 +55,31 @@ export function parseCsv(text: string): CsvRow[] {
   return rows;
 }
 
-/** One CSV field, quoted when it must be; a leading `=+-@` is prefixed with `'` so spreadsheets do not run it as a formula. */
+/**
+ * What a spreadsheet reads as a formula: a cell whose first character, after
+ * any leading blanks and control characters, is `=`, `+`, `-` or `@`, or a
+ * cell starting with a tab, CR or LF (OWASP "CSV injection"). `-1+cmd|...`
+ * starts with a minus and a digit, and is a formula all the same.
+ */
+const FORMULA_START = /^[\t\r\n]|^[\s\u0000-\u001f]*[=+\-@]/;
+
+/** A number written plainly (`-12`, `3.5`, `-1e-3`): a spreadsheet reads it as that number, never as a formula. */
+const PLAIN_NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * The text a cell holds, safe to open in a spreadsheet: a formula-looking
+ * text gets a leading `'` (shown as text, never run); a plain number stays
+ * as it is, so numeric columns stay numeric.
+ */
+export function neutraliseFormula(text: string): string {
+  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
+
+/** One CSV field: formula-looking text neutralised ({@link neutraliseFormula}), quoted when it must be. */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  let text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (/^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text)) text = `'${text}`;
+  const raw = value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text = neutraliseFormula(raw);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../../dsl/index.ts';
 import { formatDiagnostic } from '../../dsl/index.ts';
+import { paint } from '../simulate/colours.ts';
 
 /** Longest source line shown in a code frame; longer lines are cut around the caret. */
 const MAX_WIDTH = 100;
@@ -28,18 +29,18 @@ export function codeFrame(d: Diagnostic, source: string, color = false): string 
   const gutter = String(line);
   const pad = ' '.repeat(gutter.length);
   const caret = '^'.repeat(Math.min(length, MAX_WIDTH));
-  const red = (s: string) => (color ? `\x1b[31m${s}\x1b[0m` : s);
-  const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
+  const { red, dim } = paint(color);
   return `${dim(`${gutter} |`)} ${shown.replace(/\t/g, ' ')}\n${dim(`${pad} |`)} ${' '.repeat(Math.max(0, caretAt))}${red(caret)}`;
 }
 
 /**
  * Writes every diagnostic, one line each; with `frames` (a TTY) each line is
- * followed by its code frame.
+ * followed by its code frame, coloured when `colour` (client/simulate/colours.ts
+ * decides: `NO_COLOR`, `FORCE_COLOR`).
  */
-export function printDiagnostics(diagnostics: Diagnostic[], source: string, out: NodeJS.WritableStream, frames: boolean): void {
+export function printDiagnostics(diagnostics: Diagnostic[], source: string, out: NodeJS.WritableStream, frames: boolean, colour = frames): void {
   for (const d of diagnostics) {
     out.write(`${formatDiagnostic(d)}\n`);
-    if (frames) out.write(`${codeFrame(d, source, true)}\n\n`);
+    if (frames) out.write(`${codeFrame(d, source, colour)}\n\n`);
   }
 }

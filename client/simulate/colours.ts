@@ -1,6 +1,12 @@
 /**
- * Terminal colours for the simulator's views: only on a TTY, and never when
- * `NO_COLOR` is set (https://no-color.org).
+ * Terminal colours, for every command of the CLI (the simulator's views,
+ * diagnostics' code frames): the one place that decides whether to colour and
+ * writes the escape sequences (issue 15).
+ *
+ * - `FORCE_COLOR` set to anything but `0`/`false`: colour, even into a pipe;
+ *   `FORCE_COLOR=0`: never (https://force-color.org);
+ * - else `NO_COLOR` set and not empty: never (https://no-color.org);
+ * - else colour a terminal (TTY) unless `TERM=dumb`.
  */
 
 export interface Paint {
@@ -16,9 +22,12 @@ export interface Paint {
 const code = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
 const plain = (text: string) => text;
 
-/** Whether to colour a stream: a TTY, and `NO_COLOR` unset or empty. */
+/** Whether to colour what is written to `stream`, per the rules above. */
 export function wantsColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  return stream.isTTY === true && (env['NO_COLOR'] === undefined || env['NO_COLOR'] === '');
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  return stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 
 /** ANSI painters, or identity functions when colour is off. */

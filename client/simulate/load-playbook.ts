@@ -6,6 +6,7 @@
 import type { CommandIO } from '../cli/command.ts';
 import { printDiagnostics } from '../cli/diagnostics-printer.ts';
 import { readPlaybook } from '../cli/read-playbook.ts';
+import { wantsColour } from './colours.ts';
 import { compilePlaybook } from '../../dsl/index.ts';
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 
@@ -18,7 +19,7 @@ export async function loadPlaybookIR(file: string, io: CommandIO, command: strin
   }
   const { ir, diagnostics } = compilePlaybook(read.source, file);
   if (ir === undefined) {
-    printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true);
+    printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true, wantsColour(io.stderr, io.env));
     return { exit: 1 };
   }
   return { ir };

@@ -5,9 +5,23 @@
  * change; nothing is polled).
  */
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
-import { advanceJourney, journeyReport, receiveEvents, startJourney } from '../../workflows/engine/index.ts';
+import { advanceJourney, findTask, journeyReport, receiveEvents, receiveTaskClose, startJourney } from '../../workflows/engine/index.ts';
 import type { FiredAction, JourneyReport, JourneyState, Transition } from '../../workflows/engine/types.ts';
+import { TimelineError } from './timeline.ts';
 import type { Timeline } from './timeline.ts';
+
+/**
+ * (v2) A task closed by a person, as the timeline's `tasks:` lists it (SPEC §11),
+ * read by client/simulate/timeline.ts: the task id, the instant (epoch ms), who
+ * and why, and the line it is on (for the error when no such task opens).
+ */
+export interface TimelineTaskClose {
+  task: string;
+  at: number;
+  by?: string | null;
+  note?: string | null;
+  line?: number;
+}
 
 export interface SimulateOptions {
   /** Report instant, epoch ms; default `contract.end`. */
@@ -32,7 +46,26 @@ export function simulateJourney(ir: PlaybookIR, timeline: Timeline, options: Sim
   const until = options.until ?? timeline.contract.end;
   const enrolledAt = options.enrolledAt ?? timeline.contract.start;
   const started = startJourney(ir, { customer: timeline.customer, contract: timeline.contract, enrolledAt });
-  const initial = receiveEvents(ir, started, timeline.events);
+  let initial = receiveEvents(ir, started, timeline.events);
+  const closes = (timeline as Timeline & { tasks?: readonly TimelineTaskClose[] }).tasks ?? [];
+  for (const close of closes) initial = receiveTaskClose(ir, initial, { task: close.task, at: close.at, by: close.by ?? null, note: close.note ?? null });
   const { state, fired, transitions } = advanceJourney(ir, initial, until);
+  if (closes.length > 0) checkClosedTasks(ir, timeline, closes, initial, state);
   return { report: journeyReport(ir, state, until), initial, state, fired, transitions, until };
+}
+
+/**
+ * SPEC §11: a timeline closing a task the journey never opens is an error
+ * (exit 2) naming its line. A task opened after `until` still counts as
+ * opened (the journey is run to its end to know).
+ */
+function checkClosedTasks(ir: PlaybookIR, timeline: Timeline, closes: readonly TimelineTaskClose[], initial: JourneyState, state: JourneyState): void {
+  let whole: JourneyState | null = null;
+  for (const close of closes) {
+    if (findTask(state, close.task) !== undefined) continue;
+    whole ??= advanceJourney(ir, initial, timeline.contract.end).state;
+    if (findTask(whole, close.task) !== undefined) continue;
+    const where = close.line === undefined ? timeline.file : `${timeline.file}:${close.line}`;
+    throw new TimelineError(`${where}: tasks: the journey never opens a task '${close.task}'`);
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The simulator's readable view: the milestones with their states, then a
  * timeline of what happened (milestones opening, completing, going overdue,
- * risks raised and cleared, every action fired), then the risks.
+ * risks raised and cleared, every action fired), then the risks and, for a
+ * version-2 playbook, the opportunities and the tasks.
  */
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { MilestoneState, Transition } from '../../workflows/engine/types.ts';
@@ -47,6 +48,12 @@ function describeTransition(t: Transition, p: Paint): string | null {
       return t.change === 'raised'
         ? p.red(`risk ${t.risk} raised${t.actionsFired ? '' : ' (actions held back: cooldown or before enrolment)'}`)
         : p.green(`risk ${t.risk} cleared`);
+    case 'opportunity':
+      return t.change === 'raised'
+        ? p.green(`opportunity ${t.opportunity} raised${t.actionsFired ? '' : ' (actions held back: cooldown, when or before enrolment)'}`)
+        : p.dim(`opportunity ${t.opportunity} cleared`);
+    case 'task':
+      return t.change === 'opened' ? null : p.dim(`task ${t.task} closed: ${t.reason}${t.by !== undefined ? ` by ${t.by}` : ''}`);
     case 'term':
       return p.bold(`term closes: ${t.outcome}`);
     default:
@@ -83,7 +90,9 @@ export function renderJourney(ir: PlaybookIR, timeline: Timeline, sim: Pick<Simu
     let text = `→ ${a.kind} ${a.to}`;
     if (a.title !== undefined) text += ` "${a.title}" (${a.priority}, due ${shortInstant(a.due_at ?? null)})`;
     if (a.template !== undefined) text += ` template ${a.template}`;
+    if (a.subject !== undefined) text += ` "${a.subject}"`;
     if (a.message !== undefined) text += ` "${a.message}"`;
+    if (a.catch_up === true) text += p.dim(' (catch-up)');
     rows.push({ at: a.at, order: n++, text: `${text} ${p.dim(`[${a.source}]`)}` });
   }
   rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
@@ -99,6 +108,27 @@ export function renderJourney(ir: PlaybookIR, timeline: Timeline, sim: Pick<Simu
   if (r.risks.length === 0) lines.push(p.dim('  none raised'));
   for (const risk of r.risks) {
     lines.push(`  ${p.red('▲')} ${risk.id}  raised ${shortInstant(risk.raised_at)}${risk.cleared_at !== null ? `, cleared ${shortInstant(risk.cleared_at)}` : p.yellow(', not cleared')}`);
+  }
+  if (r.opportunities !== undefined) {
+    lines.push('', p.bold('Opportunities'));
+    if (r.opportunities.length === 0) lines.push(p.dim('  none raised'));
+    for (const o of r.opportunities) {
+      lines.push(`  ${p.green('★')} ${o.id}  raised ${shortInstant(o.raised_at)}${o.cleared_at !== null ? `, cleared ${shortInstant(o.cleared_at)}` : p.green(', still raised')}`);
+    }
+  }
+  if (r.tasks !== undefined) {
+    const open = r.tasks.filter((t) => t.closed_at === null);
+    const overdue = open.filter((t) => t.due_at <= r.until);
+    lines.push('', p.bold(`Tasks (${r.tasks.length} opened, ${open.length} open, ${overdue.length} overdue)`));
+    if (r.tasks.length === 0) lines.push(p.dim('  none opened'));
+    for (const t of r.tasks) {
+      const state = t.closed_at !== null ? p.dim(`closed ${shortInstant(t.closed_at)} (${t.closed_because})`)
+        : t.due_at <= r.until ? p.yellow(`overdue since ${shortInstant(t.due_at)}`) : p.cyan(`open, due ${shortInstant(t.due_at)}`);
+      lines.push(`  ${t.closed_at !== null ? '✓' : '○'} "${t.title}" → ${t.to} (${t.priority})  ${state}  ${p.dim(`[${t.id}]`)}`);
+    }
+  }
+  if (r.next_term !== undefined && r.next_term !== null) {
+    lines.push('', `${p.bold('Next term')}: ${r.next_term.playbook}, ${shortInstant(r.next_term.start)} → ${shortInstant(r.next_term.end)}`);
   }
   return `${lines.join('\n')}\n`;
 }

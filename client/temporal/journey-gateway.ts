@@ -1,14 +1,18 @@
 /**
  * The journey gateway: how the rest of Milepost (HTTP API, CLI) talks to
  * durable journeys on Temporal. It hides workflow ids, message names and
- * Temporal's errors behind four verbs.
+ * Temporal's errors behind a few verbs.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { Contract, JourneyCustomer, JourneyEvent, JourneyReport } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
-import { completeMilestone, deliverEvents, getProgress, getReport, migrateJourney, type JourneyMigration, type JourneyProgress, type ManualCompletion } from '../../workflows/messages.ts';
+import {
+  closeTask, completeMilestone, deliverEvents, getProgress, getReport, migrateJourney,
+  type JourneyMigration, type JourneyProgress, type ManualCompletion, type TaskClose, type TaskEntry,
+} from '../../workflows/messages.ts';
 import { journeyWorkflowId } from './journey-id.ts';
 
 export { journeyWorkflowId };
@@ -65,11 +69,36 @@ export interface JourneyGateway {
   completeMilestone(playbook: string, customerId: string, completion: ManualCompletion): Promise<JourneyProgress>;
   /** Moves the running journey to a new version of its playbook (validated by the workflow). */
   migrate(customerId: string, migration: JourneyMigration): Promise<JourneyProgress>;
+  /**
+   * A person closes a task of the journey `journeyId` (its workflow id; the
+   * task id as the journey's report lists it): returns the task's report
+   * entry once the journey has processed the close (closed `done`), or as it
+   * is when it was closed already. Throws {@link UnknownTaskError} when the
+   * journey has no such task, {@link TaskCloseRefusedError} when the close is
+   * refused (no `by`), {@link JourneyNotRunningError} when the journey is not
+   * running (after its term, every task is closed).
+   */
+  closeTask(journeyId: string, close: TaskClose): Promise<TaskEntry>;
 }
 
 /** The journey refused a manual completion (unknown milestone, not open, no note); the message says why. */
 export class CompletionRefusedError extends Error {
   override name = 'CompletionRefusedError';
+}
+
+/** The journey has no such task (closeTask). */
+export class UnknownTaskError extends Error {
+  override name = 'UnknownTaskError';
+}
+
+/** The journey refused a task close (no `by`); the message says why. */
+export class TaskCloseRefusedError extends Error {
+  override name = 'TaskCloseRefusedError';
+}
+
+/** The journey is not running: never started, or its term has closed. */
+export class JourneyNotRunningError extends Error {
+  override name = 'JourneyNotRunningError';
 }
 
 /** Builds the gateway over a connected Temporal client. */
@@ -91,11 +120,11 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
       await handle(playbook, customerId).signal(deliverEvents, events);
       return { delivered: true };
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
     if (startWith === undefined) return { delivered: false };
     try {
-      await client.workflow.signalWithStart(JOURNEY_WORKFLOW_TYPE, {
+      await client.workflow.signalWithStart<typeof journeyWorkflow, [JourneyEvent[]]>(JOURNEY_WORKFLOW_TYPE, {
         ...once, workflowId: journeyWorkflowId(playbook, customerId), args: [startInput(await startWith())], signal: deliverEvents, signalArgs: [events],
       });
       return { delivered: true };
@@ -108,7 +137,7 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
     async enrol(enrolment) {
       const workflowId = journeyWorkflowId(enrolment.ir.playbook, enrolment.customer.id);
       try {
-        await client.workflow.start(JOURNEY_WORKFLOW_TYPE, { ...once, workflowId, args: [startInput(enrolment)] });
+        await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { ...once, workflowId, args: [startInput(enrolment)] });
         return { workflowId, alreadyEnrolled: false };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, alreadyEnrolled: true };
@@ -130,11 +159,18 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
       }
     },
     migrate: (customerId, migration) => handle(migration.ir.playbook, customerId).executeUpdate(migrateJourney, { args: [migration] }),
+    closeTask: async (journeyId, close) => {
+      try {
+        return await client.workflow.getHandle(journeyId).executeUpdate(closeTask, { args: [close] });
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new JourneyNotRunningError(`journey ${journeyId} is not running`, { cause: err });
+        if (err instanceof WorkflowUpdateFailedError) {
+          const reason = err.cause;
+          if (reason instanceof ApplicationFailure && reason.type === 'UnknownTask') throw new UnknownTaskError(reason.message, { cause: err });
+          throw new TaskCloseRefusedError(reason?.message ?? err.message, { cause: err });
+        }
+        throw err;
+      }
+    },
   };
-}
-
-/** True for "no such running workflow" (never started, or already closed). */
-function isNotFound(err: unknown): boolean {
-  const name = (err as { name?: string } | null)?.name;
-  return name === 'WorkflowNotFoundError' || /not found|already completed/i.test(String((err as Error | null)?.message ?? ''));
 }

@@ -29,6 +29,7 @@ import { deliverEvents, getProgress, getReport } from '../../workflows/messages.
 import type { Timeline } from '../simulate/timeline.ts';
 import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from './journey-gateway.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 /** How far ahead of its instant (domain ms) an event is signalled. */
 const SIGNAL_LEAD_MS = 3_600_000;
@@ -128,7 +129,7 @@ export async function runJourneyOnTemporal({ env, taskQueue }: TemporalHarness, 
     ...(options.historyLimit === undefined ? {} : { historyLimit: options.historyLimit }),
     ...(feed === undefined ? {} : { metrics: feed.feed }),
   } };
-  const handle = await env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+  const handle = await env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
     workflowId: `${journeyWorkflowId(ir.playbook, customer.id)}:sim:${randomUUID()}`,
     taskQueue,
     args: [input],

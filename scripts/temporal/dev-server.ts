@@ -33,6 +33,10 @@ export interface DevServerOptions {
   port?: number;
   /** Serve Temporal's web UI on this port (headless when absent). */
   uiPort?: number;
+  /** Port of the server's HTTP API (a random free one when absent). */
+  httpPort?: number;
+  /** Port of the server's Prometheus `/metrics` (a random free one when absent). */
+  metricsPort?: number;
   /** Append the server's own output to this file (discarded when absent). */
   logFile?: string;
 }
@@ -49,6 +53,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
+  if (options.httpPort) args.push('--http-port', String(options.httpPort));
+  if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   for (const attribute of options.searchAttributes ?? []) args.push('--search-attribute', attribute);
   const address = `127.0.0.1:${port}`;
 

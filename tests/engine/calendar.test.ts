@@ -13,6 +13,34 @@ describe('calendar arithmetic', () => {
     expect(formatInstant(addMonths(t('2026-01-15T00:00:00Z'), -13))).toBe('2024-12-15T00:00:00.000Z');
   });
 
+  it('adds months in years below 1000 too (issue 15: 0001-01-01 plus a month was 1901-02-01)', () => {
+    const p = (iso: string) => parseInstant(iso)!;
+    expect(formatInstant(addMonths(p('0001-01-01'), 1))).toBe('0001-02-01T00:00:00.000Z');
+    expect(formatInstant(addMonths(p('0001-01-31'), 1))).toBe('0001-02-28T00:00:00.000Z');
+    // Year 4 is a leap year, year 100 is not, year 0 (1 BC) is.
+    expect(formatInstant(addMonths(p('0004-01-31'), 1))).toBe('0004-02-29T00:00:00.000Z');
+    expect(formatInstant(addMonths(p('0100-01-31'), 1))).toBe('0100-02-28T00:00:00.000Z');
+    expect(formatInstant(addMonths(p('0000-01-31'), 1))).toBe('0000-02-29T00:00:00.000Z');
+    expect(formatInstant(addMonths(p('0099-12-15T10:00:00Z'), 1))).toBe('0100-01-15T10:00:00.000Z');
+    expect(formatInstant(addMonths(p('0999-03-31'), -1))).toBe('0999-02-28T00:00:00.000Z');
+    expect(formatInstant(addDuration(p('0001-01-01'), { amount: 1, unit: 'year' }))).toBe('0002-01-01T00:00:00.000Z');
+    // A month window over an event on 0050-01-31 ends on 0050-03-01.
+    expect(formatInstant(windowExit(p('0050-01-31'), { amount: 1, unit: 'month' }))).toBe('0050-03-01T00:00:00.000Z');
+    // Every month start over years 0000-1100 agrees with a calendar built from day counts.
+    let day = p('0000-01-01');
+    for (let year = 0; year <= 1100; year++) {
+      for (let month = 0; month < 12; month++) {
+        const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+        const length = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month]!;
+        const next = day + length * DAY_MS;
+        if (addMonths(day, 1) !== next) throw new Error(`${formatInstant(day)} + 1 month is ${formatInstant(addMonths(day, 1))}`);
+        day = next;
+      }
+    }
+    expect(parseInstant('0000-02-29')).not.toBeNull();
+    expect(parseInstant('0100-02-29')).toBeNull();
+  });
+
   it('treats years as twelve months: Feb 29 plus a year is Feb 28', () => {
     expect(formatInstant(addDuration(t('2028-02-29T00:00:00Z'), { amount: 1, unit: 'year' }))).toBe('2029-02-28T00:00:00.000Z');
     expect(formatInstant(addDuration(t('2028-02-29T00:00:00Z'), { amount: 4, unit: 'year' }))).toBe('2032-02-29T00:00:00.000Z');

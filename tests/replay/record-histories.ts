@@ -12,8 +12,12 @@
  *
  * Record again (with a new release name) whenever the workflow code changes
  * on purpose; keep the old files: every committed history must still replay.
+ * A history is never rewritten: the script refuses a file that exists, and
+ * adds each new file's hash to histories.sha256.json
+ * (histories-unchanged.test.ts).
  */
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { runJourneyOnTemporal, startSimulationHarness } from '../../client/temporal/simulate-on-temporal.ts';
@@ -24,10 +28,12 @@ import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { completeMilestone, getProgress, migrateJourney } from '../../workflows/messages.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 const { temporal } = proto;
 const release = process.argv[2] ?? 'v0.1.0';
 const DIR = join(import.meta.dirname, 'histories');
+const MANIFEST = join(import.meta.dirname, 'histories.sha256.json');
 
 /** Every case this script can record; the continue-as-new chain writes two files. */
 const CASES = [
@@ -62,9 +68,15 @@ async function save(name: string, workflowId: string, runId: string | undefined,
   });
   if (!history) throw new Error(`no history for ${workflowId}`);
   const file = join(DIR, `${release}-${name}.json`);
+  if (existsSync(file)) throw new Error(`${file} exists: a recorded history is never rewritten; record under a new release name`);
   const encoded = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('base64');
   const record = { workflowId, release, case: name, ...source, events: history.events?.length ?? 0, history: encoded };
-  writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
+  const text = `${JSON.stringify(record, null, 1)}\n`;
+  writeFileSync(file, text);
+  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
+  manifest[`${release}-${name}.json`] = createHash('sha256').update(text).digest('hex');
+  const sorted = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(MANIFEST, `${JSON.stringify(sorted, null, 1)}\n`);
   console.log(`${file}: ${record.events} events`);
 }
 
@@ -87,7 +99,7 @@ try {
 
   // Continue-as-new: both runs of the chain (events at start, no queries: see simulate-identity.test.ts).
   if (wanted('clinic-continue-as-new')) {
-    const chained = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: `can-${Date.now()}`, taskQueue: harness.taskQueue, args: [start(acme.events, { historyLimit: 40 })] });
+    const chained = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: `can-${Date.now()}`, taskQueue: harness.taskQueue, args: [start(acme.events, { historyLimit: 40 })] });
     await chained.result();
     await save('clinic-continue-as-new-run-1', chained.workflowId, chained.firstExecutionRunId, source);
     await save('clinic-continue-as-new-last-run', chained.workflowId, undefined, source);
@@ -102,7 +114,7 @@ try {
 
   // A migration to a new version (an update) in the middle of the term.
   if (wanted('clinic-migrated-march')) {
-    const migrated = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+    const migrated = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
       workflowId: journeyWorkflowId(v1.playbook, `${acme.customer.id}-migrated`), taskQueue: harness.taskQueue, args: [start(notActivated)],
     });
     await sleepUntilDomain(migrated, '2026-03-10T00:00:00.000Z');
@@ -115,7 +127,7 @@ try {
   // before its due (month 1 from 2026-01-31), then the rest of the year.
   if (wanted('clinic-manual-activation')) {
     const ir = compileFile(source.playbook);
-    const manual = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+    const manual = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
       workflowId: journeyWorkflowId(ir.playbook, `${acme.customer.id}-manual`), taskQueue: harness.taskQueue,
       args: [start(notActivated, { ir })],
     });

@@ -20,7 +20,7 @@ const journey: JourneyRef = { journeyId: 'journey:clinic:acme', customerId: 'acm
 const AT = Date.parse('2026-02-21T00:00:00.000Z');
 
 function action(partial: Partial<FiredAction> & Pick<FiredAction, 'kind' | 'source'>): FiredAction {
-  return { at: AT, to: 'csm', recipient: 'ada@example.com', key: `${partial.source}@${new Date(partial.at ?? AT).toISOString()}`, ...partial };
+  return { at: AT, to: 'csm', recipient: 'ada@example.com', key: `${partial.source}@${new Date(partial.at ?? AT).toISOString()}`, ...partial } as FiredAction;
 }
 
 let db: TestDatabase;
@@ -104,7 +104,7 @@ describe('sendReminder', () => {
 
   it('posts Slack reminders to the Slack webhook', async () => {
     const activities = createActivities(testActivityDeps(db.pool, smtp.url, http.url));
-    const slack: ActionDelivery = { journey, action: { ...delivery.action, channel: 'slack' } };
+    const slack: ActionDelivery = { journey, action: { ...delivery.action, channel: 'slack' } as FiredAction };
     expect(await run(activities.sendReminder, 1, slack)).toBe('sent');
     expect(http.received.map((r) => r.path)).toEqual(['/slack']);
     expect(JSON.parse(http.received[0]!.body).text).toContain('Acme is due soon');

@@ -15,6 +15,7 @@ import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { completeMilestone, getProgress, getReport, migrateJourney } from '../../workflows/messages.ts';
 import { clinicVersions } from './support/clinic-versions.ts';
 import { compileFile, timelineFile } from './support/reference.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 const ledger: LedgerEntry[] = [];
 let harness: TemporalHarness & { stop(): Promise<void> };
@@ -39,7 +40,7 @@ it('validates a manual completion before anything is recorded, then completes th
     kind: 'start',
     start: { ir, customer: timeline.customer, contract: timeline.contract, enrolledAt: timeline.contract.start, domainStart: timeline.contract.start, events: [] },
   };
-  const handle = await harness.env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: 'manual', taskQueue: harness.taskQueue, args: [input] });
+  const handle = await harness.env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: 'manual', taskQueue: harness.taskQueue, args: [input] });
   // Domain time starts at contract.start and runs in real time: activation opens at once.
   for (;;) if ((await handle.query(getProgress)).milestones.activation === 'open') break;
 
@@ -90,7 +91,7 @@ it('keeps a milestone completed by hand across a migration to a new playbook ver
     kind: 'start',
     start: { ir: v1, customer: timeline.customer, contract: timeline.contract, enrolledAt: timeline.contract.start, domainStart: timeline.contract.start, events: [] },
   };
-  const handle = await harness.env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: 'manual-migrated', taskQueue: harness.taskQueue, args: [input] });
+  const handle = await harness.env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: 'manual-migrated', taskQueue: harness.taskQueue, args: [input] });
   for (;;) if ((await handle.query(getProgress)).milestones.activation === 'open') break;
   await handle.executeUpdate(completeMilestone, { args: [{ milestone: 'activation', note: 'activated on site', by: 'ada@example.com' }] });
   const completedAt = (await handle.query(getReport)).milestones.find((m) => m.id === 'activation')!.completed_at;

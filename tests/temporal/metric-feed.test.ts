@@ -16,6 +16,7 @@ import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { testActivityDeps } from './support/activity-deps.ts';
 import { compileFile, referenceReport, timelineFile } from './support/reference.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 const DAY = 86_400_000;
 const ir = compileFile('playbooks/clinic-first-year.yaml');
@@ -68,7 +69,7 @@ it('takes in a usage event stored while the journey runs at its next daily pull,
   const start = timeline.contract.start;
   const activated: JourneyEvent = { at: start + 2 * DAY, type: 'activated', data: {} };
   const usage: JourneyEvent = { id: 'live-usage-1', at: start + 3 * DAY, type: 'usage', data: { active_users: 9, minutes: 600 } };
-  const handle = await harness.env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, {
+  const handle = await harness.env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
     workflowId: 'metric-feed-live', taskQueue: harness.taskQueue, args: [startInput('live-clinic', [activated])],
   });
   await harness.env.sleep(3 * DAY);

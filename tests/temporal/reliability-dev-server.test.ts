@@ -20,6 +20,7 @@ import { testActivityDeps } from './support/activity-deps.ts';
 import { startHttpReceiver, type HttpReceiver } from './support/http-receiver.ts';
 import { compileFile, timelineFile } from './support/reference.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 let dir: string;
 let server: DevServer;
@@ -70,7 +71,7 @@ it('keeps a journey going across a dev server restart', { timeout: 120_000 }, as
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   try {
-    const handle = await client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: 'restart-journey', taskQueue: 'restart', args: [input] });
+    const handle = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: 'restart-journey', taskQueue: 'restart', args: [input] });
     await until('the first catch-up', async () => ((await handle.query(getProgress)).processedUntil ? true : undefined));
 
     await server.restart();

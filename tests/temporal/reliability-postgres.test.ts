@@ -16,6 +16,7 @@ import { startHttpReceiver, type HttpReceiver } from './support/http-receiver.ts
 import { compileFile, referenceReport, timelineFile } from './support/reference.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 let db: TestDatabase;
 let smtp: SmtpSink;
@@ -48,7 +49,7 @@ it('retries while Postgres is unreachable and completes every delivery once afte
     start: { ir, customer: timeline.customer, contract: timeline.contract, enrolledAt: timeline.contract.start, domainStart: timeline.contract.start, events: timeline.events },
   };
   proxy.block();
-  const handle = await harness.env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: 'pg-outage', taskQueue: harness.taskQueue, args: [input] });
+  const handle = await harness.env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: 'pg-outage', taskQueue: harness.taskQueue, args: [input] });
   const result = handle.result();
   // Let the journey run into the outage: its first deliveries fail and retry.
   await new Promise((r) => setTimeout(r, 3000));

@@ -15,6 +15,7 @@ import { startHttpReceiver, type HttpReceiver } from './support/http-receiver.ts
 import { compileFile, referenceReport, timelineFile } from './support/reference.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 import { startWorkerProcess } from './support/worker-process.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 let db: TestDatabase;
 let smtp: SmtpSink;
@@ -47,7 +48,7 @@ it('resumes a journey on a new worker after the first is killed, losing and repe
   // clock. (A real cluster moves it to the normal queue after a few seconds.)
   const args = ['--max-cached', '0'];
   const first = await startWorkerProcess(workerEnv, args);
-  const handle = await env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: 'kill-test', taskQueue, args: [input] });
+  const handle = await env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: 'kill-test', taskQueue, args: [input] });
   // Half a year passes on the first worker.
   const { clockOffsetMs } = await handle.query(getProgress);
   const now = (await env.currentTimeMs()) + clockOffsetMs;

@@ -8,6 +8,7 @@ import { simulateOnTemporal, startSimulationHarness, type TemporalHarness } from
 import { JOURNEY_WORKFLOW_TYPE } from '../../client/temporal/journey-gateway.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { compileFile, referenceReport, timelineFile } from './support/reference.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 let harness: TemporalHarness & { stop(): Promise<void> };
 beforeAll(async () => {
@@ -44,7 +45,7 @@ describe('simulateOnTemporal', () => {
       kind: 'start',
       start: { ir, customer: timeline.customer, contract: timeline.contract, enrolledAt: timeline.contract.start, domainStart: timeline.contract.start, events: timeline.events, historyLimit: 40 },
     };
-    const handle = await harness.env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId: `can-${Date.now()}`, taskQueue: harness.taskQueue, args: [input] });
+    const handle = await harness.env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: `can-${Date.now()}`, taskQueue: harness.taskQueue, args: [input] });
     const report = await handle.result();
     expect(report).toEqual(referenceReport(ir, timeline));
     const latest = await harness.env.client.workflow.getHandle(handle.workflowId).describe();

@@ -13,6 +13,7 @@ import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { getProgress, getReport } from '../../workflows/messages.ts';
 import { clinicVersions } from './support/clinic-versions.ts';
 import { referenceReport, timelineFile } from './support/reference.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 const { v1, v2, source, compile } = clinicVersions();
 
@@ -64,7 +65,7 @@ describe('migrateJourney', () => {
       start: { ir: v1, customer: timeline.customer, contract: timeline.contract, enrolledAt: timeline.contract.start, domainStart: timeline.contract.start, events },
     };
     const workflowId = journeyWorkflowId(v1.playbook, timeline.customer.id);
-    const handle = await harness.env.client.workflow.start(JOURNEY_WORKFLOW_TYPE, { workflowId, taskQueue: harness.taskQueue, args: [input] });
+    const handle = await harness.env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId, taskQueue: harness.taskQueue, args: [input] });
     const { clockOffsetMs } = await handle.query(getProgress);
     await harness.env.sleep(Date.parse('2026-03-10T00:00:00.000Z') - ((await harness.env.currentTimeMs()) + clockOffsetMs));
     const before = await handle.query(getReport);

@@ -6,7 +6,7 @@ import type { Action, PlaybookIR, Template } from '../../dsl/ir/schema.ts';
 import { addDuration, assertNever } from './calendar.ts';
 import { roundHalfAway } from './evaluator.ts';
 import { formatDate, formatInstant } from './instant.ts';
-import type { FiredAction, JourneyState, ReportedAction, Value } from './types.ts';
+import type { ActionAbout, FiredAction, FiredReminder, JourneyState, RenderedPart, ReportedAction, Value } from './types.ts';
 
 /** What a template may read besides the customer (SPEC §8). */
 export interface TemplateScope {
@@ -16,6 +16,16 @@ export interface TemplateScope {
   health: () => Value;
   /** the triggering event, inside triggers */
   event: { type: string; data: Record<string, Value> } | null;
+  /** (v2) the task, inside its `overdue:` actions */
+  task?: { title: string; dueAt: number } | null;
+}
+
+/** (v2) What a firing adds to the fired action and its report entry. */
+export interface FiringExtra {
+  catchUp: boolean;
+  about: ActionAbout | null;
+  /** the task an `open_task` opens */
+  taskId: string | null;
 }
 
 /** A number with at most two decimals and no trailing zeros (SPEC §8); halves round away from zero, as `round()` does. */
@@ -33,11 +43,25 @@ function renderValue(value: Value, isDate: boolean): string {
 /** Renders a `{{...}}` template. */
 export function renderTemplate(ir: PlaybookIR, state: JourneyState, template: Template, scope: TemplateScope): string {
   let out = '';
-  for (const part of template.parts) {
-    if (typeof part === 'string') {
-      out += part;
-      continue;
-    }
+  for (const part of template.parts) out += typeof part === 'string' ? part : placeholderValue(ir, state, part, scope);
+  return out;
+}
+
+/** (v2) A template rendered as parts: its own text, and each placeholder's value (for escaping in HTML). */
+export function renderTemplateParts(ir: PlaybookIR, state: JourneyState, template: Template, scope: TemplateScope): RenderedPart[] {
+  return template.parts.map((part) => (typeof part === 'string' ? { text: part } : { value: placeholderValue(ir, state, part, scope) }));
+}
+
+function joinParts(parts: RenderedPart[]): string {
+  let out = '';
+  for (const p of parts) out += 'text' in p ? p.text : p.value;
+  return out;
+}
+
+/** One placeholder's rendered value (SPEC §8). */
+function placeholderValue(ir: PlaybookIR, state: JourneyState, part: Exclude<Template['parts'][number], string>, scope: TemplateScope): string {
+  let out = '';
+  {
     switch (part.kind) {
       case 'customer':
         out += renderValue(state.customer.attrs[part.attr] ?? null, ir.customer[part.attr]?.kind === 'date');
@@ -50,10 +74,8 @@ export function renderTemplate(ir: PlaybookIR, state: JourneyState, template: Te
         out += ev === null ? '' : renderValue(ev.data[part.field] ?? null, ir.events[ev.type]?.[part.field]?.kind === 'date');
         break;
       }
-      // (v2) rendered once the engine has tasks; the compiler does not emit them yet
-      case 'task_title':
-      case 'task_due':
-        throw new Error(`{{${part.kind === 'task_title' ? 'task.title' : 'task.due'}}} outside an overdue action`);
+      case 'task_title': out += scope.task?.title ?? ''; break;
+      case 'task_due': out += scope.task === undefined || scope.task === null ? '' : formatDate(scope.task.dueAt); break;
       default: assertNever(part);
     }
   }
@@ -74,6 +96,49 @@ export function buildAction(
   scope: TemplateScope,
   /** `formatInstant(at)`, when the caller has it already */
   iso: string = formatInstant(at),
+  /** (v2) catch-up, what it is about, the task id; absent for version-1 IRs */
+  extra: FiringExtra | null = null,
+): { fired: FiredAction; reported: ReportedAction } {
+  const built = buildPlain(ir, state, at, source, key, action, scope, iso);
+  if (extra === null) return built;
+  const { fired, reported } = built;
+  if (fired.kind === 'remind' && action.kind === 'remind' && action.template !== null) {
+    const file = ir.templates?.[action.template];
+    if (file !== undefined) addTemplateText(ir, state, fired, reported, file, scope);
+  }
+  if (fired.kind === 'open_task' && extra.taskId !== null) fired.taskId = extra.taskId;
+  if (extra.about !== null) fired.about = extra.about;
+  if (extra.catchUp) {
+    fired.catchUp = true;
+    reported.catch_up = true;
+  }
+  return built;
+}
+
+/** (v2) A reminder's template file rendered: the subject (also in the report, after `template`) and the body. */
+function addTemplateText(
+  ir: PlaybookIR, state: JourneyState, fired: FiredReminder, reported: ReportedAction,
+  file: NonNullable<PlaybookIR['templates']>[string], scope: TemplateScope,
+): void {
+  if (file.subject !== null) {
+    fired.subjectParts = renderTemplateParts(ir, state, file.subject, scope);
+    fired.subject = joinParts(fired.subjectParts);
+    // Key order: at, kind, source, to, template, subject (a reminder names a template or a message, not both).
+    reported.subject = fired.subject;
+  }
+  fired.bodyParts = renderTemplateParts(ir, state, file.body, scope);
+  fired.body = joinParts(fired.bodyParts);
+}
+
+function buildPlain(
+  ir: PlaybookIR,
+  state: JourneyState,
+  at: number,
+  source: string,
+  key: string,
+  action: Action,
+  scope: TemplateScope,
+  iso: string,
 ): { fired: FiredAction; reported: ReportedAction } {
   const recipient = (role: string): Value => state.customer.attrs[role] ?? null;
   switch (action.kind) {

@@ -4,8 +4,9 @@
  * Every instant is UTC epoch milliseconds. Hours, days and weeks are exact
  * (24 h, 7·24 h); months and years are calendar arithmetic with the day
  * clamped to the length of the target month (Jan 31 + 1 month = Feb 28, or
- * Feb 29 in a leap year). Only `Date.UTC` and `Date#getUTC*` are used: both
- * are deterministic, so this module is safe inside the Temporal sandbox.
+ * Feb 29 in a leap year). Civil dates come from integer arithmetic
+ * (H. Hinnant's algorithms, proleptic Gregorian, any year), never `Date`, so
+ * this module is deterministic and safe inside the Temporal sandbox.
  */
 import type { Duration, TimeExpr } from '../../dsl/ir/schema.ts';
 
@@ -13,38 +14,28 @@ export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;
 
-/** Number of days in `month` (0-11) of `year`, leap years included. */
+/** Number of days in `month` (0-11) of `year`, leap years included (any year: no `Date.UTC`, which reads years 0-99 as 1900-1999). */
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return civilDaysInMonth(year, month);
 }
 
 /**
  * `instant` plus `months` calendar months (negative to go back), keeping the
- * time of day and clamping the day to the target month's length.
+ * time of day and clamping the day to the target month's length. Integer
+ * civil-date arithmetic for every year (proleptic Gregorian): `Date.UTC` reads
+ * years 0-99 as 1900-1999, which once made a contract starting 0001-01-01 due
+ * on 1901-02-01.
  */
 export function addMonths(instant: number, months: number): number {
   if (months === 0) return instant;
-  // Whole instants of years 1000-9999 by integer civil-date arithmetic (the
-  // same result as through `Date`, several times faster); anything else
-  // (including `Date.UTC`'s reading of years 0-99 as 1900-1999) through `Date`.
-  if (Number.isInteger(instant) && Number.isInteger(months) && instant >= YEAR_1000 && instant < YEAR_10000 && Math.abs(months) < 12_000) {
-    const days = Math.floor(instant / DAY_MS);
-    const ms = instant - days * DAY_MS;
-    const { year, month, day } = civilFromDays(days);
-    const total = year * 12 + month + months;
-    const y = Math.floor(total / 12);
-    const m = total - y * 12;
-    if (y >= 1000 && y <= 9999) {
-      const d = Math.min(day, civilDaysInMonth(y, m));
-      return daysFromCivil(y, m, d) * DAY_MS + ms;
-    }
-  }
-  const d = new Date(instant);
-  const total = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
-  const year = Math.floor(total / 12);
-  const month = total - year * 12;
-  const day = Math.min(d.getUTCDate(), daysInMonth(year, month));
-  return Date.UTC(year, month, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  const days = Math.floor(instant / DAY_MS);
+  const ms = instant - days * DAY_MS;
+  const { year, month, day } = civilFromDays(days);
+  const total = year * 12 + month + Math.trunc(months);
+  const y = Math.floor(total / 12);
+  const m = total - y * 12;
+  const d = Math.min(day, civilDaysInMonth(y, m));
+  return daysFromCivil(y, m, d) * DAY_MS + ms;
 }
 
 /** A civil (proleptic Gregorian) date; `month` 0-11. */
@@ -54,7 +45,7 @@ export interface CivilDate {
   day: number;
 }
 
-/** The civil date of a day number (days since 1970-01-01; H. Hinnant's civil_from_days), for days on or after 0000-03-01. */
+/** The civil date of a day number (days since 1970-01-01; H. Hinnant's civil_from_days, floor division: any year). */
 export function civilFromDays(days: number): CivilDate {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
@@ -66,10 +57,6 @@ export function civilFromDays(days: number): CivilDate {
   const month = mp < 10 ? mp + 2 : mp - 10;
   return { year: yoe + era * 400 + (month <= 1 ? 1 : 0), month, day };
 }
-
-/** 1000-01-01T00:00:00Z and 10000-01-01T00:00:00Z */
-const YEAR_1000 = -30_610_224_000_000;
-const YEAR_10000 = 253_402_300_800_000;
 
 /** Days in `month` (0-11) of `year` (proleptic Gregorian). */
 function civilDaysInMonth(year: number, month: number): number {
@@ -120,8 +107,8 @@ export function windowExit(at: number, d: Duration): number {
   if (addMonths(candidate, -months) >= at) return candidate;
   // `at`'s day does not exist in the target month: clamped instants there still
   // map back before `at`; the first that does not is the next month's first instant.
-  const c = new Date(candidate);
-  return Date.UTC(c.getUTCFullYear(), c.getUTCMonth() + 1, 1);
+  const { year, month } = civilFromDays(Math.floor(candidate / DAY_MS));
+  return month === 11 ? daysFromCivil(year + 1, 0, 1) * DAY_MS : daysFromCivil(year, month + 1, 1) * DAY_MS;
 }
 
 /** The anchors a time expression may start from (SPEC §3). */

@@ -14,10 +14,10 @@
  * `null`; a comparison with a `null` operand is `false` (`is null` / `is not
  * null` aside); `not null` is `true`; `and` / `or` count `null` as `false`.
  */
-import type { Duration, Expr, PlaybookIR, Query, QueryFn, Rule, TimeExpr } from '../../dsl/ir/schema.ts';
+import type { Action, Duration, Expr, PlaybookIR, Query, QueryFn, Risk, Rule, TimeExpr } from '../../dsl/ir/schema.ts';
 import { addDuration, assertNever, DAY_MS, evalTime } from './calendar.ts';
 import type { JourneyState, MilestoneInstanceState, QueryAggregate, Value } from './types.ts';
-import { windowCount, windowHappened, windowSumValue, windowValues } from './window.ts';
+import { windowCount, windowDistinct, windowHappened, windowSumValue, windowValues } from './window.ts';
 import type { TypeSlot } from './window.ts';
 
 /** A value during evaluation: a scalar, or a list literal's items (`in [..]`). */
@@ -70,6 +70,8 @@ export interface CompiledQuery {
   perInstance: boolean;
   /** the functions applied to this query anywhere in the playbook */
   fnsUsed: Set<QueryFn>;
+  /** (v2) is it read by `count_distinct`: its aggregates keep the distinct values */
+  distinct: boolean;
   /** `String(index)`: its key in the state's records */
   key: string;
   /** its event type's {@link EventTypeInfo.index} */
@@ -112,8 +114,11 @@ export interface CompiledPlaybook {
   doneWhen: Evaluator[];
   /** event types each milestone's `done_when` depends on (health included) */
   doneWhenDeps: Array<Set<string>>;
+  /** risks, then (v2) opportunities: one list of signals, opportunity `j` at index `risks.length + j` */
   riskWhen: Evaluator[];
   riskDeps: Array<Set<string>>;
+  /** (v2) each action's `when`, by the action object (absent: always fires) */
+  actionWhen: Map<Action, Evaluator>;
   /** does each milestone's `done_when` / each risk's `when` read `health` or a component */
   doneWhenReadsHealth: boolean[];
   riskReadsHealth: boolean[];
@@ -259,8 +264,10 @@ export function whereHolds(cq: CompiledQuery, c: EvalContext, data: Record<strin
 }
 
 /** An empty aggregate. */
-export function emptyAggregate(): QueryAggregate {
-  return { n: 0, vn: 0, sum: 0, min: null, max: null, latest: null, latestAt: null };
+export function emptyAggregate(distinct = false): QueryAggregate {
+  const agg: QueryAggregate = { n: 0, vn: 0, sum: 0, min: null, max: null, latest: null, latestAt: null };
+  if (distinct) agg.distinct = [];
+  return agg;
 }
 
 /** Adds one matching event to an aggregate (events arrive in time order, ties by arrival). */
@@ -272,6 +279,9 @@ export function addToAggregate(agg: QueryAggregate, at: number, value: Value): v
     agg.min = agg.min === null || value < agg.min ? value : agg.min;
     agg.max = agg.max === null || value > agg.max ? value : agg.max;
   }
+  // A new value replaces the list rather than growing it: states share aggregates' parts (cloneState copies shallowly).
+  const distinct = agg.distinct;
+  if (distinct !== undefined && value !== null && !distinct.includes(value)) agg.distinct = [...distinct, value];
   // `>=`: a later arrival at an equal instant is the more recent one.
   if (agg.latestAt === null || at >= agg.latestAt) {
     agg.latestAt = at;
@@ -290,8 +300,7 @@ export function aggregateValue(fn: QueryFn, agg: QueryAggregate, now: number): V
     case 'max': return agg.max;
     case 'latest': return agg.latestAt === null ? null : agg.latest;
     case 'days_since': return agg.latestAt === null ? null : Math.floor((now - agg.latestAt) / DAY_MS);
-    // (v2) needs the distinct values, which an aggregate does not keep; the compiler does not emit it yet
-    case 'count_distinct': throw new Error('count_distinct is not answered from a running aggregate');
+    case 'count_distinct': return agg.distinct?.length ?? 0;
     default: return assertNever(fn);
   }
 }
@@ -579,7 +588,15 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
             const field = internalize(ref.field);
             return (c) => c.event?.[field] ?? null;
           }
-          default: return assertNever(ref);
+          default: {
+            // (v2) `event.<field>` in a trigger action's `when`, should the compiler name it apart from `where`'s fields.
+            const other = ref as unknown as { kind: string; field?: string };
+            if (other.kind === 'event' && typeof other.field === 'string') {
+              const field = internalize(other.field);
+              return (c) => c.event?.[field] ?? null;
+            }
+            return assertNever(ref);
+          }
         }
       }
       case 'time': {
@@ -658,6 +675,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
               case 'count': return (c) => windowCount(c.state, c, cq);
               case 'happened': return (c) => windowHappened(c.state, c, cq);
               case 'sum': return (c) => windowSumValue(c.state, c, cq);
+              case 'count_distinct': return (c) => windowDistinct(c.state, c, cq);
               default: break;
             }
           }
@@ -778,6 +796,7 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
       since,
       perInstance: since !== null && (since.anchor === 'opens' || since.anchor === 'due'),
       fnsUsed: new Set(),
+      distinct: false,
       key: String(index),
       typeIndex: -1,
       event: internalize(q.event),
@@ -792,10 +811,16 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     noteFns(m.doneWhen.expr);
     if (m.appliesWhen !== null) noteFns(m.appliesWhen.expr);
   }
-  for (const r of ir.risks) noteFns(r.when.expr);
+  const signals: Risk[] = [...ir.risks, ...(ir.opportunities ?? [])];
+  for (const r of signals) noteFns(r.when.expr);
+  const actions = allActions(ir);
+  for (const a of actions) if (a.when !== undefined && a.when !== null) noteFns(a.when.expr);
   for (const h of ir.health?.components ?? []) noteFns(h.score.expr);
   if (ir.appliesTo !== null) noteFns(ir.appliesTo.expr);
-  for (const cq of queries) cq.where = cq.query.where === null ? null : compileExpr(cq.query.where);
+  for (const cq of queries) {
+    cq.where = cq.query.where === null ? null : compileExpr(cq.query.where);
+    cq.distinct = cq.fnsUsed.has('count_distinct');
+  }
 
   const aggregatingByType = new Map<string, CompiledQuery[]>();
   const windowQueriesByType = new Map<string, CompiledQuery[]>();
@@ -842,10 +867,11 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     appliesWhen: ir.milestones.map((m) => (m.appliesWhen === null ? null : compileRule(m.appliesWhen))),
     doneWhen: ir.milestones.map((m) => compileRule(m.doneWhen)),
     doneWhenDeps: [],
-    riskWhen: ir.risks.map((r) => compileRule(r.when)),
+    riskWhen: signals.map((r) => compileRule(r.when)),
     riskDeps: [],
+    actionWhen: new Map(),
     doneWhenReadsHealth: ir.milestones.map((m) => readsHealth(m.doneWhen.expr)),
-    riskReadsHealth: ir.risks.map((r) => readsHealth(r.when.expr)),
+    riskReadsHealth: signals.map((r) => readsHealth(r.when.expr)),
     doneWhenReads: [],
     riskReads: [],
     doneWhenMasks: null,
@@ -857,7 +883,8 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   };
   for (const h of ir.health?.components ?? []) for (const t of eventDeps(ir, h.score.expr, null)) healthDeps.add(t);
   pb.doneWhenDeps = ir.milestones.map((m) => eventDeps(ir, m.doneWhen.expr, healthDeps));
-  pb.riskDeps = ir.risks.map((r) => eventDeps(ir, r.when.expr, healthDeps));
+  pb.riskDeps = signals.map((r) => eventDeps(ir, r.when.expr, healthDeps));
+  for (const a of actions) if (a.when !== undefined && a.when !== null) pb.actionWhen.set(a, compileRule(a.when));
   pb.doneWhenReads = pb.doneWhenDeps.map(flags);
   pb.riskReads = pb.riskDeps.map(flags);
   if (typeList.length <= MASK_TYPES) {
@@ -871,6 +898,23 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
   }
   pb.nodes = nodes;
   return pb;
+}
+
+/** Every action of a playbook, overdue actions included (v2), in no particular order. */
+export function allActions(ir: PlaybookIR): Action[] {
+  const out: Action[] = [];
+  const visit = (a: Action): void => {
+    out.push(a);
+    if (a.kind === 'open_task' && a.overdue !== undefined) for (const o of a.overdue) visit(o);
+  };
+  for (const m of ir.milestones) {
+    for (const step of m.steps) visit(step.action);
+    for (const a of m.onDone) visit(a);
+  }
+  for (const r of ir.risks) for (const a of r.actions) visit(a);
+  for (const r of ir.opportunities ?? []) for (const a of r.actions) visit(a);
+  for (const t of ir.triggers) for (const a of t.actions) visit(a);
+  return out;
 }
 
 /**

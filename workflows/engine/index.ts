@@ -14,9 +14,14 @@
  * See docs/engine.md for the decisions SPEC leaves open (late events, opens
  * before the contract start, skipped repeating milestones, ...).
  */
-export { startJourney, receiveEvent, receiveEvents, receiveManualCompletion, advanceJourney, nextInstant, appliesTo, cloneState, outcomeOf, MAX_INSTANCES } from './journey.ts';
+export { startJourney, receiveEvent, receiveEvents, receiveManualCompletion, receiveTaskClose, findTask, advanceJourney, nextInstant, appliesTo, cloneState, outcomeOf, actionAt, MAX_INSTANCES } from './journey.ts';
+export { migrateJourney } from './migration.ts';
+export type { MigrationInput } from './migration.ts';
+export { journeyHealth } from './journey-health.ts';
+export type { JourneyHealth } from './journey-health.ts';
+export { isV2 } from './language.ts';
 export type { Advance, JourneyStartInput } from './journey.ts';
-export { journeyReport, milestoneStateAt } from './report.ts';
+export { journeyReport, milestoneStateAt, nextTerm } from './report.ts';
 export { explain } from './explain.ts';
 export type { ExplainOptions } from './explain.ts';
 export { checkCustomer, checkEvent, readCustomerAttrs, readEvent, convertValue, convertInstant, describeType } from './declarations.ts';

@@ -3,7 +3,7 @@
  * back (SPEC §3: UTC, ISO-8601 with milliseconds; a date without a time is
  * 00:00:00Z of that day). Pure, deterministic (`Date.UTC` only).
  */
-import { civilFromDays } from './calendar.ts';
+import { civilFromDays, daysInMonth } from './calendar.ts';
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -21,7 +21,7 @@ export function parseInstant(text: string): number | null {
   const minute = mis === undefined ? 0 : Number(mis);
   const second = ss === undefined ? 0 : Number(ss);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
+  if (day > daysInMonth(year, month - 1)) return null;
   const ms = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000 + 1e-6);
   let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   // Date.UTC maps years 0-99 onto 1900-1999; pin the year explicitly.

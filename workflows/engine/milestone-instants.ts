@@ -13,6 +13,8 @@ export interface MilestoneInstants {
   due: number;
   /** Each step's instant, in the milestone's step order. */
   steps: number[];
+  /** (v2) its own `closes:` instant; null without one */
+  closes: number | null;
 }
 
 /** Instants of instance 1; instance k is each shifted by (k − 1) × the repeat (SPEC §5.1). */
@@ -28,5 +30,6 @@ export function milestoneInstants(m: Milestone, contract: Contract): MilestoneIn
     due = evalTime(m.due, { ...base, opens }) ?? contract.end;
   }
   const steps = m.steps.map((s) => evalTime(s.at, { ...base, opens, due }) ?? contract.end);
-  return { opens, due, steps };
+  const closes = m.closes === undefined || m.closes === null ? null : evalTime(m.closes, { ...base, opens, due });
+  return { opens, due, steps, closes };
 }

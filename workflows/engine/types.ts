@@ -37,27 +37,28 @@ export type MilestoneState = 'pending' | 'open' | 'overdue' | 'done' | 'late' | 
 export type Outcome = 'running' | 'renewed' | 'churned' | 'ended';
 export type ActionKind = 'remind' | 'open_task' | 'escalate' | 'webhook';
 
+/** What a fired action is about (v2 IRs only): for the email's "which milestone, risk or task, due when". */
+export type ActionAbout =
+  | { kind: 'milestone'; id: string; title: string; dueAt: number }
+  | { kind: 'risk' | 'opportunity'; id: string; title: string }
+  | { kind: 'trigger'; id: string }
+  | { kind: 'task'; id: string; title: string; dueAt: number };
+
+/** A rendered template split into the template's own text and the placeholder values inserted into it. */
+export type RenderedPart = { text: string } | { value: string };
+
 /**
- * An action the engine decided to fire. `source` + `at` identify it uniquely
- * within a journey, so `${journeyId}/${source}@${at}` is its idempotency key.
+ * What every fired action has. `source` + `at` identify it uniquely within a
+ * journey, so `${journeyId}/${source}@${at}` is its idempotency key.
  */
-export interface FiredAction {
+interface FiredBase {
   at: number;
-  kind: ActionKind;
-  /** `milestone/<id>/step/<i>`, `milestone/<id>/on_done/<i>`, `risk/<id>/<i>` or `trigger/<id>/<i>`. */
+  /** `milestone/<id>/step/<i>`, `milestone/<id>/on_done/<i>`, `risk/<id>/<i>`, `opportunity/<id>/<i>`, `trigger/<id>/<i>`, plus `/overdue/<j>` for a task's overdue actions. */
   source: string;
   /** The role it goes to (for a task, its assignee; for a webhook, the webhook name). */
   to: string;
   /** The person the role resolved to (the customer attribute's value), when known. */
   recipient: Value;
-  title?: string;
-  priority?: 'low' | 'normal' | 'high' | 'urgent';
-  /** Task due instant, epoch ms. */
-  dueAt?: number;
-  template?: string;
-  message?: string;
-  channel?: 'email' | 'slack' | 'webhook';
-  payload?: Record<string, string>;
   /**
    * A key unique within the journey, stable across replays: `<source>@<at>`,
    * plus `#<n>` (n = 2, 3, ...) when one source fires more than once at one
@@ -65,7 +66,60 @@ export interface FiredAction {
    * `${journeyId}/${key}` as the idempotency key.
    */
   key: string;
+  /** (v2) fired by catch-up at enrolment or migration (SPEC §10) */
+  catchUp?: true;
+  /** (v2) what the action is about */
+  about?: ActionAbout;
 }
+
+/** `remind:` (fields of the other verbs are never set; `switch (kind)` narrows). */
+export interface FiredReminder extends FiredBase {
+  kind: 'remind';
+  channel: 'email' | 'slack' | 'webhook';
+  template?: string;
+  message?: string;
+  /** (v2) a template's rendered subject (absent when its front matter has none) and body */
+  subject?: string;
+  body?: string;
+  /** (v2) the same subject and body split into the template's text and the values put in (escape the values for HTML) */
+  subjectParts?: RenderedPart[];
+  bodyParts?: RenderedPart[];
+  title?: undefined; priority?: undefined; dueAt?: undefined; taskId?: undefined; payload?: undefined;
+}
+
+/** `open_task:` */
+export interface FiredTask extends FiredBase {
+  kind: 'open_task';
+  title: string;
+  priority: 'low' | 'normal' | 'high' | 'urgent';
+  /** Task due instant, epoch ms. */
+  dueAt: number;
+  /** (v2) the task's id (SPEC §5.2) */
+  taskId?: string;
+  channel?: undefined; template?: undefined; message?: undefined; subject?: undefined; body?: undefined; subjectParts?: undefined; bodyParts?: undefined; payload?: undefined;
+}
+
+/** `escalate:` */
+export interface FiredEscalation extends FiredBase {
+  kind: 'escalate';
+  message?: string;
+  channel?: undefined; template?: undefined; subject?: undefined; body?: undefined; subjectParts?: undefined; bodyParts?: undefined;
+  title?: undefined; priority?: undefined; dueAt?: undefined; taskId?: undefined; payload?: undefined;
+}
+
+/** `webhook:` (`to` is the webhook's name) */
+export interface FiredWebhook extends FiredBase {
+  kind: 'webhook';
+  payload?: Record<string, string>;
+  channel?: undefined; template?: undefined; message?: undefined; subject?: undefined; body?: undefined; subjectParts?: undefined; bodyParts?: undefined;
+  title?: undefined; priority?: undefined; dueAt?: undefined; taskId?: undefined;
+}
+
+/** An action the engine decided to fire, by verb. */
+export type FiredAction = FiredReminder | FiredTask | FiredEscalation | FiredWebhook;
+
+/** Why a task closed (SPEC §5.2). */
+export type TaskCloseReason = 'done' | 'milestone_completed' | 'milestone_missed' | 'risk_cleared' | 'term_closed';
 
 /** A change the ledger records: a milestone changing state, or a risk raised/cleared. */
 export type Transition =
@@ -75,7 +129,22 @@ export type Transition =
     manual?: { note: string; by: string };
   }
   | { at: number; kind: 'risk'; risk: string; change: 'raised' | 'cleared'; actionsFired: boolean }
+  /** (v2) */
+  | { at: number; kind: 'opportunity'; opportunity: string; change: 'raised' | 'cleared'; actionsFired: boolean }
+  /** (v2) a task opened or closed (`reason` null when opened; `by`/`note` when a person closed it) */
+  | { at: number; kind: 'task'; task: string; change: 'opened' | 'closed'; reason: TaskCloseReason | null; by?: string; note?: string }
   | { at: number; kind: 'term'; outcome: Outcome };
+
+/** (v2) A task closed by a person (`receiveTaskClose`), queued like a manual completion. */
+export interface TaskCloseInput {
+  /** the task's id (SPEC §5.2) */
+  task: string;
+  /** epoch ms */
+  at: number;
+  /** who closed it (optional in a timeline) */
+  by?: string | null;
+  note?: string | null;
+}
 
 /**
  * A milestone completed by hand: a person confirming what no event shows
@@ -114,9 +183,22 @@ export interface JourneyReport {
     priority?: string;
     due_at?: string;
     template?: string;
+    /** (v2) a template's rendered subject */
+    subject?: string;
     message?: string;
+    /** (v2) fired by catch-up */
+    catch_up?: true;
   }>;
   risks: Array<{ id: string; raised_at: string; cleared_at: string | null }>;
+  /** (v2) every task opened by `until`, in opening order */
+  tasks?: Array<{
+    id: string; source: string; title: string; to: string; priority: string;
+    opened_at: string; due_at: string; closed_at: string | null; closed_because: TaskCloseReason | null;
+  }>;
+  /** (v2) like `risks` */
+  opportunities?: Array<{ id: string; raised_at: string; cleared_at: string | null }>;
+  /** (v2) the next term, when this one closed renewed and the playbook has `renewal_term` */
+  next_term?: { playbook: string; start: string; end: string } | null;
 }
 
 // ---------------------------------------------------------------------------
@@ -129,6 +211,8 @@ export interface JourneyReport {
  * recent matching event's instant and field value.
  */
 export interface QueryAggregate {
+  /** (v2, queries read by `count_distinct`) the distinct non-null field values seen */
+  distinct?: Value[];
   /** matching events */
   n: number;
   /** non-null numeric field values */
@@ -196,6 +280,42 @@ export interface MilestoneInstanceState {
   since: Record<string, number> | null;
   /** who completed it by hand, and why; absent when it was not (or in states from before manual completion existed) */
   manual?: { note: string; by: string };
+  /**
+   * (v2) the instant it closes (`closes:`, or a repeating instance's default: the next
+   * instance's opens), when before contract.end; absent otherwise (the term closes it).
+   */
+  closesAt?: number;
+}
+
+/** (v2) What closes a task besides a person and the term: the milestone instance or the raise that opened it. */
+export type TaskOwner = { kind: 'milestone'; id: string } | { kind: 'risk' | 'opportunity'; id: string };
+
+/** (v2) A task (SPEC §5.2): opened by an `open_task` action, closed once. */
+export interface TaskState {
+  id: string;
+  /** the source of the action that opened it */
+  source: string;
+  title: string;
+  /** the assignee role, and the person it resolved to */
+  to: string;
+  recipient: Value;
+  priority: 'low' | 'normal' | 'high' | 'urgent';
+  openedAt: number;
+  dueAt: number;
+  closedAt: number | null;
+  closedBecause: TaskCloseReason | null;
+  /** who closed it, and why (a person's close) */
+  by?: string;
+  note?: string;
+  /** what auto-closes it; null: only a person or the term (`auto_close: false`, triggers, on_done, overdue actions) */
+  owner: TaskOwner | null;
+  /** its `overdue:` actions are still to fire at `dueAt` */
+  overduePending: boolean;
+  /** the firing context its overdue actions render in: the milestone instance, the trigger's event */
+  milestone?: { title: string; dueAt: number; id: string };
+  event?: { type: string; data: Record<string, Value> };
+  /** fired by catch-up (its overdue actions are too) */
+  catchUp?: true;
 }
 
 /** One risk's state. */
@@ -240,6 +360,18 @@ export interface JourneyState {
    * have no such key, and an empty queue is removed so they stay identical).
    */
   manual?: ManualCompletionInput[];
+  /** (v2) every task opened so far, in opening order */
+  tasks?: TaskState[];
+  /** (v2) indices into `tasks` of the open ones */
+  openTasks?: number[];
+  /** (v2) closes by people received, not yet processed, by `at` then arrival; absent when none */
+  taskCloses?: TaskCloseInput[];
+  /** (v2) one state per opportunity, like `risks` */
+  opportunities?: RiskState[];
+  /** (v2) catch-up (SPEC §10 step 9) is still to run at `enrolledAt`; absent once done or when there is none */
+  catchUpAt?: number;
+  /** (v2) a migrated journey: the sources fired before the migration (catch-up never re-fires them) */
+  firedBefore?: string[];
   /** `within` buffers by event type, holding only events some window still counts */
   buffers: Record<string, BufferedEvent[]>;
   /** per event type, the absolute index of `buffers[type][0]` (events dropped so far) */
@@ -261,7 +393,8 @@ export interface JourneyState {
 /** What `explain` says about a milestone, risk or action. */
 export interface Explanation {
   subject: string;
-  kind: 'milestone' | 'risk' | 'action';
+  /** (v2) `task` and `opportunity` too */
+  kind: 'milestone' | 'risk' | 'action' | 'task' | 'opportunity';
   /** one-line verdict, e.g. "done at 2026-02-20T09:30:00.000Z (on time)" */
   summary: string;
   /** the instant the condition was evaluated at, null when it was not */

@@ -473,3 +473,28 @@ export function windowSumValue(s: JourneyState, c: EvalContext, cq: CompiledQuer
   if (exit < c.wake) c.wake = exit;
   return vn === 0 ? null : sum;
 }
+
+/**
+ * (v2) `count_distinct(q.field within d)` at `c.now`: the distinct non-null
+ * values among the counted events, by a scan of the window (0 when none).
+ * Wakes when its first counted event leaves (the count can only change then).
+ */
+export function windowDistinct(s: JourneyState, c: EvalContext, cq: CompiledQuery): number {
+  const buffer = bufferOf(s, c, cq);
+  if (buffer === undefined) return 0;
+  const w = c.peek ? windowOf(s, c, cq) : slide(s, c, cq, c.now);
+  const base = baseOf(s, c, cq);
+  const seen = new Set<Value>();
+  let firstExit = Infinity;
+  for (let i = w.lo - base; i < buffer.length; i++) {
+    const e = buffer[i]!;
+    if (e.at > c.now) break;
+    const exit = exitOf(cq, e.at);
+    if (exit <= c.now || !matches(cq, c, e)) continue;
+    if (exit < firstExit) firstExit = exit;
+    const v = fieldValue(cq, e);
+    if (v !== null) seen.add(v);
+  }
+  if (firstExit < c.wake) c.wake = firstExit;
+  return seen.size;
+}

@@ -8,6 +8,8 @@ import { UsageError } from '../command.ts';
 import { compilePlaybook } from '../../../dsl/index.ts';
 import { printDiagnostics } from '../diagnostics-printer.ts';
 import { readPlaybook } from '../read-playbook.ts';
+import { wantsColour } from '../../simulate/colours.ts';
+import { parseCommandLine } from '../arguments.ts';
 
 /** Same string as the compiler's pure-TS default, computed natively. */
 function nodeHash(source: string): string {
@@ -18,15 +20,16 @@ const compile: Command = {
   summary: 'compile a playbook and print its IR as JSON',
   usage: 'milepost compile <playbook.yaml>',
   async run(argv, io) {
-    if (argv.length !== 1 || argv[0]!.startsWith('-')) throw new UsageError('name exactly one playbook file');
-    const file = argv[0]!;
+    const { positionals } = parseCommandLine(argv, {});
+    if (positionals.length !== 1) throw new UsageError('name exactly one playbook file');
+    const file = positionals[0]!;
     const read = await readPlaybook(file, io.cwd);
     if ('error' in read) {
       io.stderr.write(`milepost compile: ${read.error}\n`);
       return 2;
     }
     const { ir, diagnostics } = compilePlaybook(read.source, file, { hash: nodeHash });
-    printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true);
+    printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true, wantsColour(io.stderr, io.env));
     if (!ir) return 1;
     io.stdout.write(`${JSON.stringify(ir, null, 2)}\n`);
     return 0;

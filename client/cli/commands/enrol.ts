@@ -31,6 +31,7 @@ interface Enrolment {
 const enrol: Command = {
   summary: 'enrol a customer in a deployed playbook, through the API (stored, then its journey starts)',
   usage: 'milepost enrol <playbook-id | playbook.yaml> <customer.yaml> [--enrolled-at <instant>] [--with-events] [--json] [--api <url>]   (env: MILEPOST_API_TOKEN)',
+  uses: ['api'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
       'enrolled-at': { type: 'string' },

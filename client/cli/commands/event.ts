@@ -17,6 +17,7 @@ import { instantOption, parseCommandLine } from '../arguments.ts';
 const event: Command = {
   summary: 'send one event for a customer through the API (stored, then signalled to its journeys)',
   usage: "milepost event <customer-id> <type> [--at <instant>] [--data '<json>'] [--id <key>] [--json] [--api <url>]   (env: MILEPOST_API_TOKEN)",
+  uses: ['api'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
       at: { type: 'string' },

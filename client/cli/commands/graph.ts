@@ -13,6 +13,7 @@ import type { Action } from '../../../dsl/ir/schema.ts';
 import { addDuration, formatDate, MAX_INSTANCES, parseInstant } from '../../../workflows/engine/index.ts';
 import { milestoneInstants } from '../../../workflows/engine/milestone-instants.ts';
 import { loadPlaybookIR } from '../../simulate/load-playbook.ts';
+import { parseCommandLine } from '../arguments.ts';
 
 /** Mermaid task names may not contain `:` `;` `#` (they start metadata, end statements, start entities). */
 function label(text: string): string {
@@ -66,26 +67,17 @@ export function playbookGantt(ir: PlaybookIR, start: number, end: number): strin
   return `${lines.join('\n')}\n`;
 }
 
-function option(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  if (i < 0) return undefined;
-  const v = argv[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a date (YYYY-MM-DD)`);
-  argv.splice(i, 2);
-  return v;
-}
-
 const graph: Command = {
   summary: 'draw a playbook timeline as a Mermaid Gantt chart',
   usage: 'milepost graph <playbook.yaml> --mermaid [--start YYYY-MM-DD] [--end YYYY-MM-DD]',
   async run(argvIn, io) {
-    const argv = [...argvIn];
-    const startText = option(argv, '--start') ?? '2026-01-01';
-    const endText = option(argv, '--end');
-    const mermaid = argv.indexOf('--mermaid');
-    if (mermaid >= 0) argv.splice(mermaid, 1);
-    const unknown = argv.find((a) => a.startsWith('-'));
-    if (unknown) throw new UsageError(`unknown option ${unknown}`);
+    const { values, positionals: argv } = parseCommandLine(argvIn, {
+      start: { type: 'string', default: '2026-01-01' },
+      end: { type: 'string' },
+      mermaid: { type: 'boolean', default: true },
+    });
+    const startText = values.start;
+    const endText = values.end;
     if (argv.length !== 1) throw new UsageError('name exactly one playbook file');
     const start = parseInstant(startText);
     if (start === null) throw new UsageError(`--start: not a date: ${startText}`);

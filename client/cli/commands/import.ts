@@ -1,48 +1,73 @@
 /**
  * `milepost import <customers.csv> --playbook <id>`: enrols the customers of
  * a CSV file through a running API (`POST /customers/import`), checking every
- * row before enrolling any, with a progress display.
+ * row before enrolling any, with progress (rate and time left).
  *
  * The file is sent in chunks so each request stays under the API's 1 MiB
  * limit. All chunks are validated first (`validate_only=true`), so a file
- * with a bad row enrols nobody; then they are enrolled in order. Enrolment
- * is idempotent, so an interrupted import can simply be run again.
+ * with a bad row enrols nobody; then they are enrolled in order.
  *
- * Environment: `MILEPOST_API_URL` (default http://127.0.0.1:$MILEPOST_PORT,
- * port 8080) and `MILEPOST_API_TOKEN` (client/cli/api-client.ts).
+ * An interrupted import resumes: after each enrolled chunk the number of rows
+ * done is kept in a checkpoint (`<state folder>/imports/<key>.json`, the key
+ * naming the file's content, the playbook and the API), and the same import
+ * run again starts after them (`--from-start` ignores it). Enrolment is
+ * idempotent besides, so a chunk cut off mid-way is harmless when sent again.
+ *
+ * The API and token: `--api`, `MILEPOST_API_URL`/`MILEPOST_API_TOKEN`, or the
+ * running stack's (client/cli/stack.ts).
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Command, CommandIO } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { reportApiFailure, withApi, type ApiClient } from '../api-client.ts';
+import { parseCommandLine } from '../arguments.ts';
+import { stateFolder } from '../stack.ts';
 import { formatCsv, parseCsv, type CsvRow } from '../../api/csv.ts';
+import { createProgress, formatDuration } from '../../simulate/progress.ts';
 
-/** Rows per request; far below 1 MiB for any realistic attribute set. */
+/** Rows per request; far below 1 MiB for any realistic attribute set. `MILEPOST_IMPORT_CHUNK_ROWS` changes it (tests). */
 const CHUNK_ROWS = 250;
 
 interface ImportError { line: number; id: string | null; error: string }
 
+/** Where an import's checkpoint is kept: the state folder's `imports/`. */
+function checkpointPath(io: CommandIO, key: string): string {
+  return join(stateFolder(io.env, io.cwd), 'imports', `${key}.json`);
+}
+
+async function readCheckpoint(path: string): Promise<number> {
+  try {
+    const { rowsDone } = JSON.parse(await readFile(path, 'utf8')) as { rowsDone?: unknown };
+    return typeof rowsDone === 'number' && Number.isInteger(rowsDone) && rowsDone > 0 ? rowsDone : 0;
+  } catch {
+    return 0;
+  }
+}
+
 const importCommand: Command = {
-  summary: 'enrol the customers of a CSV file in a playbook, through the API, with progress',
-  usage: 'milepost import <customers.csv> --playbook <id> [--api <url>]   (columns: id, contract_start, contract_end, [enrolled_at], attributes...)',
+  summary: 'enrol the customers of a CSV file in a playbook, through the API, with progress; resumes when interrupted',
+  usage: 'milepost import <customers.csv> --playbook <id> [--from-start] [--api <url>]   (columns: id, contract_start, contract_end, [enrolled_at], attributes...)',
+  uses: ['api'],
   async run(argv, io) {
-    let file: string | undefined;
-    let playbook: string | undefined;
-    let api: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-      const arg = argv[i]!;
-      if (arg === '--playbook') playbook = argv[++i];
-      else if (arg === '--api') api = argv[++i];
-      else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
-      else if (file === undefined) file = arg;
-      else throw new UsageError(`one file at a time (got '${file}' and '${arg}')`);
-    }
+    const { values, positionals } = parseCommandLine(argv, {
+      playbook: { type: 'string' },
+      api: { type: 'string' },
+      'from-start': { type: 'boolean', default: false },
+    });
+    if (positionals.length > 1) throw new UsageError(`one file at a time (got '${positionals[0]}' and '${positionals[1]}')`);
+    const file = positionals[0];
     if (file === undefined) throw new UsageError('name the CSV file');
+    const playbook = values.playbook;
     if (!playbook) throw new UsageError('--playbook <id> is required');
+    const chunkRows = Number(io.env.MILEPOST_IMPORT_CHUNK_ROWS ?? CHUNK_ROWS);
+    if (!Number.isInteger(chunkRows) || chunkRows < 1) throw new UsageError(`MILEPOST_IMPORT_CHUNK_ROWS must be a whole number, got '${io.env.MILEPOST_IMPORT_CHUNK_ROWS}'`);
+    let text: string;
     let rows: CsvRow[];
     try {
-      rows = parseCsv(await readFile(resolve(io.cwd, file), 'utf8'));
+      text = await readFile(resolve(io.cwd, file), 'utf8');
+      rows = parseCsv(text);
     } catch (err) {
       io.stderr.write(`milepost import: ${file}: ${(err as Error).message}\n`);
       return (err as NodeJS.ErrnoException).code === undefined ? 1 : 2;
@@ -62,7 +87,7 @@ const importCommand: Command = {
       else lineOfId.set(id, record.line);
     }
     const chunks: CsvRow[][] = [];
-    for (let i = 0; i < records.length; i += CHUNK_ROWS) chunks.push(records.slice(i, i + CHUNK_ROWS));
+    for (let i = 0; i < records.length; i += chunkRows) chunks.push(records.slice(i, i + chunkRows));
     const send = async (client: ApiClient, chunk: CsvRow[], validateOnly: boolean) => {
       const response = await client.request('/customers/import', {
         query: { playbook, validate_only: String(validateOnly) },
@@ -70,10 +95,15 @@ const importCommand: Command = {
       });
       return { ...response, body: (response.body ?? {}) as { errors?: ImportError[]; enrolled?: number; already_enrolled?: number } };
     };
-    const progress = new Progress(io, records.length);
-    return withApi(io, 'import', api, async (client) => {
-      // Pass 1: check every row.
+    return withApi(io, 'import', values.api, async (client) => {
+      const key = createHash('sha256').update(JSON.stringify([client.base, playbook])).update(text).digest('hex').slice(0, 24);
+      const checkpoint = checkpointPath(io, key);
+      const resumeAt = values['from-start'] ? 0 : await readCheckpoint(checkpoint);
+      const progress = createProgress(io.stderr, records.length, 'checked');
+      const started = performance.now();
+      // Pass 1: check every row (the whole file, also when resuming: the rows already enrolled check as such).
       let checked = 0;
+      progress.update(0, 'checked');
       for (const chunk of chunks) {
         const response = await send(client, chunk, true);
         if (response.status === 400) {
@@ -81,7 +111,7 @@ const importCommand: Command = {
           for (const e of response.body.errors ?? []) problems.push({ ...e, line: (e.id !== null && lineOfId.get(e.id)) || e.line });
         } else if (response.status !== 200) return reportApiFailure(io, 'import', response);
         checked += chunk.length;
-        progress.show('checked', checked);
+        progress.update(checked, 'checked');
       }
       progress.done();
       if (problems.length > 0) {
@@ -90,51 +120,35 @@ const importCommand: Command = {
         io.stderr.write(`milepost import: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nobody enrolled\n`);
         return 1;
       }
-      // Pass 2: enrol.
+      // Pass 2: enrol, from where an interrupted run stopped.
+      if (resumeAt > 0) io.stderr.write(`milepost import: resuming after row ${resumeAt} of ${records.length} (an earlier run was interrupted; --from-start to send every row)\n`);
       let enrolled = 0, already = 0, done = 0;
+      await mkdir(join(checkpoint, '..'), { recursive: true });
+      progress.update(Math.min(resumeAt, records.length), 'enrolled');
       for (const chunk of chunks) {
+        if (done + chunk.length <= resumeAt) {
+          done += chunk.length;
+          continue;
+        }
         const response = await send(client, chunk, false);
         const { body } = response;
         if (response.status !== 200) {
-          io.stderr.write(`\nmilepost import: stopped after ${done} rows (enrolment is idempotent: run the import again)\n`);
+          io.stderr.write(`milepost import: stopped after ${done} rows; run the same import again to resume from there\n`);
           return reportApiFailure(io, 'import', response);
         }
         enrolled += body.enrolled ?? 0;
         already += body.already_enrolled ?? 0;
         done += chunk.length;
-        progress.show('enrolled', done);
+        await writeFile(checkpoint, JSON.stringify({ file: resolve(io.cwd, file), playbook, api: client.base, rowsDone: done }));
+        progress.update(done, 'enrolled');
       }
-      progress.done();
-      io.stdout.write(`milepost import: ${enrolled} enrolled, ${already} already enrolled, in ${playbook}\n`);
+      progress.done('enrolled');
+      await rm(checkpoint, { force: true });
+      const skipped = resumeAt > 0 ? `, ${Math.min(resumeAt, records.length)} done by the earlier run` : '';
+      io.stdout.write(`milepost import: ${enrolled} enrolled, ${already} already enrolled${skipped}, in ${playbook} (${formatDuration(performance.now() - started)})\n`);
       return 0;
     });
   },
 };
-
-/** A one-line progress bar on a terminal; a line per tenth otherwise (logs stay short). */
-class Progress {
-  private lastTenth = -1;
-  private readonly io: CommandIO;
-  private readonly total: number;
-  constructor(io: CommandIO, total: number) {
-    this.io = io;
-    this.total = total;
-  }
-  show(verb: string, n: number): void {
-    const share = n / this.total;
-    if (this.io.stderr.isTTY) {
-      const width = 30;
-      const filled = Math.round(share * width);
-      this.io.stderr.write(`\r${verb.padEnd(8)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n}/${this.total}`);
-    } else {
-      const tenth = Math.floor(share * 10);
-      if (tenth !== this.lastTenth) { this.lastTenth = tenth; this.io.stderr.write(`${verb} ${n}/${this.total}\n`); }
-    }
-  }
-  done(): void {
-    if (this.io.stderr.isTTY) this.io.stderr.write('\n');
-    this.lastTenth = -1;
-  }
-}
 
 export default importCommand;

@@ -11,6 +11,7 @@ import { parseCommandLine } from '../arguments.ts';
 const plan: Command = {
   summary: 'show what a new playbook version changes and which running journeys it touches',
   usage: 'milepost plan <playbook.yaml> [--json]',
+  uses: ['database'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, { json: { type: 'boolean', default: false } });
     if (positionals.length !== 1) throw new UsageError('name one playbook');

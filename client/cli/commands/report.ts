@@ -1,6 +1,6 @@
 /**
  * `milepost report`: the managers' figures in the terminal, the same as the
- * dashboard shows (one computation: client/dashboard/figures.ts), or as JSON.
+ * dashboard shows (one computation: client/read-model/figures.ts), or as JSON.
  *
  * Reads the database (`DATABASE_URL`, or the embedded one under `.milepost/`)
  * or, with `--api <url>`, asks a running server's `GET /figures` (needed when
@@ -9,35 +9,30 @@
 import type { Command, CommandIO } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { reportApiFailure, withApi } from '../api-client.ts';
-import { computeFigures, type PortfolioFigures } from '../../dashboard/figures.ts';
-import { loadPortfolio } from '../../dashboard/read-model.ts';
+import { computeFigures, type PortfolioFigures } from '../../read-model/figures.ts';
+import { loadPortfolio } from '../../read-model/portfolio.ts';
 import { byCohortTable, byCsmTable, milestonesTable, renderTextTable, renewalsTable, risksTable, type AnyTable } from '../../dashboard/tables.ts';
 import { money, pct } from '../../dashboard/html.ts';
 import { openDatabase } from '../../../store/database.ts';
-import { parseInstant } from '../../../workflows/engine/instant.ts';
+import { instantOption, parseCommandLine } from '../arguments.ts';
 
 interface Options { json: boolean; playbook?: string; csm?: string; api?: string; asOf?: number }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--json') options.json = true;
-    else if (arg === '--playbook') options.playbook = value();
-    else if (arg === '--csm') options.csm = value();
-    else if (arg === '--api') options.api = value();
-    else if (arg === '--as-of') {
-      const text = value();
-      const at = parseInstant(text);
-      if (at === null) throw new UsageError(`--as-of must be an ISO-8601 instant, got '${text}'`);
-      options.asOf = at;
-    } else throw new UsageError(`unknown argument ${arg}`);
-  }
+  const { values, positionals } = parseCommandLine(argv, {
+    json: { type: 'boolean', default: false },
+    playbook: { type: 'string' },
+    csm: { type: 'string' },
+    api: { type: 'string' },
+    'as-of': { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const options: Options = { json: values.json };
+  if (values.playbook !== undefined) options.playbook = values.playbook;
+  if (values.csm !== undefined) options.csm = values.csm;
+  if (values.api !== undefined) options.api = values.api;
+  const asOf = instantOption('as-of', values['as-of']);
+  if (asOf !== undefined) options.asOf = asOf;
   if (options.api !== undefined && options.asOf !== undefined) throw new UsageError('--as-of works on the database only, not with --api');
   return options;
 }
@@ -75,6 +70,7 @@ export function formatReport(figures: PortfolioFigures): string {
 const report: Command = {
   summary: "print the managers' figures: milestones on time/late/missed/overdue, by CSM and cohort, renewals, risks",
   usage: 'milepost report [--playbook <id>] [--csm <email>] [--as-of <instant>] [--json] [--api <url>]',
+  uses: (argv) => (argv.some((a) => a === '--api' || a.startsWith('--api=')) ? ['api'] : ['database']),
   async run(argv, io) {
     const options = parseArgs(argv);
     if (options.api !== undefined) return reportFromApi(options, io);

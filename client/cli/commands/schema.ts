@@ -6,12 +6,14 @@
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { playbookJsonSchema } from '../../../dsl/index.ts';
+import { parseCommandLine } from '../arguments.ts';
 
 const schema: Command = {
   summary: 'print the JSON Schema of playbook files, for editor autocompletion',
   usage: 'milepost schema',
   async run(argv, io) {
-    if (argv.length > 0) throw new UsageError(`unexpected argument ${argv[0]}`);
+    const { positionals } = parseCommandLine(argv, {});
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     io.stdout.write(`${JSON.stringify(playbookJsonSchema(), null, 2)}\n`);
     return 0;
   },

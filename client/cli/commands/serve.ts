@@ -10,21 +10,20 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { buildApiServer } from '../../api/server.ts';
-import { startBackgroundWork } from '../../api/background.ts';
 import { connectClient } from '../../temporal/connect.ts';
 import { createJourneyGateway } from '../../temporal/journey-gateway.ts';
 import { ConfigError, metricFeedConfig, temporalConfig } from '../../../worker/config.ts';
 import { openDatabase } from '../../../store/database.ts';
+import { parseCommandLine } from '../arguments.ts';
+import { stopWithSupervisor } from '../supervisor-watch.ts';
 
 const serve: Command = {
   summary: 'run the HTTP API and the dashboard',
   usage: 'milepost serve [--host <address>]   (env: MILEPOST_PORT, MILEPOST_API_TOKEN, DATABASE_URL, TEMPORAL_*, MILEPOST_METRIC_EVENTS, MILEPOST_METRIC_PULL_HOURS)',
   async run(argv, io) {
-    let host = '127.0.0.1';
-    for (let i = 0; i < argv.length; i++) {
-      if (argv[i] === '--host' && argv[i + 1] !== undefined) host = argv[++i]!;
-      else throw new UsageError(`unknown argument ${argv[i]}`);
-    }
+    const { values, positionals } = parseCommandLine(argv, { host: { type: 'string', default: '127.0.0.1' } });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const host = values.host;
     const port = Number(io.env.MILEPOST_PORT ?? 8080);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`MILEPOST_PORT must be a port number, got '${io.env.MILEPOST_PORT}'`);
     let temporal;
@@ -59,9 +58,7 @@ const serve: Command = {
       temporalHealth: async () => { await connection.client.connection.workflowService.describeNamespace({ namespace: temporal.namespace }); },
     });
     const address = await app.listen({ port, host });
-    const background = startBackgroundWork({
-      pool: database.pool, gateway, clock, warn: (m) => io.stderr.write(`milepost serve: ${m}\n`), ...(metrics === undefined ? {} : { metrics }),
-    });
+    stopWithSupervisor(io.env);
     io.stdout.write(`milepost serve: listening on ${address} (database: ${database.description}; temporal: ${temporal.address}/${temporal.namespace})\n`);
     io.stdout.write(io.env.MILEPOST_API_TOKEN ? 'milepost serve: API token from MILEPOST_API_TOKEN\n' : `milepost serve: API token (generated): ${token}\n`);
     io.stdout.write(`milepost serve: dashboard at ${address}/dashboard?token=<token>\n`);
@@ -72,7 +69,6 @@ const serve: Command = {
     });
     io.stdout.write('milepost serve: stopping\n');
     await app.close();
-    await background.stop();
     await connection.close();
     await database.close();
     return 0;

@@ -20,7 +20,7 @@ import { loadPlaybookIR } from '../../simulate/load-playbook.ts';
 import { simulateJourney } from '../../simulate/run-journey.ts';
 import { renderJourney } from '../../simulate/terminal-view.ts';
 import { loadTimeline, TimelineError } from '../../simulate/timeline.ts';
-import { progressBar } from '../../simulate/progress.ts';
+import { createProgress } from '../../simulate/progress.ts';
 
 const USAGE = [
   'milepost simulate <playbook.yaml> <timeline.yaml> [--until <instant>] [--enrolled-at <instant>] [--json] [--engine inprocess|temporal]',
@@ -55,8 +55,9 @@ const simulate: Command = {
       if (enrolledAt !== undefined) throw new UsageError('--enrolled-at applies to one timeline, not to a --summary backtest');
       try {
         const book = await loadBook(ir, resolve(io.cwd, timelinePath), timelinePath);
-        const bar = io.stderr.isTTY === true ? progressBar(io.stderr, book.length, 'simulating') : null;
-        const summary = runBacktest(ir, book, { until, onProgress: bar?.update });
+        // Only on a terminal: a backtest's output is often piped into a file.
+        const bar = io.stderr.isTTY === true ? createProgress(io.stderr, book.length, 'simulating') : null;
+        const summary = runBacktest(ir, book, { until, ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}) });
         bar?.done();
         io.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, wantsColour(io.stdout, io.env)));
         return 0;
@@ -95,7 +96,17 @@ const simulate: Command = {
       io.stdout.write(renderJourney(ir, timeline, { report, transitions: [] }, wantsColour(io.stdout, io.env)));
       return 0;
     }
-    const sim = simulateJourney(ir, timeline, { until, enrolledAt });
+    let sim;
+    try {
+      sim = simulateJourney(ir, timeline, { until, enrolledAt });
+    } catch (err) {
+      // (v2) the timeline's `tasks:` closes a task the journey never opens (SPEC §11: exit 2, with its line)
+      if (err instanceof TimelineError) {
+        io.stderr.write(`milepost simulate: ${err.message.replace(path, timelinePath)}\n`);
+        return 2;
+      }
+      throw err;
+    }
     if (values.json) return print(io, JSON.stringify(sim.report, null, 2));
     io.stdout.write(renderJourney(ir, timeline, sim, wantsColour(io.stdout, io.env)));
     return 0;

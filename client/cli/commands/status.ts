@@ -27,6 +27,7 @@ const LIST_LIMIT = '1000';
 const status: Command = {
   summary: "show where a customer's journeys stand, through the API",
   usage: 'milepost status <customer-id> [--playbook <id>] [--json] [--api <url>]   (env: MILEPOST_API_TOKEN)',
+  uses: ['api'],
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
       playbook: { type: 'string' },

@@ -11,15 +11,15 @@ import { UsageError } from '../command.ts';
 import { compilePlaybook } from '../../../dsl/index.ts';
 import { printDiagnostics } from '../diagnostics-printer.ts';
 import { readPlaybook } from '../read-playbook.ts';
+import { wantsColour } from '../../simulate/colours.ts';
+import { parseCommandLine } from '../arguments.ts';
 
 const validate: Command = {
   summary: 'check playbooks and report every problem with its line and column',
   usage: 'milepost validate [--json] <playbook.yaml>...',
   async run(argv, io) {
-    const json = argv.includes('--json');
-    const files = argv.filter((a) => !a.startsWith('-'));
-    const unknown = argv.find((a) => a.startsWith('-') && a !== '--json');
-    if (unknown) throw new UsageError(`unknown option ${unknown}`);
+    const { values, positionals: files } = parseCommandLine(argv, { json: { type: 'boolean', default: false } });
+    const json = values.json;
     if (files.length === 0) throw new UsageError('name at least one playbook file');
     let invalid = false;
     let unreadable = false;
@@ -38,7 +38,7 @@ const validate: Command = {
         all.push(...diagnostics);
         continue;
       }
-      printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true);
+      printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true, wantsColour(io.stderr, io.env));
       if (!failed) io.stdout.write(`${file}: ok\n`);
     }
     if (json) io.stdout.write(`${JSON.stringify(all, null, 2)}\n`);

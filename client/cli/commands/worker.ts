@@ -6,6 +6,7 @@
 import { UsageError, type Command } from '../command.ts';
 import { indent } from '../../temporal/cli-support.ts';
 import { parseCommandLine } from '../arguments.ts';
+import { stopWithSupervisor } from '../supervisor-watch.ts';
 
 const worker: Command = {
   summary: 'run a worker that executes journeys (Temporal task queue, prebuilt workflow bundle)',
@@ -30,6 +31,7 @@ const worker: Command = {
       io.stderr.write(`milepost worker: invalid configuration:\n${indent(err.message)}\n`);
       return 2;
     }
+    stopWithSupervisor(io.env);
     return runWorker(config, { io, ...(maxCached === undefined ? {} : { maxCachedWorkflows: maxCached }) });
   },
 };

@@ -28,10 +28,15 @@ export async function startApiFixture(): Promise<ApiFixture> {
   return { db, api, gateway, async close() { await api.close(); await db.drop(); } };
 }
 
-/** Runs `milepost <args>` in-process in `cwd`, with `env` as its whole environment. */
-export async function runCli(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+/**
+ * Runs `milepost <args>` in-process in `cwd`, with `env` as its whole
+ * environment. The line saying which stack a command acts on is taken out of
+ * `err` into `stack`, so `err` holds what the command itself said.
+ */
+export async function runCli(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; out: string; err: string; stack: string | null }> {
   let out = '', err = '';
   const sink = (append: (s: string) => void) => new Writable({ write(chunk, _enc, done) { append(String(chunk)); done(); } });
   const code = await main(args, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), cwd, env: { ...env } });
-  return { code, out, err };
+  const stackLine = /^milepost [a-z]+: acting on (.*)\n/.exec(err);
+  return { code, out, err: stackLine ? err.slice(stackLine[0].length) : err, stack: stackLine?.[1] ?? null };
 }
