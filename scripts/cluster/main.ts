@@ -4,7 +4,8 @@
  * its four services as separate processes, Milepost's namespace and search
  * attributes — then prints the settings that point Milepost at it.
  * Idempotent: run it again and it keeps what runs. `npm run cluster -- --stop`
- * stops the services (and the private Postgres).
+ * stops the services (and the private Postgres); `--build` only builds the
+ * binaries.
  *
  * Options: `--dir <folder>` (MILEPOST_CLUSTER_DIR, default `.milepost/cluster`),
  * `--port <frontend port>` (default 17233; the other services follow),
@@ -16,11 +17,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../temporal/binaries.ts';
+import { provisionClusterBinaries } from './binaries.ts';
 import { startCluster, stopCluster } from './cluster.ts';
 
 const { values } = parseArgs({
   options: {
     stop: { type: 'boolean', default: false },
+    build: { type: 'boolean', default: false },
     dir: { type: 'string' },
     port: { type: 'string', default: '17233' },
     'postgres-port': { type: 'string', default: '17432' },
@@ -38,7 +41,17 @@ const port = (text: string, what: string) => {
   return n;
 };
 
-if (values.stop) {
+if (values.build) {
+  // Only the binaries (CI builds them in a step of their own, with its own time limit).
+  const started = Date.now();
+  try {
+    provisionClusterBinaries(log).steps.forEach(log);
+  } catch (err) {
+    process.stderr.write(`cluster: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  log(`binaries ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+} else if (values.stop) {
   await stopCluster(dir, log);
   log('stopped');
 } else {

@@ -42,26 +42,40 @@ export async function ensureNamespace(options: NamespaceOptions, timeoutMs = 120
     }
     return (created.stderr || created.stdout).trim();
   });
-  const existing = new Set<string>();
-  await retry('search attributes', () => {
-    const listed = run(['operator', 'search-attribute', 'list', ...base, '-o', 'json']);
-    if (listed.status !== 0) return (listed.stderr || listed.stdout).trim();
-    for (const name of Object.keys(customAttributes(listed.stdout))) existing.add(name);
-    return null;
-  });
-  const byType = new Map<string, string[]>();
-  for (const registration of SEARCH_ATTRIBUTE_REGISTRATIONS) {
-    const [name, type] = registration.split('=') as [string, string];
-    if (!existing.has(name)) byType.set(type, [...(byType.get(type) ?? []), name]);
-  }
-  for (const [type, names] of byType) {
-    await retry(`search attributes ${names.join(', ')}`, () => {
-      const created = run(['operator', 'search-attribute', 'create', ...base, ...names.flatMap((n) => ['--name', n]), '--type', type]);
-      return created.status === 0 ? null : (created.stderr || created.stdout).trim();
+  // One attribute per call, each checked by listing before the next: on SQL
+  // visibility the attributes are a mapping kept on the namespace, and two
+  // updates close together can overwrite each other (seen: one of five lost).
+  const registered = async () => {
+    let names: string[] = [];
+    await retry('search attributes', () => {
+      const listed = run(['operator', 'search-attribute', 'list', ...base, '-o', 'json']);
+      if (listed.status !== 0) return (listed.stderr || listed.stdout).trim();
+      names = Object.keys(customAttributes(listed.stdout));
+      return null;
     });
-    lines.push(`search attributes ${names.join(', ')} (${type}) registered`);
+    return new Set(names);
+  };
+  let existing = await registered();
+  const created: string[] = [];
+  const names = SEARCH_ATTRIBUTE_REGISTRATIONS.map((r) => r.split('=')[0]!);
+  // Until all are listed at once: a later create must not have lost an earlier one.
+  while (!names.every((n) => existing.has(n))) {
+    for (const registration of SEARCH_ATTRIBUTE_REGISTRATIONS) {
+      const [name, type] = registration.split('=') as [string, string];
+      while (!existing.has(name)) {
+        const attempt = run(['operator', 'search-attribute', 'create', ...base, '--name', name, '--type', type]);
+        if (attempt.status !== 0 && Date.now() > deadline) throw new Error(`search attribute ${name}: ${(attempt.stderr || attempt.stdout).trim()}`);
+        if (attempt.status !== 0) await new Promise((r) => setTimeout(r, 1000));
+        else if (!created.includes(name)) created.push(name);
+        existing = await registered();
+        if (Date.now() > deadline && !existing.has(name)) throw new Error(`search attribute ${name} was created but is not listed`);
+      }
+    }
+    existing = await registered();
   }
-  if (byType.size === 0) lines.push(`namespace ${options.namespace} and its ${SEARCH_ATTRIBUTE_REGISTRATIONS.length} search attributes: already there`);
+  lines.push(created.length > 0
+    ? `search attributes registered: ${created.join(', ')} (all ${SEARCH_ATTRIBUTE_REGISTRATIONS.length} listed)`
+    : `namespace ${options.namespace} and its ${SEARCH_ATTRIBUTE_REGISTRATIONS.length} search attributes: already there`);
   return lines;
 }
 

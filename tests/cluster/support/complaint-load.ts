@@ -10,7 +10,6 @@
  * same event ids each time, so a batch stored before its answer was lost is
  * reported as duplicates and changes nothing.
  */
-import { expect } from 'vitest';
 import type { MilepostStack } from './milepost-stack.ts';
 
 export const COMPLAINT_SOURCE = 'trigger/complaint_sla/0';
@@ -91,6 +90,8 @@ export async function sendComplaintRounds(
 
 export interface DeliveryCounts {
   storedEvents: number;
+  /** Stored events not yet marked delivered to their journey (`customer_events.signalled_at`). */
+  undelivered: number;
   tasks: number;
   distinctTaskKeys: number;
   ledgerActions: number;
@@ -102,6 +103,7 @@ export async function deliveryCounts(stack: MilepostStack, prefix: string, round
   const like = `${prefix}-%`;
   const q = async (sql: string) => Number((await stack.db.query(sql, [like])).rows[0].n);
   const storedEvents = await q(`SELECT count(*) AS n FROM customer_events WHERE customer_id LIKE $1 AND type = 'complaint'`);
+  const undelivered = await q(`SELECT count(*) AS n FROM customer_events WHERE customer_id LIKE $1 AND type = 'complaint' AND signalled_at IS NULL`);
   const tasks = await q(`SELECT count(*) AS n FROM tasks WHERE customer_id LIKE $1 AND source = '${COMPLAINT_SOURCE}'`);
   const distinctTaskKeys = await q(`SELECT count(DISTINCT idem_key) AS n FROM tasks WHERE customer_id LIKE $1 AND source = '${COMPLAINT_SOURCE}'`);
   const ledgerActions = await q(`SELECT count(*) AS n FROM milestone_ledger WHERE customer_id LIKE $1 AND kind = 'action' AND subject LIKE '${COMPLAINT_SOURCE}%'`);
@@ -109,25 +111,28 @@ export async function deliveryCounts(stack: MilepostStack, prefix: string, round
     `SELECT customer_id AS customer, count(*)::int AS tasks FROM tasks WHERE customer_id LIKE $1 AND source = '${COMPLAINT_SOURCE}' GROUP BY customer_id HAVING count(*) <> ${rounds}`,
     [like],
   );
-  return { storedEvents, tasks, distinctTaskKeys, ledgerActions, clinicsOff: off.rows };
+  return { storedEvents, undelivered, tasks, distinctTaskKeys, ledgerActions, clinicsOff: off.rows };
 }
 
 /**
  * Waits until every complaint has its task and ledger row, then a little
- * longer to catch a late duplicate, and checks that each was written once.
- * Returns the final counts (for the report).
+ * longer to catch a late duplicate, and checks that each was written once
+ * (throws with both counts otherwise). Returns the final counts (for the report).
  */
 export async function expectDeliveredOnce(stack: MilepostStack, prefix: string, shape: LoadShape, timeoutMs = 300_000): Promise<DeliveryCounts & { waitedSeconds: number }> {
   const expected = shape.customers * shape.rounds;
   const started = Date.now();
   let counts = await deliveryCounts(stack, prefix, shape.rounds);
-  while ((counts.tasks < expected || counts.ledgerActions < expected) && Date.now() - started < timeoutMs) {
+  while ((counts.tasks < expected || counts.ledgerActions < expected || counts.undelivered > 0) && Date.now() - started < timeoutMs) {
     await new Promise((r) => setTimeout(r, 2000));
     counts = await deliveryCounts(stack, prefix, shape.rounds);
   }
   const waitedSeconds = (Date.now() - started) / 1000;
   await new Promise((r) => setTimeout(r, 5000));
   counts = await deliveryCounts(stack, prefix, shape.rounds);
-  expect(counts).toEqual({ storedEvents: expected, tasks: expected, distinctTaskKeys: expected, ledgerActions: expected, clinicsOff: [] });
+  const wanted: DeliveryCounts = { storedEvents: expected, undelivered: 0, tasks: expected, distinctTaskKeys: expected, ledgerActions: expected, clinicsOff: [] };
+  if (JSON.stringify(counts) !== JSON.stringify(wanted)) {
+    throw new Error(`${prefix}: after ${waitedSeconds.toFixed(0)} s, expected ${JSON.stringify(wanted)}\n  got ${JSON.stringify(counts)}`);
+  }
   return { ...counts, waitedSeconds };
 }

@@ -38,7 +38,10 @@ export interface ServeProcess {
 }
 
 /** Brings up a stack named `name` (its database and task queue) with `workers` workers. */
-export async function startMilepostStack(name: string, options: { workers: number; playbooks: string[] }): Promise<MilepostStack> {
+export async function startMilepostStack(
+  name: string,
+  options: { workers: number; playbooks: string[]; /** Another Temporal (the dev server, for the benchmark); the cluster's Postgres stays. */ temporal?: { address: string; namespace: string } },
+): Promise<MilepostStack> {
   const dir = process.env.MILEPOST_TEST_CLUSTER_DIR;
   if (!dir) throw new Error('MILEPOST_TEST_CLUSTER_DIR is not set: run the cluster tier with npm run test:cluster');
   const cluster = await attachCluster(dir);
@@ -49,7 +52,7 @@ export async function startMilepostStack(name: string, options: { workers: numbe
   await admin.query(`CREATE DATABASE ${database}`);
   await admin.end();
   const env: Record<string, string> = {
-    TEMPORAL_ADDRESS: cluster.address, TEMPORAL_NAMESPACE: cluster.namespace, TEMPORAL_TASK_QUEUE: `cluster-${name}`,
+    TEMPORAL_ADDRESS: options.temporal?.address ?? cluster.address, TEMPORAL_NAMESPACE: options.temporal?.namespace ?? cluster.namespace, TEMPORAL_TASK_QUEUE: `cluster-${name}`,
     MILEPOST_SEARCH_ATTRIBUTES: '1', DATABASE_URL: cluster.postgres.url(database), MILEPOST_API_TOKEN: TOKEN,
   };
   for (const playbook of options.playbooks) {
