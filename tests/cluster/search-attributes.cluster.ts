@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { temporalCliPath } from '../../scripts/temporal/binaries.ts';
-import { enrolClinics } from './support/complaint-load.ts';
+import { clinicIds, enrolClinics } from './support/complaint-load.ts';
 import { startMilepostStack, type MilepostStack } from './support/milepost-stack.ts';
 
 const DAY = 86_400_000;
@@ -40,12 +40,15 @@ async function eventually(query: string, expected: string[]): Promise<void> {
 
 it("finds the journey whose renewal is overdue with MilepostOverdueMilestones = 'renewal'", async () => {
   // Renewal due two weeks before the contract ends: a contract ending in 7 days has it overdue.
-  await enrolClinics(stack, ['search-late'], { contractStart: Date.now() + 7 * DAY - 365 * DAY });
-  await enrolClinics(stack, ['search-early']);
-  const late = 'journey:clinic-first-year:search-late';
-  const early = 'journey:clinic-first-year:search-early';
-  await eventually(`MilepostOverdueMilestones = 'renewal'`, [late]);
-  await eventually(`MilepostPlaybook = 'clinic-first-year' AND MilepostCustomer = 'search-early'`, [early]);
-  await eventually(`MilepostPlaybook = 'clinic-first-year' AND ExecutionStatus = 'Running'`, [early, late]);
+  const [lateId] = clinicIds('search-late', 1) as [string];
+  const [earlyId] = clinicIds('search-early', 1) as [string];
+  await enrolClinics(stack, [lateId], { contractStart: Date.now() + 7 * DAY - 365 * DAY });
+  await enrolClinics(stack, [earlyId]);
+  const late = `journey:clinic-first-year:${lateId}`;
+  const early = `journey:clinic-first-year:${earlyId}`;
+  // This run's journeys only (a reused cluster keeps earlier runs' journeys).
+  await eventually(`MilepostOverdueMilestones = 'renewal' AND MilepostCustomer IN ('${earlyId}', '${lateId}')`, [late]);
+  await eventually(`MilepostPlaybook = 'clinic-first-year' AND MilepostCustomer = '${earlyId}'`, [early]);
+  await eventually(`MilepostCustomer IN ('${earlyId}', '${lateId}') AND ExecutionStatus = 'Running'`, [early, late].sort());
   console.log(`[cluster] search attributes: MilepostOverdueMilestones = 'renewal' -> ${late} only, from the cluster's visibility store`);
 });

@@ -25,8 +25,16 @@ export function loadShape(): LoadShape {
   return { customers: Number(process.env.MILEPOST_CLUSTER_CUSTOMERS ?? 30), rounds: Number(process.env.MILEPOST_CLUSTER_ROUNDS ?? 6) };
 }
 
+/**
+ * This run's tag: journey ids are `journey:<playbook>:<customer>`, and a
+ * cluster reused across runs (MILEPOST_TEST_CLUSTER_DIR) still holds the last
+ * run's journeys, which an enrolment of the same customer would find.
+ */
+const RUN = Date.now().toString(36);
+
+/** `count` clinic ids, `<prefix>-<run>-0000`...: a scenario's clinics, matched by `<prefix>-%`. */
 export function clinicIds(prefix: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+  return Array.from({ length: count }, (_, i) => `${prefix}-${RUN}-${String(i).padStart(4, '0')}`);
 }
 
 /** Enrols the clinics, `concurrency` requests at a time; contracts started 20 days ago. Returns the seconds it took. */

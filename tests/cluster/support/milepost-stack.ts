@@ -74,6 +74,9 @@ export async function startMilepostStack(
   const api = async (method: string, path: string, body?: unknown, deadlineMs = 180_000) => {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
+      if (serve.child.exitCode !== null || serve.child.signalCode !== null) {
+        throw new Error(`milepost serve exited (${serve.child.exitCode ?? serve.child.signalCode}):\n${serve.output().slice(-3000)}`);
+      }
       try {
         const response = await fetch(serve.url + path, {
           method,
