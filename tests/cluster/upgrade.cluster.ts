@@ -8,6 +8,7 @@
  * only after the upgrade; every complaint before and after has its one task.
  */
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { temporalCliPath } from '../../scripts/temporal/binaries.ts';
 import { clinicIds, enrolClinics, expectDeliveredOnce, sendComplaintRounds } from './support/complaint-load.ts';
@@ -15,12 +16,14 @@ import { startMilepostStack, type MilepostStack } from './support/milepost-stack
 import { checkOutRelease, RELEASE_BEFORE_TIMER_PATCH, type OldRelease } from './support/old-release.ts';
 
 const PATCH = 'timers-kept-across-signals';
+const THIS_CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 let stack: MilepostStack;
 let release: OldRelease;
 
 beforeAll(async () => {
   release = checkOutRelease(RELEASE_BEFORE_TIMER_PATCH);
-  stack = await startMilepostStack('upgrade', { workers: 0, playbooks: ['playbooks/clinic-first-year.yaml'] });
+  // The whole previous release: its compiler deploys the playbook, its API enrols and delivers, its workers run the journeys.
+  stack = await startMilepostStack('upgrade', { workers: 0, playbooks: ['playbooks/clinic-first-year.yaml'], root: release.root });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -47,16 +50,18 @@ const failedTasks = (events: HistoryEvent[]) => events.filter((e) => /WORKFLOW_T
 it('journeys started by the previous release continue on the new workers, through the patched path', async () => {
   const prefix = 'upgrade';
   const ids = clinicIds(prefix, 5);
-  const old = await Promise.all([stack.addWorker({ root: release.root }), stack.addWorker({ root: release.root })]);
+  const old = [await stack.addWorker(), await stack.addWorker()];
   await enrolClinics(stack, ids);
   await sendComplaintRounds(stack, `${prefix}-before`, ids, 2);
   await expectDeliveredOnce(stack, prefix, { customers: 5, rounds: 2 });
   const before = ids.map((id) => history(`journey:clinic-first-year:${id}`));
   expect(before.map(patchMarkers).flat()).toEqual([]);
 
+  // The upgrade: the API and the workers replaced by this checkout's (running journeys keep their pinned playbook).
+  await stack.replaceServe();
   for (const worker of old) expect(await worker.stop()).toBe(0);
-  await stack.addWorker();
-  await stack.addWorker();
+  await stack.addWorker({ root: THIS_CHECKOUT });
+  await stack.addWorker({ root: THIS_CHECKOUT });
   await sendComplaintRounds(stack, `${prefix}-after`, ids, 2);
   await expectDeliveredOnce(stack, prefix, { customers: 5, rounds: 4 });
 

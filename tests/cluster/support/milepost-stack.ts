@@ -13,7 +13,6 @@ import { freePort } from '../../../scripts/temporal/dev-server.ts';
 import { startWorkerProcess, type WorkerProcess } from '../../temporal/support/worker-process.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../../client/bin/milepost.js', import.meta.url));
 const TOKEN = 'cluster-test-token';
 
 export interface MilepostStack {
@@ -25,6 +24,8 @@ export interface MilepostStack {
   serve: ServeProcess;
   /** Starts one more `milepost worker` (same task queue); `root` runs another checkout's code. */
   addWorker(options?: { root?: string }): Promise<WorkerProcess>;
+  /** Stops `milepost serve` (SIGTERM) and starts it again, from `root` (default: this checkout). */
+  replaceServe(options?: { root?: string }): Promise<void>;
   /** Sends a request to `milepost serve`, retrying connection errors and 5xx until `deadlineMs` (a fault may be in progress). */
   api(method: string, path: string, body?: unknown, deadlineMs?: number): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -40,7 +41,7 @@ export interface ServeProcess {
 /** Brings up a stack named `name` (its database and task queue) with `workers` workers. */
 export async function startMilepostStack(
   name: string,
-  options: { workers: number; playbooks: string[]; /** Another Temporal (the dev server, for the benchmark); the cluster's Postgres stays. */ temporal?: { address: string; namespace: string } },
+  options: { workers: number; playbooks: string[]; /** Run deploy, serve and workers from another checkout (an older release). */ root?: string; /** Another Temporal (the dev server, for the benchmark); the cluster's Postgres stays. */ temporal?: { address: string; namespace: string } },
 ): Promise<MilepostStack> {
   const dir = process.env.MILEPOST_TEST_CLUSTER_DIR;
   if (!dir) throw new Error('MILEPOST_TEST_CLUSTER_DIR is not set: run the cluster tier with npm run test:cluster');
@@ -56,7 +57,8 @@ export async function startMilepostStack(
     MILEPOST_SEARCH_ATTRIBUTES: '1', DATABASE_URL: cluster.postgres.url(database), MILEPOST_API_TOKEN: TOKEN,
   };
   for (const playbook of options.playbooks) {
-    const deployed = spawnSync(process.execPath, [CLI, 'deploy', playbook, '--by', 'cluster-test'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const root = options.root ?? ROOT;
+    const deployed = spawnSync(process.execPath, [`${root}/client/bin/milepost.js`, 'deploy', playbook, '--by', 'cluster-test'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
     if (deployed.status !== 0) throw new Error(`milepost deploy ${playbook} failed (exit ${deployed.status}):\n${deployed.stdout}${deployed.stderr}`);
   }
   const db = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
@@ -64,17 +66,18 @@ export async function startMilepostStack(
   db.on('error', () => {});
   const workers: WorkerProcess[] = [];
   const addWorker = async (opts: { root?: string } = {}) => {
-    const worker = await startWorkerProcess(env, [], opts.root ? { cli: `${opts.root}/client/bin/milepost.js`, cwd: opts.root } : {});
+    const root = opts.root ?? options.root;
+    const worker = await startWorkerProcess(env, [], root ? { cli: `${root}/client/bin/milepost.js`, cwd: root } : {});
     workers.push(worker);
     return worker;
   };
   // One after the other: the first builds the workflow bundle that the next reuses.
   for (let i = 0; i < options.workers; i++) await addWorker();
-  const serve = await startServe(env);
+  let serve = await startServe(env, options.root ?? ROOT);
   const api = async (method: string, path: string, body?: unknown, deadlineMs = 180_000) => {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
-      if (serve.child.exitCode !== null || serve.child.signalCode !== null) {
+      if (serve.child.exitCode !== null && !replacing || serve.child.signalCode !== null) {
         throw new Error(`milepost serve exited (${serve.child.exitCode ?? serve.child.signalCode}):\n${serve.output().slice(-3000)}`);
       }
       try {
@@ -92,8 +95,18 @@ export async function startMilepostStack(
       await new Promise((r) => setTimeout(r, 1000));
     }
   };
+  let replacing = false;
   return {
-    cluster, db, env, workers, serve, addWorker, api,
+    cluster, db, env, workers, addWorker, api,
+    get serve() {
+      return serve;
+    },
+    async replaceServe(opts: { root?: string } = {}) {
+      replacing = true;
+      await serve.stop();
+      serve = await startServe(env, opts.root ?? ROOT);
+      replacing = false;
+    },
     async stop() {
       await serve.stop();
       await Promise.all(workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).map((w) => w.stop()));
@@ -102,9 +115,9 @@ export async function startMilepostStack(
   };
 }
 
-async function startServe(env: Record<string, string>): Promise<ServeProcess> {
+async function startServe(env: Record<string, string>, root: string): Promise<ServeProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, env: { ...process.env, ...env, MILEPOST_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [`${root}/client/bin/milepost.js`, 'serve'], { cwd: root, env: { ...process.env, ...env, MILEPOST_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
