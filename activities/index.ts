@@ -11,12 +11,15 @@ import { postJson, sendEmail } from './channels.ts';
 import { PermanentDeliveryError } from './delivery-errors.ts';
 import { messageText } from './message-text.ts';
 import { deliverThroughOutbox } from './outbox.ts';
-import type { ActionDelivery, DeliveryStatus, JourneyRef, LedgerEntry } from './types.ts';
-import type { PoolClient } from '../store/pool.ts';
+import type { ActionDelivery, DeliveryStatus, InstantProgress, JourneyRef, LedgerEntry } from './types.ts';
 import type { FiredAction } from '../workflows/engine/types.ts';
 import { actionKey } from '../workflows/ledger-entries.ts';
 import type { MetricCursor, MetricPage } from '../workflows/metric-feed.ts';
 import { metricEventsAfter } from '../store/customer-events.ts';
+import { writeJourneyProgress } from '../store/journey-progress.ts';
+import { insertLedgerEntries } from '../store/ledger.ts';
+import { withTransaction } from '../store/queryable.ts';
+import { applyTaskCloses, insertTasks, recipientOf, type TaskClose } from '../store/tasks.ts';
 import { formatInstant } from '../workflows/engine/instant.ts';
 
 export type { ActivityDeps } from './deps.ts';
@@ -28,32 +31,29 @@ const METRIC_PAGE = 500;
 export function createActivities(deps: ActivityDeps) {
   return {
     /** Writes ledger rows; rows already written (same key) are left as they are. Returns how many were new. */
-    recordLedger: (journey: JourneyRef, entries: LedgerEntry[]): Promise<number> => insertLedger(deps.pool, journey, entries),
+    recordLedger: (journey: JourneyRef, entries: LedgerEntry[]): Promise<number> => insertLedgerEntries(deps.pool, journey, entries),
 
     /** Opens a task in the task list, once per key. */
     async openTask({ journey, action }: ActionDelivery): Promise<DeliveryStatus> {
-      return (await insertTask(deps.pool, journey, action)) ? 'opened' : 'exists';
+      return (await insertTasks(deps.pool, journey, [action])) === 1 ? 'opened' : 'exists';
     },
 
     /**
      * Writes what one wake-up of the journey decided, in one transaction: its
-     * ledger rows and the tasks it opened. One activity (one billable
-     * action) instead of one per task; idempotent like its parts.
+     * ledger rows, the tasks it opened and closed, and (`progress`, passed by
+     * workflows recorded since the read model) where the journey now stands,
+     * for the dashboard, the API and the CLI. One activity (one billable
+     * action) instead of one per task; idempotent like its parts. Returns how
+     * many ledger rows were new.
      */
-    async recordInstant(journey: JourneyRef, entries: LedgerEntry[], tasks: FiredAction[]): Promise<number> {
-      const client = await deps.pool.connect();
-      try {
-        await client.query('BEGIN');
-        const written = await insertLedger(client, journey, entries);
-        for (const task of tasks) await insertTask(client, journey, task);
-        await client.query('COMMIT');
+    async recordInstant(journey: JourneyRef, entries: LedgerEntry[], tasks: FiredAction[], progress?: InstantProgress): Promise<number> {
+      return withTransaction(deps.pool, async (db) => {
+        const written = await insertLedgerEntries(db, journey, entries);
+        await insertTasks(db, journey, tasks);
+        await applyTaskCloses(db, journey.journeyId, taskCloses(entries, progress));
+        if (progress !== undefined) await writeJourneyProgress(db, journey.journeyId, progress);
         return written;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     /**
@@ -99,42 +99,28 @@ export function createActivities(deps: ActivityDeps) {
 /** The activities' type, for `proxyActivities` in the workflow. */
 export type JourneyActivities = ReturnType<typeof createActivities>;
 
-/** Something that runs SQL: the pool, or one connection inside a transaction. */
-type Queryable = Pick<PoolClient, 'query'>;
-
-async function insertLedger(db: Queryable, journey: JourneyRef, entries: LedgerEntry[]): Promise<number> {
-  if (entries.length === 0) return 0;
-  const values: unknown[] = [];
-  const rows = entries.map((e, i) => {
-    values.push(e.idemKey, journey.journeyId, journey.customerId, journey.playbook, journey.playbookHash, new Date(e.at),
-      e.kind, e.subject, e.fromState, e.toState, e.detail === null ? null : JSON.stringify(e.detail));
-    const b = i * 11;
-    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11})`;
-  });
-  const result = await db.query(
-    `INSERT INTO milestone_ledger (idem_key, journey_id, customer_id, playbook, playbook_hash, at, kind, subject, from_state, to_state, detail)
-     VALUES ${rows.join(', ')} ON CONFLICT (idem_key) DO NOTHING`,
-    values,
-  );
-  return result.rowCount ?? 0;
-}
-
-/** Inserts a task unless its key exists; true when it is new. */
-async function insertTask(db: Queryable, journey: JourneyRef, action: FiredAction): Promise<boolean> {
-  const result = await db.query(
-    `INSERT INTO tasks (idem_key, journey_id, customer_id, playbook, source, title, assignee_role, assignee, priority, due_at, fired_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (idem_key) DO NOTHING`,
-    [
-      actionKey(journey.journeyId, action), journey.journeyId, journey.customerId, journey.playbook, action.source,
-      action.title ?? action.source, action.to, recipientOf(action.recipient), action.priority ?? 'normal',
-      action.dueAt === undefined ? null : new Date(action.dueAt), new Date(action.at),
-    ],
-  );
-  return result.rowCount === 1;
-}
-
-function recipientOf(value: unknown): string | null {
-  return value === null || value === undefined || value === '' ? null : String(value);
+/**
+ * The task closes one wake-up carries: the ledger's task rows (`kind: 'task'`,
+ * `toState: 'closed'`, the task id as subject, `detail: { reason, by?, note? }`)
+ * and the report's closed tasks (SPEC §12 `tasks`), so a task row follows
+ * its journey whichever the workflow sends. The first close of a task stands.
+ */
+export function taskCloses(entries: LedgerEntry[], progress: InstantProgress | undefined): TaskClose[] {
+  const closes = new Map<string, TaskClose>();
+  for (const e of entries) {
+    if (e.kind !== ('task' as LedgerEntry['kind']) || e.toState !== 'closed') continue;
+    const detail = (e.detail ?? {}) as { reason?: unknown; by?: unknown; note?: unknown };
+    closes.set(e.subject, {
+      taskId: e.subject, at: e.at, reason: typeof detail.reason === 'string' ? detail.reason : 'done',
+      by: typeof detail.by === 'string' ? detail.by : null, note: typeof detail.note === 'string' ? detail.note : null,
+    });
+  }
+  const reported = (progress?.report as { tasks?: Array<{ id: string; closed_at: string | null; closed_because: string | null }> } | undefined)?.tasks ?? [];
+  for (const t of reported) {
+    if (t.closed_at === null || closes.has(t.id)) continue;
+    closes.set(t.id, { taskId: t.id, at: Date.parse(t.closed_at), reason: t.closed_because ?? 'done' });
+  }
+  return [...closes.values()];
 }
 
 /** Reminders and escalations: through the outbox, on the action's channel. */

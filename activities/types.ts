@@ -6,7 +6,7 @@
  * under a unique constraint so retries, worker crashes and replays never open
  * a task or send a message twice.
  */
-import type { FiredAction } from '../workflows/engine/types.ts';
+import type { FiredAction, JourneyReport } from '../workflows/engine/types.ts';
 
 /** Which journey an activity acts for. */
 export interface JourneyRef {
@@ -38,3 +38,17 @@ export interface LedgerEntry {
 
 /** How a delivery ended. `failed` is final: recorded in the outbox, never retried again. */
 export type DeliveryStatus = 'opened' | 'exists' | 'sent' | 'already-sent' | 'stored' | 'failed';
+
+/**
+ * Where the journey stands after one wake-up, written to the read model
+ * (`journey_progress`) by `recordInstant` with the wake-up's ledger rows.
+ */
+export interface InstantProgress {
+  /** The domain instant processed, epoch ms: `report` is the journey as of it. */
+  at: number;
+  report: JourneyReport;
+  /** `journeyHealth(ir, state, at)`: null when the playbook has no health. */
+  health: { value: number | null; components: Record<string, number | null> } | null;
+  /** The next domain instant the journey wakes for, epoch ms; null once the term has closed. */
+  nextWakeAt: number | null;
+}

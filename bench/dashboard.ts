@@ -16,8 +16,8 @@
 import { cpus, loadavg } from 'node:os';
 import { buildApiServer } from '../client/api/server.ts';
 import type { ApiJourneyGateway } from '../client/api/deps.ts';
-import { computeFigures } from '../client/dashboard/figures.ts';
-import { loadPortfolio } from '../client/dashboard/read-model.ts';
+import { computeFigures } from '../client/read-model/figures.ts';
+import { loadPortfolio } from '../client/read-model/portfolio.ts';
 import { advanceJourney, journeyReport, receiveEvents, startJourney } from '../workflows/engine/index.ts';
 import type { JourneyEvent } from '../workflows/engine/types.ts';
 import { createTestDatabase } from '../tests/support/postgres.ts';
@@ -68,6 +68,9 @@ try {
          FROM unnest($1::text[], $2::float8[], $3::float8[], $4::jsonb[]) AS t(id, s, e, r)`,
       [chunk.map((r) => r[0]), chunk.map((r) => r[2]), chunk.map((r) => r[3]), chunk.map((r) => JSON.stringify(r[4])), ir.sourceHash]);
   }
+  // The read model as the journeys write it (store/journey-progress.ts): their reports as of now.
+  await db.pool.query(
+    `INSERT INTO journey_progress (workflow_id, at, outcome, report) SELECT workflow_id, to_timestamp($1 / 1000.0), status, last_report FROM journeys`, [now]);
   await db.pool.query('ANALYZE');
   console.log(`seeded ${customers} journeys (engine reports) in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 

@@ -2,9 +2,7 @@
  * Customer events as the API stores them: accepted events (keyed by the
  * client's idempotency key) and rejected ones with the reason.
  */
-import type { Pool, PoolClient } from './pool.ts';
-
-type Queryable = Pool | PoolClient;
+import type { Queryable } from './queryable.ts';
 
 /** An accepted event, as stored. `at` is epoch ms. */
 export interface StoredEvent {
@@ -23,7 +21,9 @@ export async function insertCustomerEvents(db: Queryable, events: StoredEvent[])
   if (events.length === 0) return new Set();
   const { rows } = await db.query<{ event_id: string }>(
     `INSERT INTO customer_events (event_id, customer_id, type, at, data)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
+     SELECT id, customer, type, at, data
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[]) WITH ORDINALITY AS e (id, customer, type, at, data, n)
+      ORDER BY n
      ON CONFLICT (event_id) DO NOTHING
      RETURNING event_id`,
     [events.map((e) => e.id), events.map((e) => e.customerId), events.map((e) => e.type),
@@ -31,18 +31,39 @@ export async function insertCustomerEvents(db: Queryable, events: StoredEvent[])
   return new Set(rows.map((r) => r.event_id));
 }
 
-/** Marks events as signalled to every journey that declares them. */
+/** Marks events as delivered to every journey that declares them (`signalled_at`). */
 export async function markEventsSignalled(db: Queryable, ids: string[], at: Date): Promise<void> {
   if (ids.length === 0) return;
-  await db.query('UPDATE customer_events SET signalled_at = $2 WHERE event_id = ANY($1::text[])', [ids, at]);
+  await db.query('UPDATE customer_events SET signalled_at = $2 WHERE event_id = ANY($1::text[]) AND signalled_at IS NULL', [ids, at]);
 }
 
-/** Events stored but not yet signalled (a journey was down), oldest first. */
-export async function unsignalledEvents(db: Queryable, limit: number): Promise<StoredEvent[]> {
+/** Events stored but not yet delivered, in arrival order (`seq`). */
+export async function undeliveredEvents(db: Queryable, limit: number): Promise<StoredEvent[]> {
   const { rows } = await db.query<{ event_id: string; customer_id: string; type: string; at: Date; data: Record<string, unknown> }>(
     `SELECT event_id, customer_id, type, at, data FROM customer_events
-      WHERE signalled_at IS NULL ORDER BY received_at, event_id LIMIT $1`, [limit]);
+      WHERE signalled_at IS NULL ORDER BY seq LIMIT $1`, [limit]);
   return rows.map((r) => ({ id: r.event_id, customerId: r.customer_id, type: r.type, at: r.at.getTime(), data: r.data }));
+}
+
+/** Delivery lag: how many events wait, and since when the oldest (null when none waits). */
+export async function deliveryBacklog(db: Queryable): Promise<{ waiting: number; oldestReceivedAt: Date | null }> {
+  const { rows } = await db.query<{ waiting: number; oldest: Date | null }>(
+    `SELECT count(*)::int AS waiting, (SELECT received_at FROM customer_events WHERE signalled_at IS NULL ORDER BY seq LIMIT 1) AS oldest
+       FROM customer_events WHERE signalled_at IS NULL`);
+  return { waiting: rows[0]?.waiting ?? 0, oldestReceivedAt: rows[0]?.oldest ?? null };
+}
+
+/**
+ * A customer's stored events in time order (equal instants in arrival
+ * order, which is how the engine orders them), without the `except` types
+ * (a journey's metric feed, which it pulls itself). The one query for "a
+ * customer's events": enrolment, migration and the customer page.
+ */
+export async function eventsOfCustomer(db: Queryable, customerId: string, except: string[] = []): Promise<StoredEvent[]> {
+  const { rows } = await db.query<{ event_id: string; type: string; at: Date; data: Record<string, unknown> }>(
+    `SELECT event_id, type, at, data FROM customer_events
+      WHERE customer_id = $1 AND NOT (type = ANY($2::text[])) ORDER BY at, seq`, [customerId, except]);
+  return rows.map((r) => ({ id: r.event_id, customerId, type: r.type, at: r.at.getTime(), data: r.data }));
 }
 
 /** A refused event and why. */

@@ -1,12 +1,11 @@
 /**
  * Customers and their journeys: who is enrolled in which playbook, pinned to
- * which version, and the journey's last known report (the dashboard's read
- * model).
+ * which version, with the journey's report as of its last wake-up (from the
+ * read model it writes, store/journey-progress.ts).
  */
 import type { JourneyReport } from '../workflows/engine/types.ts';
-import type { Pool, PoolClient } from './pool.ts';
-
-type Queryable = Pool | PoolClient;
+import { page, where } from './filters.ts';
+import type { Queryable } from './queryable.ts';
 
 /** One row of `journeys`, joined with its customer. */
 export interface JourneyRow {
@@ -18,7 +17,10 @@ export interface JourneyRow {
   contractEnd: Date;
   enrolledAt: Date;
   status: string;
+  /** The report as of the journey's last wake-up (journey_progress); null before it, or when not asked for (`withReport`). */
   lastReport: JourneyReport | null;
+  /** When the journey last stored its progress; null before its first wake-up. */
+  reportUpdatedAt: Date | null;
   updatedAt: Date;
   attrs: Record<string, unknown>;
   csm: string | null;
@@ -26,15 +28,24 @@ export interface JourneyRow {
   metricEvents: string[];
 }
 
-const SELECT_JOURNEY = `
+/** The journeys joined with their customers and progress; the report (tens of KB) only `withReport`. */
+function selectJourney(withReport = false): string {
+  return `
   SELECT j.workflow_id, j.customer_id, j.playbook, j.playbook_hash, j.contract_start, j.contract_end,
-         j.enrolled_at, j.status, j.last_report, j.updated_at, c.attrs, c.csm, j.metric_events
-    FROM journeys j JOIN customers c ON c.id = j.customer_id`;
+         j.enrolled_at, j.status, ${withReport ? 'p.report' : 'NULL::jsonb'} AS last_report, p.updated_at AS report_updated_at,
+         j.updated_at, c.attrs, c.csm, j.metric_events
+    FROM journeys j JOIN customers c ON c.id = j.customer_id LEFT JOIN journey_progress p ON p.workflow_id = j.workflow_id`;
+}
+
+/** Whether to read each journey's stored report. */
+export interface WithReport {
+  withReport?: boolean;
+}
 
 interface Row {
   workflow_id: string; customer_id: string; playbook: string; playbook_hash: string;
   contract_start: Date; contract_end: Date; enrolled_at: Date; status: string;
-  last_report: JourneyReport | null; updated_at: Date; attrs: Record<string, unknown>; csm: string | null;
+  last_report: JourneyReport | null; report_updated_at: Date | null; updated_at: Date; attrs: Record<string, unknown>; csm: string | null;
   metric_events: string[];
 }
 
@@ -42,7 +53,7 @@ function toJourney(r: Row): JourneyRow {
   return {
     workflowId: r.workflow_id, customerId: r.customer_id, playbook: r.playbook, playbookHash: r.playbook_hash,
     contractStart: r.contract_start, contractEnd: r.contract_end, enrolledAt: r.enrolled_at, status: r.status,
-    lastReport: r.last_report, updatedAt: r.updated_at, attrs: r.attrs, csm: r.csm, metricEvents: r.metric_events,
+    lastReport: r.last_report, reportUpdatedAt: r.report_updated_at, updatedAt: r.updated_at, attrs: r.attrs, csm: r.csm, metricEvents: r.metric_events,
   };
 }
 
@@ -59,33 +70,61 @@ export async function upsertCustomer(db: Queryable, customer: { id: string; attr
 }
 
 /** Records a journey; returns false when the customer already has one for that playbook. */
-export async function insertJourney(db: Queryable, journey: {
-  workflowId: string; customerId: string; playbook: string; playbookHash: string;
-  contractStart: Date; contractEnd: Date; enrolledAt: Date; metricEvents?: string[];
-}): Promise<boolean> {
+export async function insertJourney(db: Queryable, journey: NewJourney): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO journeys (workflow_id, customer_id, playbook, playbook_hash, contract_start, contract_end, enrolled_at, metric_events)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-    [journey.workflowId, journey.customerId, journey.playbook, journey.playbookHash,
-      journey.contractStart, journey.contractEnd, journey.enrolledAt, journey.metricEvents ?? []]);
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`, journeyParams(journey));
   return rowCount === 1;
 }
 
+/** What a new journey row holds. */
+export interface NewJourney {
+  workflowId: string; customerId: string; playbook: string; playbookHash: string;
+  contractStart: Date; contractEnd: Date; enrolledAt: Date; metricEvents?: string[];
+}
+
+function journeyParams(j: NewJourney): unknown[] {
+  return [j.workflowId, j.customerId, j.playbook, j.playbookHash, j.contractStart, j.contractEnd, j.enrolledAt, j.metricEvents ?? []];
+}
+
+/**
+ * An enrolment's writes in one statement: the customer upserted as
+ * {@link upsertCustomer} does, and the journey recorded unless the customer
+ * already has one for the playbook. `created`: the journey is new;
+ * `newCustomer`: the customer was not stored before (so has no stored events).
+ */
+export async function recordEnrolment(db: Queryable, customer: { id: string; attrs: Record<string, unknown> }, journey: NewJourney): Promise<{ created: boolean; newCustomer: boolean }> {
+  const csm = typeof customer.attrs.csm === 'string' ? customer.attrs.csm : null;
+  const { rows } = await db.query<{ created: boolean; new_customer: boolean }>(
+    `WITH c AS (
+       INSERT INTO customers (id, attrs, csm) VALUES ($2, $9, $10)
+       ON CONFLICT (id) DO UPDATE SET attrs = customers.attrs || EXCLUDED.attrs, csm = coalesce(EXCLUDED.csm, customers.csm)
+       RETURNING (xmax = 0) AS inserted
+     ), j AS (
+       INSERT INTO journeys (workflow_id, customer_id, playbook, playbook_hash, contract_start, contract_end, enrolled_at, metric_events)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM c
+       ON CONFLICT DO NOTHING RETURNING 1
+     )
+     SELECT EXISTS (SELECT 1 FROM j) AS created, (SELECT inserted FROM c) AS new_customer`,
+    [...journeyParams(journey), JSON.stringify(customer.attrs), csm]);
+  return { created: rows[0]?.created === true, newCustomer: rows[0]?.new_customer === true };
+}
+
 /** The customer's journey of `playbook`, or null. */
-export async function findJourney(db: Queryable, customerId: string, playbook: string): Promise<JourneyRow | null> {
-  const { rows } = await db.query<Row>(`${SELECT_JOURNEY} WHERE j.customer_id = $1 AND j.playbook = $2`, [customerId, playbook]);
+export async function findJourney(db: Queryable, customerId: string, playbook: string, options: WithReport = {}): Promise<JourneyRow | null> {
+  const { rows } = await db.query<Row>(`${selectJourney(options.withReport)} WHERE j.customer_id = $1 AND j.playbook = $2`, [customerId, playbook]);
   return rows[0] === undefined ? null : toJourney(rows[0]);
 }
 
 /** Every journey of these customers. */
-export async function journeysOfCustomers(db: Queryable, customerIds: string[]): Promise<JourneyRow[]> {
+export async function journeysOfCustomers(db: Queryable, customerIds: string[], options: WithReport = {}): Promise<JourneyRow[]> {
   if (customerIds.length === 0) return [];
-  const { rows } = await db.query<Row>(`${SELECT_JOURNEY} WHERE j.customer_id = ANY($1::text[]) ORDER BY j.customer_id, j.playbook`, [customerIds]);
+  const { rows } = await db.query<Row>(`${selectJourney(options.withReport)} WHERE j.customer_id = ANY($1::text[]) ORDER BY j.customer_id, j.playbook`, [customerIds]);
   return rows.map(toJourney);
 }
 
 /** Filters for {@link listJourneys}; each is optional. */
-export interface JourneyFilter {
+export interface JourneyFilter extends WithReport {
   playbook?: string;
   status?: string;
   csm?: string;
@@ -96,20 +135,16 @@ export interface JourneyFilter {
 
 /** Journeys matching `filter`, ordered by customer then playbook. */
 export async function listJourneys(db: Queryable, filter: JourneyFilter = {}): Promise<JourneyRow[]> {
+  const w = where()
+    .add('j.playbook = ?', filter.playbook).add('j.status = ?', filter.status)
+    .add('c.csm = ?', filter.csm).add('j.customer_id = ?', filter.customerId);
   const { rows } = await db.query<Row>(
-    `${SELECT_JOURNEY}
-      WHERE ($1::text IS NULL OR j.playbook = $1) AND ($2::text IS NULL OR j.status = $2)
-        AND ($3::text IS NULL OR c.csm = $3) AND ($4::text IS NULL OR j.customer_id = $4)
-      ORDER BY j.customer_id, j.playbook
-      LIMIT $5 OFFSET $6`,
-    [filter.playbook ?? null, filter.status ?? null, filter.csm ?? null, filter.customerId ?? null,
-      filter.limit ?? null, filter.offset ?? 0]);
+    `${selectJourney(filter.withReport)}${w.sql()} ORDER BY j.customer_id, j.playbook${page(w, filter)}`, w.params);
   return rows.map(toJourney);
 }
 
-/** Stores the journey's latest report; its outcome becomes the journey's status. */
-export async function saveJourneyReport(db: Queryable, workflowId: string, report: JourneyReport): Promise<void> {
-  await db.query(
-    `UPDATE journeys SET last_report = $2, status = $3, updated_at = now() WHERE workflow_id = $1`,
-    [workflowId, JSON.stringify(report), report.outcome]);
+/** A customer as stored, or null. */
+export async function findCustomer(db: Queryable, customerId: string): Promise<{ id: string; attrs: Record<string, unknown>; csm: string | null } | null> {
+  const { rows } = await db.query<{ id: string; attrs: Record<string, unknown>; csm: string | null }>('SELECT id, attrs, csm FROM customers WHERE id = $1', [customerId]);
+  return rows[0] ?? null;
 }

@@ -2,10 +2,17 @@
  * Applies the checked-in SQL migrations (`store/migrations/NNN_name.sql`).
  *
  * Each file runs once, in file-name order, inside its own transaction, and is
- * recorded in `schema_migrations`. A session-level advisory lock serialises
- * concurrent runs (several workers and the API starting together), so two
- * processes never apply the same file twice.
+ * recorded in `schema_migrations` with the SHA-256 of its text. A
+ * session-level advisory lock serialises concurrent runs (several workers and
+ * the API starting together), so two processes never apply the same file
+ * twice.
+ *
+ * An applied file whose text changed since stops start-up
+ * ({@link EditedMigrationError}): the database was built by the old text, so
+ * running on as if the new one had been applied would hide the difference.
+ * A change to the schema is a new file.
  */
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +31,27 @@ export interface Migration {
   /** The file name, e.g. `001_core.sql`; also its key in `schema_migrations`. */
   name: string;
   sql: string;
+  /** `sha256:<hex>` of `sql`, recorded when applied. */
+  checksum: string;
+}
+
+/** An applied migration's file was edited afterwards. */
+export class EditedMigrationError extends Error {
+  override name = 'EditedMigrationError';
+}
+
+/** The checksum recorded for a migration's text. */
+export function migrationChecksum(sql: string): string {
+  return `sha256:${createHash('sha256').update(sql).digest('hex')}`;
 }
 
 /** Reads the migration files of `dir`, ordered by their numeric prefix. */
 export async function loadMigrations(dir: string = MIGRATIONS_DIR): Promise<Migration[]> {
   const names = (await readdir(dir)).filter((name) => MIGRATION_FILE.test(name)).sort();
-  return Promise.all(names.map(async (name) => ({ name, sql: await readFile(join(dir, name), 'utf8') })));
+  return Promise.all(names.map(async (name) => {
+    const sql = await readFile(join(dir, name), 'utf8');
+    return { name, sql, checksum: migrationChecksum(sql) };
+  }));
 }
 
 /**
@@ -49,13 +71,27 @@ export async function migrate(pool: Pool, dir: string = MIGRATIONS_DIR): Promise
            applied_at timestamptz NOT NULL DEFAULT now()
          )`,
       );
-      const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
+      await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
+      const done = new Map((await client.query<{ name: string; checksum: string | null }>('SELECT name, checksum FROM schema_migrations')).rows
+        .map((r) => [r.name, r.checksum]));
       for (const migration of migrations) {
-        if (done.has(migration.name)) continue;
+        if (done.has(migration.name)) {
+          const recorded = done.get(migration.name);
+          // Applied before checksums were recorded: the file as it is now is taken as what ran.
+          if (recorded === null || recorded === undefined) {
+            await client.query('UPDATE schema_migrations SET checksum = $2 WHERE name = $1', [migration.name, migration.checksum]);
+          } else if (recorded !== migration.checksum) {
+            throw new EditedMigrationError(
+              `migration ${migration.name} was edited after it was applied to this database `
+              + `(applied ${recorded.slice(0, 19)}, file now ${migration.checksum.slice(0, 19)}): `
+              + `restore the file as it was (git log -p store/migrations/${migration.name}) and put the change in a new migration`);
+          }
+          continue;
+        }
         await client.query('BEGIN');
         try {
           await client.query(migration.sql);
-          await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [migration.name]);
+          await client.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [migration.name, migration.checksum]);
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK');

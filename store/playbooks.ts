@@ -3,7 +3,7 @@
  * version; journeys pin one by its source hash.
  */
 import { PlaybookIR } from '../dsl/ir/schema.ts';
-import type { Pool, PoolClient } from './pool.ts';
+import type { Queryable } from './queryable.ts';
 
 /** One row of `playbook_versions`. */
 export interface PlaybookVersion {
@@ -15,18 +15,35 @@ export interface PlaybookVersion {
   deployedAt: Date;
 }
 
-type Queryable = Pool | PoolClient;
-
 interface Row { playbook: string; version: number; source_hash: string; ir: unknown; deployed_by: string; deployed_at: Date }
+
+/**
+ * Parsed IRs by source hash. A version's IR never changes (its hash is the
+ * hash of its source), so each is parsed once per process instead of on
+ * every event batch and enrolment. Bounded: the oldest parse goes first.
+ */
+const parsedIRs = new Map<string, PlaybookIR>();
+const PARSED_IRS_KEPT = 256;
+
+function parsedIR(row: Row): PlaybookIR {
+  const key = `${row.playbook}@${row.source_hash}`;
+  let ir = parsedIRs.get(key);
+  if (ir === undefined) {
+    // The IR was validated when deployed; parsing again guards against a row
+    // written by an older, incompatible Milepost.
+    ir = PlaybookIR.parse(row.ir);
+    parsedIRs.set(key, ir);
+    if (parsedIRs.size > PARSED_IRS_KEPT) parsedIRs.delete(parsedIRs.keys().next().value!);
+  }
+  return ir;
+}
 
 function toVersion(row: Row): PlaybookVersion {
   return {
     playbook: row.playbook,
     version: row.version,
     sourceHash: row.source_hash,
-    // The IR was validated when deployed; parsing again guards against a row
-    // written by an older, incompatible Milepost.
-    ir: PlaybookIR.parse(row.ir),
+    ir: parsedIR(row),
     deployedBy: row.deployed_by,
     deployedAt: row.deployed_at,
   };

@@ -21,7 +21,8 @@ import {
   patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
-import type { ActionDelivery, JourneyRef } from '../activities/types.ts';
+import type { ActionDelivery, InstantProgress, JourneyRef } from '../activities/types.ts';
+import { journeyHealth } from './engine/journey-health.ts';
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import { domainDelay, fixDomainClock, toDomain, type DomainClock } from './domain-clock.ts';
 import type { Contract, FiredAction, JourneyCustomer, JourneyReport, Transition } from './engine/types.ts';
@@ -145,7 +146,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     const { fired, transitions } = catchUp(ir, driver, now());
     if (fired.length > 0 || transitions.length > 0) {
       // Deliveries run behind the journey's clock, in order: a slow channel never delays the next instant.
-      const batch = { fired, transitions };
+      const batch = { fired, transitions, progress: instantProgress(ir, driver) };
       deliveries = deliveries.then(() => deliver(ref, batch));
     }
     if (journey.searchAttributes) lastAttributes = upsertProgress(ir, driver, lastAttributes);
@@ -266,9 +267,9 @@ function openJourney(input: JourneyInput): OpenJourney {
  * message. A failing channel is logged and the journey goes on: the activity
  * has recorded the failure in the outbox.
  */
-async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; transitions: Transition[] }): Promise<void> {
+async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; transitions: Transition[]; progress: InstantProgress | undefined }): Promise<void> {
   const tasks = batch.fired.filter((action) => action.kind === 'open_task');
-  await store.recordInstant(journey, ledgerEntries(journey.journeyId, batch.transitions, batch.fired), tasks);
+  await store.recordInstant(journey, ledgerEntries(journey.journeyId, batch.transitions, batch.fired), tasks, batch.progress);
   await Promise.all(batch.fired.map(async (action) => {
     const delivery: ActionDelivery = { journey, action };
     try {
@@ -283,6 +284,17 @@ async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; trans
       log.warn('action delivery failed; the journey goes on', { source: action.source, at: iso(action.at), error: err.message });
     }
   }));
+}
+
+/**
+ * Where the journey stands after a wake-up, for the read model
+ * (journey_progress, written with the wake-up's ledger rows): the report as
+ * of the last processed instant, health, the next wake-up.
+ */
+function instantProgress(ir: PlaybookIR, driver: DriverState): InstantProgress | undefined {
+  const at = processedUntil(driver);
+  if (at === null) return undefined;
+  return { at, report: driverReport(ir, driver, at), health: journeyHealth(ir, driver.engine, at), nextWakeAt: nextWake(ir, driver) };
 }
 
 function progressOf(ir: PlaybookIR, driver: DriverState, customer: JourneyCustomer, wake: number | null, clock: DomainClock): JourneyProgress {

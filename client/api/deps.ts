@@ -15,6 +15,8 @@ import type { MetricFeed } from '../../workflows/metric-feed.ts';
  */
 export type ApiJourneyGateway = Pick<JourneyGateway, 'enrol' | 'deliverEvent' | 'report' | 'completeMilestone'> & {
   deliverEvents?: JourneyGateway['deliverEvents'];
+  /** A person's close of a task (workflow update `closeTask`, shell's gateway); absent: tasks cannot be closed through the API. */
+  closeTask?: (journeyId: string, close: { task: string; by: string; note: string }) => Promise<unknown>;
 };
 
 /** The API server's dependencies. */
@@ -33,6 +35,8 @@ export interface ApiDeps {
    * playbook declares them. Default: none, every event is signalled.
    */
   metrics?: MetricFeed;
+  /** Delivery loop pacing (event-delivery.ts); tests shorten it. */
+  delivery?: { retryEveryMs?: number; sweepEveryMs?: number };
   /** Log requests (pino through Fastify). Default false. */
   logger?: boolean;
 }

@@ -5,7 +5,7 @@
  * version, handing it the customer's events already stored.
  */
 import { insertCustomerEvents, markEventsSignalled, type StoredEvent } from '../../store/customer-events.ts';
-import { findJourney, insertJourney, upsertCustomer, type JourneyRow } from '../../store/journeys.ts';
+import { findJourney, recordEnrolment, type JourneyRow } from '../../store/journeys.ts';
 import { latestPlaybookVersion, pinKey, playbookVersionsByHash } from '../../store/playbooks.ts';
 import type { Pool } from '../../store/pool.ts';
 import type { EnrolBody } from './bodies.ts';
@@ -13,9 +13,11 @@ import { checkCustomerFor, checkEventFor, type Checked } from './declaration-che
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { ApiJourneyGateway } from './deps.ts';
 import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
+import { journeyEventsOf } from './journey-events.ts';
 import { appliesTo } from '../../workflows/engine/journey.ts';
 import { journeyWorkflowId } from '../temporal/journey-id.ts';
 import type { Enrolment } from '../temporal/journey-gateway.ts';
+import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import { viaGateway } from './journeys-unavailable.ts';
 import { DEFAULT_PULL_EVERY_MS, feedTypesFor, type MetricFeed } from '../../workflows/metric-feed.ts';
 
@@ -46,61 +48,91 @@ export async function checkEnrolment(pool: Pool, request: EnrolBody): Promise<st
  * Enrols `request.customer` in `request.playbook`. Idempotent: a customer
  * already enrolled in that playbook gets 200 and the journey as recorded
  * (the journey is re-started if its start was interrupted).
+ *
+ * Two queries and one Temporal call on the common path (a new customer
+ * without history): the pinned version (its IR parsed once per process,
+ * store/playbooks.ts), then customer and journey recorded by one statement.
  */
 export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, request: EnrolBody, now: number, metrics?: MetricFeed): Promise<EnrolOutcome> {
-  const existing = await findJourney(pool, request.customer.id, request.playbook);
-  if (existing !== null) {
-    await ensureStarted(pool, gateway, existing, metrics);
-    return { status: 200, body: enrolmentBody(existing) };
-  }
   const version = await latestPlaybookVersion(pool, request.playbook);
-  if (version === null) return { status: 400, errors: [`unknown playbook '${request.playbook}' (not deployed)`] };
+  // A customer already enrolled gets its 200 whatever this request says (idempotent); otherwise the 400.
+  const refused = async (errors: string[]): Promise<EnrolOutcome> => (await alreadyEnrolled(pool, gateway, request, metrics)) ?? { status: 400, errors };
+  if (version === null) return refused([`unknown playbook '${request.playbook}' (not deployed)`]);
   const checked = checkCustomerFor(version.ir, request.customer, request.contract);
-  if (!checked.ok) return { status: 400, errors: checked.errors };
+  if (!checked.ok) return refused(checked.errors);
   const { customer, contract } = checked.value;
   if (!appliesTo(version.ir, customer, contract)) {
-    return { status: 400, errors: [`customer '${customer.id}' does not match the playbook's applies_to: ${version.ir.appliesTo?.source ?? ''}`] };
+    return refused([`customer '${customer.id}' does not match the playbook's applies_to: ${version.ir.appliesTo?.source ?? ''}`]);
   }
   const history = checkHistory(version.ir, customer.id, request.events ?? []);
-  if (!history.ok) return { status: 400, errors: history.errors };
+  if (!history.ok) return refused(history.errors);
   const enrolledAt = request.enrolled_at === undefined ? now : parseInstant(request.enrolled_at)!;
   const { id, ...attrs } = request.customer;
-  const workflowId = journeyWorkflowId(request.playbook, id);
-  await upsertCustomer(pool, { id, attrs });
   // Fixed with the journey: the API signals these types to no journey that does not pull them.
   const metricEvents = metrics === undefined ? [] : feedTypesFor(version.ir, metrics.types);
-  const created = await insertJourney(pool, {
-    workflowId, customerId: id, playbook: request.playbook, playbookHash: version.sourceHash,
-    contractStart: new Date(contract.start), contractEnd: new Date(contract.end), enrolledAt: new Date(enrolledAt), metricEvents,
-  });
-  const journey = await findJourney(pool, id, request.playbook);
-  if (journey === null) throw new Error(`journey ${workflowId} vanished right after it was recorded`);
-  if (!created) {
-    // Another request enrolled the same customer a moment ago.
-    await ensureStarted(pool, gateway, journey, metrics);
-    return { status: 200, body: enrolmentBody(journey) };
+  const journey: JourneyRow = {
+    workflowId: journeyWorkflowId(request.playbook, id), customerId: id, playbook: request.playbook, playbookHash: version.sourceHash,
+    contractStart: new Date(contract.start), contractEnd: new Date(contract.end), enrolledAt: new Date(enrolledAt),
+    status: 'running', lastReport: null, reportUpdatedAt: null, updatedAt: new Date(now), attrs, csm: null, metricEvents,
+  };
+  const recorded = await recordEnrolment(pool, { id, attrs }, journey);
+  if (!recorded.created) {
+    // Enrolled before (or by another request a moment ago).
+    const existing = await alreadyEnrolled(pool, gateway, request, metrics);
+    if (existing === null) throw new Error(`journey ${journey.workflowId} is neither new nor recorded`);
+    return existing;
   }
   // The history is stored before the journey starts (ARCHITECTURE: stored
   // before signalled), so an interrupted enrolment retried later still hands
   // it over; it travels in the start input, so it is never signalled again.
-  await insertCustomerEvents(pool, history.value);
-  const events = await storedEventsFor(pool, id, metricEvents, (e) => checkEventFor(version.ir, e));
+  const stored = history.value.map((h) => h.stored);
+  const inserted = await insertCustomerEvents(pool, stored);
+  // A customer new to Milepost has no other stored events: its history (checked above) is all,
+  // in time order with equal instants in the order given, as the engine would queue them.
+  const events = recorded.newCustomer
+    ? history.value.filter((h) => inserted.has(h.stored.id) && !metricEvents.includes(h.event.type)).map((h) => h.event).sort((a, b) => a.at - b.at)
+    : await journeyEventsOf(pool, version.ir, id, metricEvents);
   await viaGateway(`customer '${id}' is recorded but the journey could not be started yet; send the same request again`,
     () => gateway.enrol({ ir: version.ir, customer, contract, enrolledAt, events, ...feedOf(metricEvents, metrics) }));
-  await markEventsSignalled(pool, history.value.map((e) => e.id), new Date(now));
+  await markEventsSignalled(pool, stored.map((e) => e.id), new Date(now));
   return { status: 201, body: enrolmentBody(journey) };
 }
 
-/** Checks an enrolment's history against the playbook: every event, all or nothing, named by index. */
-function checkHistory(ir: PlaybookIR, customerId: string, events: NonNullable<EnrolBody['events']>): Checked<StoredEvent[]> {
+/**
+ * The 200 of a customer already enrolled in the playbook (its journey
+ * started if its start was interrupted), or null when it is not.
+ */
+async function alreadyEnrolled(pool: Pool, gateway: ApiJourneyGateway, request: EnrolBody, metrics: MetricFeed | undefined): Promise<EnrolOutcome | null> {
+  const existing = await findJourney(pool, request.customer.id, request.playbook);
+  if (existing === null) return null;
+  await ensureStarted(pool, gateway, existing, metrics);
+  return { status: 200, body: enrolmentBody(existing) };
+}
+
+/** Enrols many customers, `concurrency` at a time (the CSV import); outcomes in request order. */
+export async function enrolCustomers(pool: Pool, gateway: ApiJourneyGateway, requests: EnrolBody[], now: number, metrics?: MetricFeed, concurrency = 16): Promise<EnrolOutcome[]> {
+  const outcomes: EnrolOutcome[] = new Array(requests.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const i = next++;
+      outcomes[i] = await enrolCustomer(pool, gateway, requests[i]!, now, metrics);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, worker));
+  return outcomes;
+}
+
+/** Checks an enrolment's history against the playbook: every event, all or nothing, named by index; each as stored and as the journey's event. */
+function checkHistory(ir: PlaybookIR, customerId: string, events: NonNullable<EnrolBody['events']>): Checked<Array<{ stored: StoredEvent; event: JourneyEvent }>> {
   const errors: string[] = [];
-  const stored: StoredEvent[] = [];
+  const checkedEvents: Array<{ stored: StoredEvent; event: JourneyEvent }> = [];
   events.forEach((event, index) => {
     const checked = checkEventFor(ir, event);
     if (!checked.ok) errors.push(...checked.errors.map((e) => `events[${index}] (${event.id}): ${e}`));
-    else stored.push({ id: event.id, customerId, type: checked.value.type, at: checked.value.at, data: event.data ?? {} });
+    else checkedEvents.push({ stored: { id: event.id, customerId, type: checked.value.type, at: checked.value.at, data: event.data ?? {} }, event: checked.value });
   });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: stored };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: checkedEvents };
 }
 
 /** Starts the journey recorded in `journey` if it is not running yet (gateway.enrol is idempotent). */
@@ -125,7 +157,7 @@ export async function enrolmentOf(pool: Pool, journey: JourneyRow, metrics: Metr
     start: formatInstant(journey.contractStart.getTime()), end: formatInstant(journey.contractEnd.getTime()),
   });
   if (!checked.ok) throw new Error(`stored customer ${journey.customerId} no longer matches ${journey.playbook}: ${checked.errors.join('; ')}`);
-  const events = await storedEventsFor(pool, journey.customerId, journey.metricEvents, (e) => checkEventFor(version.ir, e));
+  const events = await journeyEventsOf(pool, version.ir, journey.customerId, journey.metricEvents);
   return {
     ir: version.ir, customer: checked.value.customer, contract: checked.value.contract, enrolledAt: journey.enrolledAt.getTime(), events,
     ...feedOf(journey.metricEvents, metrics),
@@ -135,17 +167,6 @@ export async function enrolmentOf(pool: Pool, journey: JourneyRow, metrics: Metr
 /** The start input's metric feed: the journey's recorded types, pulled at the configured pace (daily without one). */
 function feedOf(types: string[], metrics: MetricFeed | undefined): { metrics?: MetricFeed } {
   return types.length === 0 ? {} : { metrics: { types, pullEveryMs: metrics?.pullEveryMs ?? DEFAULT_PULL_EVERY_MS } };
-}
-
-/** The customer's stored events that `check` accepts, in time order, as engine events; `pulled` types left to the journey's pulls. */
-async function storedEventsFor(pool: Pool, customerId: string, pulled: string[], check: (e: { id: string; type: string; at: string; data: Record<string, unknown> }) => ReturnType<typeof checkEventFor>) {
-  const { rows } = await pool.query<Omit<StoredEvent, 'at' | 'customerId'> & { at: Date }>(
-    `SELECT event_id AS id, type, at, data FROM customer_events
-      WHERE customer_id = $1 AND NOT (type = ANY($2::text[])) ORDER BY at, received_at`, [customerId, pulled]);
-  return rows.flatMap((row) => {
-    const checked = check({ id: row.id, type: row.type, at: formatInstant(row.at.getTime()), data: row.data });
-    return checked.ok ? [checked.value] : [];
-  });
 }
 
 function enrolmentBody(journey: JourneyRow): EnrolmentBody {

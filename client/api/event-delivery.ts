@@ -1,135 +1,272 @@
 /**
- * Signals stored customer events to the journeys that declare them, and
- * refreshes those journeys' reports in the read model. A journey is never
- * signalled an event of a type it pulls itself (its metric feed,
- * workflows/metric-feed.ts); such an event is marked signalled all the same:
- * handed over, it waits in the table for the journey's next pull.
+ * The delivery loop: hands stored customer events to the journeys that
+ * declare them, in arrival order per journey, and a person's task closes
+ * recorded but not yet heard by their journey (POST /tasks/:task/close).
  *
- * Delivery runs right after a batch is stored and again from a periodic
- * sweep over `customer_events.signalled_at IS NULL`, so an event stored while
- * Temporal was unreachable still reaches its journey later. Signals are not
- * idempotent in Temporal, but the workflow ignores an event id it has already
- * seen, so redelivery after a crash between signal and mark is harmless.
+ * `POST /events` answers 202 once a batch is stored (SPEC §15) and only
+ * {@link DeliveryLoop.notify}s this loop, handing it the events it already
+ * checked against each journey's IR, so delivery neither re-parses IRs nor
+ * re-reads the events' fields; after a restart the loop finds what is still
+ * undelivered in `customer_events` (`signalled_at IS NULL`) and converts it
+ * once (IRs come parsed from store/playbooks.ts's cache).
+ *
+ * Each pass takes the oldest undelivered events (by `seq`, arrival order)
+ * and gives each journey its waiting events in one signal (at most
+ * {@link SIGNAL_BATCH}; the rest wait for the next pass). An event is marked
+ * delivered once every journey declaring it has it. A journey whose signal
+ * fails keeps its events, and its later events wait behind them, so order
+ * holds per journey.
+ *
+ * Exactly once: a signal is not idempotent in Temporal, and the process can
+ * die after a signal succeeded but before its events were marked. The next
+ * pass then signals them again, and the workflow drops them: it remembers the
+ * last 500 event ids it received (workflows/journey-driver.ts). Because a
+ * journey is re-sent only its oldest unmarked events and never more than
+ * {@link SIGNAL_BATCH} (200) are unmarked at once, a re-sent id is always
+ * among the last 200 the journey received, well inside that window.
  */
-import { markEventsSignalled, unsignalledEvents, type StoredEvent } from '../../store/customer-events.ts';
-import { saveJourneyReport, type JourneyRow } from '../../store/journeys.ts';
-import { enrolmentOf } from './enrol.ts';
-import type { MetricFeed } from '../../workflows/metric-feed.ts';
+import { deliveryBacklog, markEventsSignalled, undeliveredEvents } from '../../store/customer-events.ts';
+import { tryAdvisoryLock as tryLockKey, advisoryUnlock as unlockKey } from '../../store/advisory-lock.ts';
+import type { JourneyRow } from '../../store/journeys.ts';
 import type { Pool } from '../../store/pool.ts';
-import { loadCustomerJourneys } from './accept-events.ts';
-import { checkEventFor } from './declaration-checks.ts';
-import type { ApiJourneyGateway } from './deps.ts';
-import { formatInstant } from '../../workflows/engine/instant.ts';
+import { pendingTaskCloses } from '../../store/tasks.ts';
+import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
+import { loadCustomerJourneys } from './accept-events.ts';
+import type { ApiJourneyGateway } from './deps.ts';
+import { enrolmentOf } from './enrol.ts';
+import { journeyEvent } from './journey-events.ts';
 
-/** Most events in one signal (keeps a signal's payload well under Temporal's limits). */
-const SIGNAL_BATCH = 200;
+const tryLock = (db: Parameters<typeof tryLockKey>[0]) => tryLockKey(db, DELIVERY_LOCK_KEY);
+const unlock = (db: Parameters<typeof unlockKey>[0]) => unlockKey(db, DELIVERY_LOCK_KEY);
 
-/** What one delivery run did. */
+/** Most events one journey gets in one signal (and unmarked at once; see the exactly-once note). */
+export const SIGNAL_BATCH = 200;
+
+/** Most checked events kept for delivery (beyond it, the oldest are converted again from their rows). */
+const CHECKED_KEPT = 100_000;
+
+/** Events checked by `POST /events`: event id → workflow id → the journey's event. */
+export type CheckedEvents = Map<string, Map<string, JourneyEvent>>;
+
+/** What one pass did. */
 export interface DeliveryResult {
-  signalled: number;
+  /** Events marked delivered. */
+  delivered: number;
   failed: Array<{ eventId: string; error: string }>;
-  /** Journeys that received at least one event: their reports are stale. */
-  touched: Array<{ workflowId: string; playbook: string; customerId: string }>;
+  /** Events read this pass (a full page means more may wait). */
+  read: number;
+  /** Another process's pass was running: this one did nothing. */
+  busy?: boolean;
 }
 
+/** `pg_advisory_lock` key of the delivery pass ("mp-deliv" in ASCII): one pass at a time across API processes. */
+const DELIVERY_LOCK_KEY = 0x6d702d64656c6976n.toString();
+
 /**
- * Signals `events` (already stored) to their customers' journeys, one
- * journey's events in order, journeys in parallel; marks the fully delivered
- * events as signalled.
+ * One pass over the oldest `limit` undelivered events. `checked` supplies
+ * events already converted by the API (the rest are converted from their
+ * rows); entries delivered are removed from it.
  */
-export async function deliverStoredEvents(pool: Pool, gateway: ApiJourneyGateway, events: StoredEvent[], now: number, metrics?: MetricFeed): Promise<DeliveryResult> {
-  const result: DeliveryResult = { signalled: 0, failed: [], touched: [] };
+export async function deliverPass(pool: Pool, gateway: ApiJourneyGateway, now: number, options: {
+  limit?: number; checked?: CheckedEvents; metrics?: MetricFeed; concurrency?: number;
+} = {}): Promise<DeliveryResult> {
+  // Two passes at once (two API servers on one database) would signal the same events twice and
+  // interleave a journey's order; the lock is a session lock held on one connection, never a transaction.
+  const lock = await pool.connect();
+  try {
+    if (!(await tryLock(lock))) return { delivered: 0, failed: [], read: 0, busy: true };
+    try {
+      return await pass(pool, gateway, now, options);
+    } finally {
+      await unlock(lock);
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+async function pass(pool: Pool, gateway: ApiJourneyGateway, now: number, options: {
+  limit?: number; checked?: CheckedEvents; metrics?: MetricFeed; concurrency?: number;
+}): Promise<DeliveryResult> {
+  const events = await undeliveredEvents(pool, options.limit ?? 1000);
+  const result: DeliveryResult = { delivered: 0, failed: [], read: events.length };
   if (events.length === 0) return result;
+  const checked = options.checked ?? new Map();
   const journeys = await loadCustomerJourneys(pool, events.map((e) => e.customerId));
-  // Per journey, its events in order.
-  const queues = new Map<string, { journey: JourneyRow; items: Array<{ stored: StoredEvent; event: ReturnType<typeof checkEventFor> }> }>();
-  const failedIds = new Set<string>();
+  // Per journey, its waiting events in arrival order.
+  const queues = new Map<string, { journey: JourneyRow; events: JourneyEvent[]; ids: string[] }>();
+  const undelivered = new Set<string>();
   for (const stored of events) {
     for (const journey of journeys.get(stored.customerId)?.journeys ?? []) {
       // Not declared, or pulled by the journey itself (a metric feed type): nothing to signal.
-      if (journey.ir.events[stored.type] === undefined || journey.metricEvents.includes(stored.type)) continue;
-      const queue = queues.get(journey.workflowId) ?? { journey, items: [] };
-      queue.items.push({ stored, event: checkEventFor(journey.ir, { id: stored.id, type: stored.type, at: formatInstant(stored.at), data: stored.data }) });
+      if (!Object.hasOwn(journey.ir.events, stored.type) || journey.metricEvents.includes(stored.type)) continue;
+      const queue = queues.get(journey.workflowId) ?? { journey, events: [], ids: [] };
       queues.set(journey.workflowId, queue);
+      if (queue.events.length >= SIGNAL_BATCH) { undelivered.add(stored.id); continue; }
+      const event = checked.get(stored.id)?.get(journey.workflowId) ?? journeyEvent(journey.ir, stored);
+      if (event === null) {
+        // Validated when accepted; a failure now means the row was edited by hand: keep it, say so.
+        undelivered.add(stored.id);
+        result.failed.push({ eventId: stored.id, error: `no longer valid for ${journey.playbook}` });
+        continue;
+      }
+      queue.events.push(event);
+      queue.ids.push(stored.id);
     }
   }
-  await Promise.all([...queues].map(async ([workflowId, queue]) => {
-    const { playbook, customerId } = queue.journey;
-    const valid: Array<{ stored: StoredEvent; event: JourneyEvent }> = [];
-    for (const { stored, event } of queue.items) {
-      if (event.ok) valid.push({ stored, event: event.value });
-      else {
-        // Validated when accepted; a failure now means the row was edited by hand.
-        failedIds.add(stored.id);
-        result.failed.push({ eventId: stored.id, error: event.errors.join('; ') });
-      }
-    }
-    let delivered = 0;
-    const fail = (from: number, err: unknown) => {
-      // Keep this journey's order: the rest waits for the next sweep.
-      for (const { stored } of valid.slice(from)) failedIds.add(stored.id);
-      result.failed.push({ eventId: valid[from]!.stored.id, error: (err as Error).message });
-    };
-    if (gateway.deliverEvents !== undefined) {
-      for (let i = 0; i < valid.length; i += SIGNAL_BATCH) {
-        try {
-          await gateway.deliverEvents({
-            playbook, customerId, events: valid.slice(i, i + SIGNAL_BATCH).map((v) => v.event),
-            // A journey recorded but never started (its enrolment was cut short) starts with its events.
-            startWith: () => enrolmentOf(pool, queue.journey, metrics),
-          });
-          delivered += Math.min(SIGNAL_BATCH, valid.length - i);
-        } catch (err) {
-          fail(i, err);
-          break;
-        }
-      }
-    } else {
-      for (let i = 0; i < valid.length; i++) {
-        try {
-          await gateway.deliverEvent({ playbook, customerId, event: valid[i]!.event });
-          delivered += 1;
-        } catch (err) {
-          fail(i, err);
-          break;
-        }
-      }
-    }
-    if (delivered > 0) result.touched.push({ workflowId, playbook, customerId });
-  }));
-  // An event left out of every queue (no declaring journey any more) is done too.
-  const done = events.filter((e) => !failedIds.has(e.id)).map((e) => e.id);
-  await markEventsSignalled(pool, done, new Date(now));
-  result.signalled = done.length;
-  return result;
-}
-
-/** Delivers up to `limit` events still unsignalled, oldest first. */
-export async function sweepUnsignalledEvents(pool: Pool, gateway: ApiJourneyGateway, now: number, limit = 1000, metrics?: MetricFeed): Promise<DeliveryResult> {
-  return deliverStoredEvents(pool, gateway, await unsignalledEvents(pool, limit), now, metrics);
-}
-
-/**
- * Reads each journey's report as of `now` from Temporal and stores it in
- * `journeys.last_report`. Failures are returned, not thrown: a journey that
- * cannot answer keeps its previous report.
- */
-export async function refreshReports(pool: Pool, gateway: ApiJourneyGateway, journeys: Array<{ workflowId: string; playbook: string; customerId: string }>, now: number, concurrency = 8): Promise<{ refreshed: number; failed: number }> {
-  let refreshed = 0;
-  let failed = 0;
+  const work = [...queues.values()];
   let next = 0;
   const worker = async () => {
-    while (next < journeys.length) {
-      const journey = journeys[next++]!;
+    while (next < work.length) {
+      const queue = work[next++]!;
+      if (queue.events.length === 0) continue;
+      const { playbook, customerId } = queue.journey;
       try {
-        await saveJourneyReport(pool, journey.workflowId, await gateway.report(journey.playbook, journey.customerId, now));
-        refreshed += 1;
-      } catch {
-        failed += 1;
+        if (gateway.deliverEvents !== undefined) {
+          // A journey recorded but never started (its enrolment was cut short) starts with its events;
+          // a finished one is not started again (delivered: false, nothing more to do).
+          await gateway.deliverEvents({ playbook, customerId, events: queue.events, startWith: () => enrolmentOf(pool, queue.journey, options.metrics) });
+        } else {
+          for (const event of queue.events) await gateway.deliverEvent({ playbook, customerId, event });
+        }
+      } catch (err) {
+        for (const id of queue.ids) undelivered.add(id);
+        result.failed.push({ eventId: queue.ids[0]!, error: (err as Error).message });
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, journeys.length) }, worker));
-  return { refreshed, failed };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, work.length) }, worker));
+  // An event no journey declares any more is done too.
+  const done = events.filter((e) => !undelivered.has(e.id)).map((e) => e.id);
+  await markEventsSignalled(pool, done, new Date(now));
+  for (const id of done) checked.delete(id);
+  result.delivered = done.length;
+  return result;
+}
+
+/**
+ * Asks the journeys again for the task closes recorded more than
+ * `olderThanMs` ago that they have not made yet (the API's own call failed,
+ * or the process died after recording). Idempotent in the workflow.
+ */
+export async function deliverTaskCloses(pool: Pool, gateway: ApiJourneyGateway, now: number, olderThanMs = 10_000): Promise<number> {
+  if (gateway.closeTask === undefined) return 0;
+  let asked = 0;
+  for (const task of await pendingTaskCloses(pool, 100)) {
+    if (task.close_requested_at === null || now - task.close_requested_at.getTime() < olderThanMs) continue;
+    try {
+      await gateway.closeTask(task.journey_id, { task: task.task_id, by: task.close_requested_by ?? 'unknown', note: task.close_requested_note ?? '' });
+      asked += 1;
+    } catch {
+      // Temporal down, or the journey refused it: the next pass tries again.
+    }
+  }
+  return asked;
+}
+
+/** The loop: `notify` after storing, `idle` to wait until nothing is waiting (tests), `stop` on shutdown. */
+export interface DeliveryLoop {
+  /** Wakes the loop; `checked` hands it events already converted for their journeys. */
+  notify(checked?: CheckedEvents): void;
+  /** Resolves once a pass found nothing left to deliver (or the loop stopped). */
+  idle(): Promise<void>;
+  /** Events waiting and since when (for /metrics and the dashboard). */
+  backlog(): Promise<{ waiting: number; oldestReceivedAt: Date | null; lagMs: number }>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startDeliveryLoop}. */
+export interface DeliveryLoopOptions {
+  pool: Pool;
+  gateway: ApiJourneyGateway;
+  clock: () => number;
+  metrics?: MetricFeed;
+  /** Wait after a pass that could not deliver everything (Temporal down), ms; doubles to 30 s. Default 500. */
+  retryEveryMs?: number;
+  /** Sweep for anything stored by another process, ms. Default 5 s. */
+  sweepEveryMs?: number;
+  warn?: (message: string) => void;
+}
+
+/** Starts the loop (its first pass right away: what an earlier process left undelivered). */
+export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
+  const { pool, gateway, clock } = options;
+  const warn = options.warn ?? (() => {});
+  const checked: CheckedEvents = new Map();
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  let pending = true;
+  let idleWaiters: Array<() => void> = [];
+  const retryBase = options.retryEveryMs ?? 500;
+  let retry = retryBase;
+
+  const sleep = (ms: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(() => { wake = null; resolve(); }, ms);
+    wake = () => { clearTimeout(timer); wake = null; resolve(); };
+  });
+
+  const run = async () => {
+    while (!stopped) {
+      pending = false;
+      let more = false;
+      let failed = false;
+      try {
+        const pass = await deliverPass(pool, gateway, clock(), { checked, ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
+        // Another server is delivering: try again shortly (what it delivers is marked; the rest waits for us).
+        if (pass.busy === true) failed = true;
+        if (pass.failed.length > 0) {
+          failed = true;
+          warn(`${pass.failed.length} stored events not yet delivered: ${pass.failed[0]!.error}`);
+        }
+        more = pass.read > 0 && (pass.delivered > 0 || pass.read === 1000);
+        await deliverTaskCloses(pool, gateway, clock());
+      } catch (err) {
+        failed = true;
+        warn(`event delivery: ${(err as Error).message}`);
+      }
+      if (stopped) break;
+      if (failed) {
+        await sleep(retry);
+        retry = Math.min(retry * 2, 30_000);
+        continue;
+      }
+      retry = retryBase;
+      if (more || pending) continue;
+      for (const resolve of idleWaiters) resolve();
+      idleWaiters = [];
+      await sleep(options.sweepEveryMs ?? 5000);
+    }
+    for (const resolve of idleWaiters) resolve();
+    idleWaiters = [];
+  };
+  const running = run();
+
+  return {
+    notify(handed) {
+      if (handed !== undefined) for (const [id, byJourney] of handed) checked.set(id, byJourney);
+      // Bounded: events another server delivered never leave through this loop's marks.
+      while (checked.size > CHECKED_KEPT) checked.delete(checked.keys().next().value!);
+      pending = true;
+      retry = retryBase;
+      wake?.();
+    },
+    idle() {
+      return new Promise<void>((resolve) => {
+        if (stopped) return resolve();
+        idleWaiters.push(resolve);
+        pending = true;
+        wake?.();
+      });
+    },
+    async backlog() {
+      const b = await deliveryBacklog(pool);
+      return { ...b, lagMs: b.oldestReceivedAt === null ? 0 : Math.max(0, Date.now() - b.oldestReceivedAt.getTime()) };
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await running;
+    },
+  };
 }

@@ -6,8 +6,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { requireBearerToken } from './auth.ts';
 import { BODY_LIMIT } from './error-handling.ts';
+import { startDeliveryLoop, type DeliveryLoop } from './event-delivery.ts';
 import { hardenedServerOptions, installHardening } from './hardening.ts';
-import { createReportRefresher } from './report-refresher.ts';
 import type { ApiDeps } from './deps.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
 import { registerEventRoutes } from './routes/events.ts';
@@ -15,6 +15,7 @@ import { registerHealthRoute } from './routes/health.ts';
 import { registerImportRoute } from './routes/import.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerReadRoutes } from './routes/reads.ts';
+import { registerTaskRoutes } from './routes/tasks.ts';
 import { registerDashboardRoutes } from '../dashboard/routes.ts';
 
 /** Largest request body accepted: 1 MiB (SPEC §15); larger gets 413. */
@@ -28,12 +29,25 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   requireBearerToken(app, deps.token);
   registerHealthRoute(app, deps);
   registerCustomerRoutes(app, deps);
-  const refresher = createReportRefresher(deps.pool, deps.gateway, deps.clock, (message) => app.log.warn(message));
-  app.addHook('onClose', async () => { await refresher.close(); });
-  registerEventRoutes(app, deps, refresher);
+  // The delivery loop lives with the server that stores the events: started with it, stopped on close.
+  const delivery = startDeliveryLoop({
+    pool: deps.pool, gateway: deps.gateway, clock: deps.clock, warn: (message) => app.log.warn(message),
+    ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }), ...deps.delivery,
+  });
+  app.decorate('deliveries', delivery);
+  app.addHook('onClose', async () => { await delivery.stop(); });
+  registerEventRoutes(app, deps, delivery);
   registerReadRoutes(app, deps);
+  registerTaskRoutes(app, deps);
   registerImportRoute(app, deps);
   registerOpenApiRoute(app);
   registerDashboardRoutes(app, deps);
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The server's event delivery loop (tests wait on `deliveries.idle()`; /metrics reads its backlog). */
+    deliveries: DeliveryLoop;
+  }
 }

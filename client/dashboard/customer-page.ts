@@ -5,8 +5,9 @@
  */
 import type { JourneyReport, MilestoneState } from '../../workflows/engine/types.ts';
 import type { Explanation } from '../../workflows/engine/types.ts';
-import type { LedgerRow, OutboxRow, TaskRow } from '../../store/journey-actions.ts';
-import { effectiveState } from './figures.ts';
+import type { LedgerRow } from '../../store/ledger.ts';
+import type { OutboxRow } from '../../store/outbox.ts';
+import type { TaskRow } from '../../store/tasks.ts';
 import { STATE_COLOURS, day, esc, href, page, stateBadge } from './html.ts';
 import { renderTable, type AnyTable, type TableSpec } from './tables.ts';
 
@@ -69,7 +70,7 @@ function timeline(j: CustomerJourneyView, report: JourneyReport, now: number): s
   const height = top + rows.length * rowHeight + 24;
   const bars = rows.map((m, i) => {
     const y = top + i * rowHeight;
-    const state: MilestoneState = effectiveState(m, j.contractEnd, now);
+    const state: MilestoneState = m.state;
     const x1 = x(m.opens_at!), x2 = Math.max(x(m.due_at ?? m.opens_at!), x1 + 2);
     const done = m.completed_at === null ? '' : `<circle cx="${x(m.completed_at).toFixed(1)}" cy="${y + rowHeight / 2 - 2}" r="4" fill="#1c2833"><title>completed ${esc(m.completed_at)}</title></circle>`;
     return `<text x="${left - 6}" y="${y + rowHeight - 6}" text-anchor="end" font-size="11">${esc(m.id)}</text><rect x="${x1.toFixed(1)}" y="${y + 2}" width="${(x2 - x1).toFixed(1)}" height="${rowHeight - 8}" fill="${STATE_COLOURS[state]}"><title>${esc(m.id)}: ${state}, opens ${esc(m.opens_at)}, due ${esc(m.due_at)}</title></rect>${done}`;
@@ -86,7 +87,7 @@ export function customerJourneyTables(j: CustomerJourneyView, now: number): Reco
     id: `milestones-${j.playbook}`, title: 'Milestones and why',
     columns: [
       { name: 'milestone', value: (m) => m.id, html: (m) => `${esc(j.titles.get(m.id.split('#')[0]!) ?? m.id)} <span class="muted">${esc(m.id)}</span>` },
-      { name: 'state', value: (m) => effectiveState(m, j.contractEnd, now), html: (m) => stateBadge(effectiveState(m, j.contractEnd, now)) },
+      { name: 'state', value: (m) => m.state, html: (m) => stateBadge(m.state) },
       { name: 'opens', value: (m) => m.opens_at, html: (m) => day(m.opens_at) },
       { name: 'due', value: (m) => m.due_at, html: (m) => day(m.due_at) },
       { name: 'completed', value: (m) => m.completed_at, html: (m) => esc(m.completed_at ?? '—') },

@@ -4,7 +4,7 @@
  * milestone instances in the order the reports list them (declaration order,
  * repeat instances in sequence).
  */
-import { cohortOf, effectiveOutcome, effectiveState, type PortfolioJourney } from './figures.ts';
+import { cohortOf, type PortfolioJourney } from '../read-model/figures.ts';
 import type { GridRow } from './tables.ts';
 
 /** One playbook's grid. */
@@ -37,10 +37,10 @@ export function portfolioGrids(journeys: PortfolioJourney[], now: number): Playb
     const titleOf = new Map((members[0]?.milestones ?? []).map((m) => [m.id, m.title]));
     const rows = members.map((journey): GridRow => {
       const states: GridRow['states'] = columns.map(() => null);
-      for (const m of journey.report?.milestones ?? []) states[index.get(m.id)!] = effectiveState(m, journey.contractEnd, now);
+      for (const m of journey.report?.milestones ?? []) states[index.get(m.id)!] = m.state;
       return {
         customerId: journey.customerId, playbook, csm: journey.csm, cohort: cohortOf(journey.contractStart),
-        outcome: effectiveOutcome(journey, now), states,
+        outcome: journey.report?.outcome ?? 'running', states,
       };
     });
     return { playbook, columns, titles: columns.map((c) => titleOf.get(c.split('#')[0]!) ?? c), rows };

@@ -2,7 +2,7 @@
  * The overview page: headline figures, per-milestone outcomes (chart and
  * table), by CSM, by cohort, renewals due and raised risks.
  */
-import type { PortfolioFigures } from './figures.ts';
+import type { PortfolioFigures } from '../read-model/figures.ts';
 import { rateColumns, stackedBars } from './charts.ts';
 import { esc, filterForm, href, money, page, pct, STATE_COLOURS, STATE_ORDER } from './html.ts';
 import { byCohortTable, byCsmTable, milestonesTable, renderTable, renewalsTable, risksTable } from './tables.ts';

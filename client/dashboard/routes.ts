@@ -5,22 +5,21 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { listLedger, listOutbox, listTasks } from '../../store/journey-actions.ts';
-import { journeysOfCustomers } from '../../store/journeys.ts';
-import { pinKey, playbookVersionsByHash } from '../../store/playbooks.ts';
+import { listOutbox, type OutboxRow } from '../../store/outbox.ts';
+import { listTasks, type TaskRow } from '../../store/tasks.ts';
+import { loadCustomerRecord } from '../read-model/customer.ts';
 import type { ApiDeps } from '../api/deps.ts';
 import { attachment } from '../api/content-disposition.ts';
 import { formatCsv } from '../api/csv.ts';
 import { customerJourneyTables, renderCustomerPage, type CustomerJourneyView } from './customer-page.ts';
-import { computeFigures } from './figures.ts';
+import { computeFigures } from '../read-model/figures.ts';
 import { portfolioGrids } from './grid.ts';
 import { esc, page } from './html.ts';
 import { explainJourney } from './journey-explanations.ts';
 import { renderOverview } from './overview-page.ts';
 import { renderPortfolio } from './portfolio-page.ts';
-import { loadPortfolio } from './read-model.ts';
+import { loadPortfolio } from '../read-model/portfolio.ts';
 import { byCohortTable, byCsmTable, gridTable, milestonesTable, renderTable, renewalsTable, risksTable, tableRows, type AnyTable, type TableSpec } from './tables.ts';
-import type { OutboxRow, TaskRow } from '../../store/journey-actions.ts';
 
 const Filter = z.object({
   playbook: z.string().max(200).optional().transform((v) => v || undefined),
@@ -62,13 +61,13 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
   app.get('/dashboard/tasks', async (request, reply) => {
     const f = filterOf(request.query, reply);
     if (f === null) return reply;
-    return html(reply, page('Tasks', renderTable(tasksTable(await listTasks(deps.pool, { playbook: f.playbook, status: 'open', limit: 1000 })), '/dashboard/export/tasks.csv'), f));
+    return html(reply, page('Tasks', renderTable(tasksTable(await listTasks(deps.pool, { playbook: f.playbook, csm: f.csm, state: 'open', limit: 1000 })), '/dashboard/export/tasks.csv'), f));
   });
 
   app.get('/dashboard/outbox', async (request, reply) => {
     const f = filterOf(request.query, reply);
     if (f === null) return reply;
-    return html(reply, page('Outbox', renderTable(outboxTable(await listOutbox(deps.pool, { playbook: f.playbook, limit: 1000 })), '/dashboard/export/outbox.csv'), f));
+    return html(reply, page('Outbox', renderTable(outboxTable(await listOutbox(deps.pool, { playbook: f.playbook, csm: f.csm, limit: 1000 })), '/dashboard/export/outbox.csv'), f));
   });
 
   app.get<{ Params: { table: string } }>('/dashboard/export/:table', async (request, reply) => {
@@ -76,8 +75,8 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
     if (f === null) return reply;
     const name = request.params.table.replace(/\.csv$/, '');
     if (!(EXPORTS as readonly string[]).includes(name)) return reply.code(404).type('text/plain').send(`no export '${name}'; exports: ${EXPORTS.join(', ')}`);
-    if (name === 'tasks') return csv(reply, name, tasksTable(await listTasks(deps.pool, { playbook: f.playbook })));
-    if (name === 'outbox') return csv(reply, name, outboxTable(await listOutbox(deps.pool, { playbook: f.playbook })));
+    if (name === 'tasks') return csv(reply, name, tasksTable(await listTasks(deps.pool, { playbook: f.playbook, csm: f.csm })));
+    if (name === 'outbox') return csv(reply, name, outboxTable(await listOutbox(deps.pool, { playbook: f.playbook, csm: f.csm })));
     const journeys = await loadPortfolio(deps.pool, f);
     const now = deps.clock();
     if (name === 'portfolio') {
@@ -115,29 +114,22 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
 
 /** Everything the customer page shows, or null for an unknown customer. */
 async function loadCustomer(deps: ApiDeps, customerId: string): Promise<{ customer: { id: string; attrs: Record<string, unknown>; csm: string | null }; journeys: CustomerJourneyView[] } | null> {
-  const { rows } = await deps.pool.query<{ id: string; attrs: Record<string, unknown>; csm: string | null }>('SELECT id, attrs, csm FROM customers WHERE id = $1', [customerId]);
-  const customer = rows[0];
-  if (customer === undefined) return null;
-  const journeys = await journeysOfCustomers(deps.pool, [customerId]);
-  const versions = await playbookVersionsByHash(deps.pool, journeys.map((j) => ({ playbook: j.playbook, hash: j.playbookHash })));
-  const events = (await deps.pool.query<{ id: string; type: string; at: Date; data: Record<string, unknown> }>(
-    'SELECT event_id AS id, type, at, data FROM customer_events WHERE customer_id = $1 ORDER BY at, received_at', [customerId])).rows;
-  const [tasks, outbox, ledger] = await Promise.all([
-    listTasks(deps.pool, { customerId, limit: 1000 }), listOutbox(deps.pool, { customerId, limit: 1000 }), listLedger(deps.pool, { customerId, limit: 1000 }),
-  ]);
+  const record = await loadCustomerRecord(deps.pool, customerId);
+  if (record === null) return null;
+  const { customer, journeys, events, tasks, outbox, ledger } = record;
   const now = deps.clock();
   const views = journeys.map((j): CustomerJourneyView => {
-    const ir = versions.get(pinKey(j.playbook, j.playbookHash))?.ir;
+    const { ir } = j;
     const explained = ir === undefined || j.lastReport === null
       ? { bySubject: new Map(), problem: ir === undefined ? 'the pinned playbook version is missing' : null }
       : explainJourney({
         ir, customerId, attrs: j.attrs, contractStart: j.contractStart.getTime(), contractEnd: j.contractEnd.getTime(),
-        enrolledAt: j.enrolledAt.getTime(), events: events.map((e) => ({ ...e, at: e.at.getTime() })),
+        enrolledAt: j.enrolledAt.getTime(), events,
       }, j.lastReport, now);
     return {
       playbook: j.playbook, playbookHash: j.playbookHash, workflowId: j.workflowId,
       contractStart: j.contractStart.getTime(), contractEnd: j.contractEnd.getTime(), enrolledAt: j.enrolledAt.getTime(),
-      report: j.lastReport, reportUpdatedAt: j.lastReport === null ? null : j.updatedAt,
+      report: j.lastReport, reportUpdatedAt: j.reportUpdatedAt,
       titles: new Map((ir?.milestones ?? []).map((m) => [m.id, m.title])),
       explanations: explained.bySubject, explainProblem: explained.problem,
       tasks: tasks.filter((t) => t.journey_id === j.workflowId),

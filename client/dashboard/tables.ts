@@ -4,7 +4,7 @@
  * (what the page shows). Page and CSV are two views of the same definition,
  * so an exported file always matches the screen.
  */
-import type { MilestoneCounts, MilestoneFigures, OpenRisk, PortfolioFigures, RenewalDue } from './figures.ts';
+import type { MilestoneCounts, MilestoneFigures, OpenRisk, PortfolioFigures, RenewalDue } from '../read-model/figures.ts';
 import { esc, href, money, pct, stateBadge } from './html.ts';
 import type { MilestoneState } from '../../workflows/engine/types.ts';
 

@@ -112,7 +112,8 @@ describe('POST /events', () => {
   it('stores one event before signalling it, and answers 202', async () => {
     const response = await api.call('/events', { body: event('e-single') });
     expect(response.status).toBe(202);
-    expect(response.json).toEqual({ accepted: 1, duplicates: 0 });
+    await api.settle();
+    expect(response.json).toEqual({ accepted: 1, duplicates: 0, ignored_fields: [] });
     const { rows } = await db.pool.query('SELECT customer_id, type, at, data, signalled_at FROM customer_events WHERE event_id = $1', ['e-single']);
     expect(rows[0]).toMatchObject({ customer_id: 'acme', type: 'ticket_opened', data: { category: 'billing', severity: 2, urgent: false } });
     expect(rows[0].at.toISOString()).toBe('2026-02-03T10:00:00.000Z');
@@ -123,43 +124,67 @@ describe('POST /events', () => {
 
   it('is idempotent by event id: a repeated id is a duplicate, not applied again', async () => {
     const batch = { events: [event('e-dup-1'), event('e-dup-2')] };
-    expect((await api.call('/events', { body: batch })).json).toEqual({ accepted: 2, duplicates: 0 });
+    expect((await api.call('/events', { body: batch })).json).toEqual({ accepted: 2, duplicates: 0, ignored_fields: [] });
+    await api.settle();
     const signalledBefore = gateway.delivered.length;
     const again = await api.call('/events', { body: { events: [event('e-dup-1'), event('e-dup-3'), event('e-dup-3')] } });
     expect(again.status).toBe(202);
-    expect(again.json).toEqual({ accepted: 1, duplicates: 2 });
+    expect(again.json).toEqual({ accepted: 1, duplicates: 2, ignored_fields: [] });
+    await api.settle();
     expect(gateway.delivered.length - signalledBefore).toBe(1);
   });
 
-  it('keeps events stored while Temporal is unreachable, unsignalled, for the sweep', async () => {
+  it('answers 202 at once while Temporal is unreachable, keeps the event undelivered, and delivers it once Temporal answers', async () => {
     gateway.failDeliveries = true;
+    const started = performance.now();
     const response = await api.call('/events', { body: event('e-down') });
     expect(response.status).toBe(202);
+    expect(performance.now() - started).toBeLessThan(1000);
+    // The loop has tried and failed: the event waits, counted in the backlog.
+    await new Promise((resolve) => setTimeout(resolve, 150));
     const { rows } = await db.pool.query('SELECT signalled_at FROM customer_events WHERE event_id = $1', ['e-down']);
     expect(rows).toHaveLength(1);
     expect(rows[0].signalled_at).toBeNull();
+    const backlog = await api.call('/events/backlog');
+    expect(backlog.json).toMatchObject({ waiting: 1 });
+    expect(backlog.json.lag_ms).toBeGreaterThan(0);
+    expect(gateway.delivered.some((d) => d.event.id === 'e-down')).toBe(false);
     gateway.failDeliveries = false;
-    const { sweepUnsignalledEvents } = await import('../../client/api/event-delivery.ts');
-    const swept = await sweepUnsignalledEvents(db.pool, gateway, Date.now());
-    expect(swept.signalled).toBe(1);
-    expect(gateway.delivered.at(-1)?.event.id).toBe('e-down');
+    await api.settle();
+    expect(gateway.delivered.filter((d) => d.event.id === 'e-down')).toHaveLength(1);
+    expect((await api.call('/events/backlog')).json).toEqual({ waiting: 0, oldest_received_at: null, lag_ms: 0 });
   });
 
-  it('signals a journey\'s events of a batch in one signal when the gateway can', async () => {
+  it('names the data fields no playbook declares, __proto__ included, and stores the event', async () => {
+    const raw = JSON.stringify({ events: [event('e-ign-1'), { ...event('e-ign-2'), data: { category: 'ops', severity: 1, colour: 'red' } }] })
+      .replace('"colour":"red"', '"colour":"red","__proto__":"polluted"');
+    const response = await api.call('/events', { raw });
+    expect(response.status).toBe(202);
+    expect(response.json).toEqual({ accepted: 2, duplicates: 0, ignored_fields: [{ index: 1, field: 'colour' }, { index: 1, field: '__proto__' }] });
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+
+  it('signals a journey\'s waiting events in one signal when the gateway can', async () => {
+    // A database of its own: the suite's server runs a delivery loop too and would deliver these one by one.
+    const own = await createTestDatabase();
     const calls: Array<{ customerId: string; ids: Array<string | undefined> }> = [];
-    const batching = await startApi(db.pool, {
-      ...gateway,
+    const batching = await startApi(own.pool, {
+      ...recordingGateway(),
       deliverEvents: async ({ customerId, events }) => { calls.push({ customerId, ids: events.map((e) => e.id) }); return { delivered: true }; },
     });
     try {
+      await deploy(own.pool);
+      expect((await batching.call('/customers', { body: enrolment('acme') })).status).toBe(201);
       expect((await batching.call('/customers', { body: enrolment('batchy') })).status).toBe(201);
       const response = await batching.call('/events', { body: { events: [event('bs-1'), event('bs-2', { customer: 'batchy' }), event('bs-3'), event('bs-4', { customer: 'batchy' })] } });
       expect(response.status).toBe(202);
+      await batching.settle();
       expect(calls.sort((a, b) => a.customerId.localeCompare(b.customerId))).toEqual([
         { customerId: 'acme', ids: ['bs-1', 'bs-3'] }, { customerId: 'batchy', ids: ['bs-2', 'bs-4'] },
       ]);
     } finally {
       await batching.close();
+      await own.drop();
     }
   });
 
@@ -167,6 +192,7 @@ describe('POST /events', () => {
     const ok = await api.call('/events', { body: { events: Array.from({ length: 1000 }, (_, i) => event(`e-k-${i}`, { type: 'usage', data: { active_users: i } })) } });
     expect(ok.status).toBe(202);
     expect(ok.json.accepted).toBe(1000);
+    await api.settle();
     const before = await rowCounts(db.pool);
     const tooMany = await api.call('/events', { body: { events: Array.from({ length: 1001 }, (_, i) => event(`e-m-${i}`)) } });
     expect(tooMany.status).toBe(400);

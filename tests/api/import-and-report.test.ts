@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../client/cli/main.ts';
-import { saveJourneyReport } from '../../store/journeys.ts';
+import { writeJourneyProgress } from '../../store/journey-progress.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { deploy } from './support/playbook.ts';
 import { recordingGateway, type RecordingGateway } from './support/recording-gateway.ts';
@@ -110,8 +110,10 @@ describe('milepost report', () => {
       playbook: 'onboarding', customer, until: '2026-03-15T00:00:00.000Z', outcome: 'running' as const, actions: [], risks: [],
       milestones: [{ id: 'activation', state: state as 'done', opens_at: '2026-01-31T00:00:00.000Z', due_at: '2026-02-28T00:00:00.000Z', completed_at: completed }],
     });
-    await saveJourneyReport(db.pool, 'journey:onboarding:ok1', report('ok1', 'done', '2026-02-10T00:00:00.000Z'));
-    await saveJourneyReport(db.pool, 'journey:onboarding:ok2', report('ok2', 'open', null));
+    // As the journeys' own recordInstant writes them: ok2 processed its due (overdue), wakes next at the term's end.
+    const at = Date.parse('2026-03-01T00:00:00.000Z');
+    await writeJourneyProgress(db.pool, 'journey:onboarding:ok1', { at, report: report('ok1', 'done', '2026-02-10T00:00:00.000Z'), health: null, nextWakeAt: null });
+    await writeJourneyProgress(db.pool, 'journey:onboarding:ok2', { at, report: report('ok2', 'overdue', null), health: null, nextWakeAt: Date.parse('2027-01-31T00:00:00.000Z') });
     const env = { DATABASE_URL: db.url };
     const json = await cli(['report', '--json', '--as-of', '2026-03-15'], env);
     expect(json.code).toBe(0);
@@ -119,7 +121,6 @@ describe('milepost report', () => {
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM journeys`);
     expect(figures.journeys).toBe(rows[0].n);
     expect(figures.unreported).toBe(rows[0].n - 2);
-    // ok2's report is older than --as-of and its due has passed: overdue now.
     expect(figures.milestones[0]).toMatchObject({ milestone: 'activation', done: 1, overdue: 1, due: 2, onTimeRate: 0.5 });
     const text = await cli(['report', '--as-of', '2026-03-15'], env);
     expect(text.out).toContain('activation rate 50.0% (1 of 2; on time 50.0%)');

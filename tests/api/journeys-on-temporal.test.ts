@@ -5,7 +5,6 @@
  * a real worker and real Postgres, over loopback HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshAllRunning } from '../../client/api/background.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { startApi, type RunningApi } from './support/server.ts';
 import { CLINIC_PLAYBOOK, DAY, clinic, enrolClinic, iso } from './support/clinics.ts';
@@ -72,10 +71,11 @@ describe('journeys through the API', () => {
       { id: 'ev-renewing-signed', customer: 'renewing', type: 'renewal_signed', at: iso(now), data: { amount: 52_000 } },
     ] } });
     expect(response.status).toBe(202);
-    expect(response.json).toEqual({ accepted: 4, duplicates: 0 });
+    expect(response.json).toEqual({ accepted: 4, duplicates: 0, ignored_fields: [] });
     await expect.poll(() => stateOf('early', 'activation'), { timeout: 20_000 }).toBe('done');
     await expect.poll(() => stateOf('slow', 'activation'), { timeout: 20_000 }).toBe('late');
     await expect.poll(() => stateOf('renewing', 'renewal'), { timeout: 20_000 }).toBe('done');
+    await api.settle();
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM customer_events WHERE signalled_at IS NULL`);
     expect(rows[0].n).toBe(0);
   });
@@ -91,10 +91,11 @@ describe('journeys through the API', () => {
     expect(journeys.map((j: { customer: string }) => j.customer).sort()).toEqual(['early', 'renewing', 'silent', 'slow', 'steady']);
   });
 
-  it('computes the managers\' figures from the refreshed journeys', async () => {
-    const refreshed = await refreshAllRunning(db.pool, temporal.gateway, Date.now());
-    expect(refreshed).toEqual({ refreshed: 5, failed: 0 });
+  it('computes the managers\' figures from the read model the journeys wrote themselves', async () => {
+    // No refresh, no query of a workflow: each journey stored its progress with its ledger rows.
+    await expect.poll(async () => (await api.call('/figures')).json.activation.activated, { timeout: 20_000 }).toBe(3);
     const figures = (await api.call('/figures')).json;
+    expect(figures.unreported).toBe(0);
     // Activation: four clinics where it applies (steady is stable: skipped);
     // early (on time), slow and renewing (late) are activated, silent is not.
     expect(figures.activation).toMatchObject({ eligible: 4, activated: 3, onTime: 1, rate: 0.75, onTimeRate: 0.25 });
@@ -110,7 +111,6 @@ describe('journeys through the API', () => {
 
 describe('the dashboard over real journeys', () => {
   it('renders the overview with the figures and a chart', async () => {
-    await refreshAllRunning(db.pool, temporal.gateway, Date.now());
     const response = await api.call('/dashboard');
     expect(response.status).toBe(200);
     expect(response.text).toContain('<svg id="milestone-chart"');

@@ -49,10 +49,11 @@ it('enrols with a feed of the declared metric types and hands over only the othe
 it('stores a metric event without signalling it, marks it handed over, and still signals the other types', async () => {
   gateway.delivered.length = 0;
   const response = await pulling.call('/events', { body: { events: [usage('u-fern-1', 'fern'), { id: 'a-fern', customer: 'fern', type: 'activated', at: '2026-02-04T10:00:00Z' }] } });
-  expect(response.json).toEqual({ accepted: 2, duplicates: 0 });
+  expect(response.json).toEqual({ accepted: 2, duplicates: 0, ignored_fields: [] });
+  await pulling.settle();
   expect(gateway.delivered.map((d) => d.event.id)).toEqual(['a-fern']);
   const stored = await db.pool.query("SELECT event_id, signalled_at IS NOT NULL AS handed_over FROM customer_events WHERE event_id IN ('u-fern-1', 'a-fern') ORDER BY event_id");
-  // Handed over: the background sweep must not pick the usage up and signal it later.
+  // Handed over: the delivery loop must not pick the usage up and signal it later.
   expect(stored.rows).toEqual([{ event_id: 'a-fern', handed_over: true }, { event_id: 'u-fern-1', handed_over: true }]);
 });
 
@@ -61,5 +62,6 @@ it('keeps signalling metric types to a journey enrolled before the feed was conf
   expect(gateway.enrolmentMetrics.has('journey:onboarding:gorse')).toBe(false);
   gateway.delivered.length = 0;
   expect((await pulling.call('/events', { body: usage('u-gorse-1', 'gorse') })).status).toBeLessThan(300);
+  await pulling.settle();
   expect(gateway.delivered.map((d) => [d.customerId, d.event.id])).toEqual([['gorse', 'u-gorse-1']]);
 });

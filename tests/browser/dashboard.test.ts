@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshAllRunning } from '../../client/api/background.ts';
+import { loadPortfolio } from '../../client/read-model/portfolio.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { enrolClinic, iso } from '../api/support/clinics.ts';
 import { TOKEN, startApi, type RunningApi } from '../api/support/server.ts';
@@ -59,12 +59,13 @@ describe.skipIf(skipReason !== null)(`dashboard in Chromium${skipReason === null
       { id: 'f-biz', customer: 'foxtrot', type: 'business_change', at: iso(now), data: { kind: 'merger' } },
     ];
     expect((await api.call('/events', { body: { events } })).status).toBe(202);
-    // Wait until every journey has taken its events in, then refresh the read model.
+    // Wait until every journey has taken its events in and written its progress to the read model.
     await waitFor(async () => {
-      const reports = await Promise.all(['alpha', 'bravo', 'echo', 'foxtrot'].map((id) => temporal.gateway.report('clinic-first-year', id, Date.now())));
-      return reports.every((r) => r.milestones.find((m) => m.id === 'activation')?.completed_at !== null) && reports[3]!.risks.some((r) => r.id === 'business_change');
+      const stored = new Map((await loadPortfolio(db.pool)).map((j) => [j.customerId, j.report]));
+      const reports = ['alpha', 'bravo', 'echo', 'foxtrot'].map((id) => stored.get(id));
+      return stored.size === 6 && [...stored.values()].every((r) => r !== null)
+        && reports.every((r) => r?.milestones.find((m) => m.id === 'activation')?.completed_at !== null) && reports[3]!.risks.some((r) => r.id === 'business_change');
     }, 30_000);
-    expect(await refreshAllRunning(db.pool, temporal.gateway, Date.now())).toEqual({ refreshed: 6, failed: 0 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -81,11 +82,11 @@ describe.skipIf(skipReason !== null)(`dashboard in Chromium${skipReason === null
     await db?.drop();
   });
 
-  /** Counts of the activation milestone's states, straight from the stored reports. */
+  /** Counts of the activation milestone's states, straight from the reports the journeys stored (journey_progress). */
   async function activationCountsFromDb(): Promise<Record<string, number>> {
     const { rows } = await db.pool.query<{ state: string; n: number }>(
       `SELECT m ->> 'state' AS state, count(*)::int AS n
-         FROM journeys, jsonb_array_elements(last_report -> 'milestones') AS m
+         FROM journeys j JOIN journey_progress p ON p.workflow_id = j.workflow_id, jsonb_array_elements(p.report -> 'milestones') AS m
         WHERE m ->> 'id' = 'activation' GROUP BY 1`);
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
@@ -109,7 +110,7 @@ describe.skipIf(skipReason !== null)(`dashboard in Chromium${skipReason === null
     expect(cell('skipped')).toBe(counts.skipped ?? 0);
     // Raised risks (foxtrot's business change among them): one row per raise still standing.
     const { rows: raised } = await db.pool.query(
-      `SELECT customer_id || '/' || (r ->> 'id') AS raise FROM journeys, jsonb_array_elements(last_report -> 'risks') AS r WHERE r ->> 'cleared_at' IS NULL`);
+      `SELECT customer_id || '/' || (r ->> 'id') AS raise FROM journeys j JOIN journey_progress p ON p.workflow_id = j.workflow_id, jsonb_array_elements(p.report -> 'risks') AS r WHERE r ->> 'cleared_at' IS NULL`);
     const shown = await page.locator('#risks tbody tr').evaluateAll((trs) => trs.map((tr) => `${tr.children[0]?.textContent}/${tr.children[3]?.querySelector('.muted')?.textContent}`));
     expect(shown.sort()).toEqual(raised.map((r) => r.raise).sort());
     expect(shown).toContain('foxtrot/business_change');
@@ -123,7 +124,7 @@ describe.skipIf(skipReason !== null)(`dashboard in Chromium${skipReason === null
     await page.click('header >> text=Portfolio');
     await page.waitForSelector('#grid-clinic-first-year');
     const { rows } = await db.pool.query<{ customer_id: string; state: string }>(
-      `SELECT customer_id, m ->> 'state' AS state FROM journeys, jsonb_array_elements(last_report -> 'milestones') AS m WHERE m ->> 'id' = 'activation'`);
+      `SELECT customer_id, m ->> 'state' AS state FROM journeys j JOIN journey_progress p ON p.workflow_id = j.workflow_id, jsonb_array_elements(p.report -> 'milestones') AS m WHERE m ->> 'id' = 'activation'`);
     for (const { customer_id, state } of rows) {
       const columns = await page.locator('#grid-clinic-first-year thead th').allTextContents();
       const cell = page.locator(`#grid-clinic-first-year tr[data-customer="${customer_id}"] td`).nth(columns.indexOf('activation'));

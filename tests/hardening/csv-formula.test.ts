@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField, neutraliseFormula, parseCsv } from '../../client/api/csv.ts';
 import type { JourneyReport } from '../../workflows/engine/types.ts';
+import { writeJourneyProgress } from '../../store/journey-progress.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { deploy, enrolment } from '../api/support/playbook.ts';
 import { recordingGateway } from '../api/support/recording-gateway.ts';
@@ -60,9 +61,11 @@ describe('dashboard exports', () => {
       const enrolled = await api.call('/customers', { body: enrolment(id, { customer: { id, name: '=1+1', tier: 'growth', arr: -5, csm: CSM, signed_on: '2026-01-15' } }) });
       expect(enrolled.status).toBe(201);
       expect((await api.call(`/customers/${encodeURIComponent(id)}/journeys/onboarding`)).status).toBe(200);
+      // The read model as the journey's recordInstant writes it.
+      await writeJourneyProgress(db.pool, `journey:onboarding:${id}`, { at: now, report: await gateway.report('onboarding', id, now), health: null, nextWakeAt: null });
       await db.pool.query(
-        `INSERT INTO tasks (idem_key, journey_id, customer_id, playbook, source, title, assignee_role, assignee, priority, due_at, fired_at)
-         VALUES ($1, $2, $3, 'onboarding', '+source', '=HYPERLINK("http://x")', 'csm', $4, 'high', now(), now())`,
+        `INSERT INTO tasks (idem_key, task_id, journey_id, customer_id, playbook, source, title, assignee_role, assignee, priority, due_at, fired_at)
+         VALUES ($1, $1, $2, $3, 'onboarding', '+source', '=HYPERLINK("http://x")', 'csm', $4, 'high', now(), now())`,
         [`task-${id}`, `journey:onboarding:${id}`, id, CSM]);
     }
   });

@@ -3,7 +3,7 @@
  * `GET /customers/:id/journeys/:playbook`, and completing a milestone by hand.
  */
 import type { FastifyInstance } from 'fastify';
-import { findJourney, saveJourneyReport } from '../../../store/journeys.ts';
+import { findJourney } from '../../../store/journeys.ts';
 import { CompleteMilestoneBody, EnrolBody, describeIssues } from '../bodies.ts';
 import type { ApiDeps } from '../deps.ts';
 import { enrolCustomer } from '../enrol.ts';
@@ -24,9 +24,8 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): voi
     const { id, playbook } = request.params;
     const journey = await findJourney(deps.pool, id, playbook);
     if (journey === null) return reply.code(404).send({ errors: [`customer '${id}' is not enrolled in playbook '${playbook}'`] });
-    const report = await viaGateway(`the report of journey ${journey.workflowId}`, () => deps.gateway.report(playbook, id, deps.clock()));
-    await saveJourneyReport(deps.pool, journey.workflowId, report);
-    return report;
+    // As of now exactly (SPEC §15): the journey answers; the read model holds it as of its last wake-up.
+    return viaGateway(`the report of journey ${journey.workflowId}`, () => deps.gateway.report(playbook, id, deps.clock()));
   });
 
   app.post<{ Params: { id: string; playbook: string; milestone: string } }>(
@@ -44,7 +43,6 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): voi
         if (err instanceof CompletionRefusedError) return reply.code(400).send({ errors: [err.message] });
         throw new JourneysUnavailableError(`completing '${milestone}' of journey ${journey.workflowId}: Temporal did not answer (${(err as Error).message})`, { cause: err });
       }
-      await saveJourneyReport(deps.pool, journey.workflowId, await viaGateway(`the report of journey ${journey.workflowId}`, () => deps.gateway.report(playbook, id, deps.clock())));
       return progress;
     });
 }

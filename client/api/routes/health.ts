@@ -1,12 +1,13 @@
 /** `GET /health`: 200 when the server, Postgres and Temporal answer (SPEC §15); 503 naming what does not. */
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.ts';
+import { pingDatabase } from '../../../store/queryable.ts';
 
 /** Registers `GET /health`, the one route without a token. */
 export function registerHealthRoute(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/health', async (_request, reply) => {
     const [postgres, temporal] = await Promise.all([
-      probe(() => deps.pool.query('SELECT 1').then(() => undefined)),
+      probe(() => pingDatabase(deps.pool)),
       probe(deps.temporalHealth ?? (async () => undefined)),
     ]);
     const ok = postgres === 'ok' && temporal === 'ok';

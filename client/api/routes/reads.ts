@@ -5,12 +5,19 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { listLedger, listOutbox, listTasks } from '../../../store/journey-actions.ts';
 import { listJourneys } from '../../../store/journeys.ts';
-import { computeFigures, effectiveState } from '../../dashboard/figures.ts';
-import { loadPortfolio } from '../../dashboard/read-model.ts';
+import { listLedger } from '../../../store/ledger.ts';
+import { listOutbox } from '../../../store/outbox.ts';
+import { healthTrend } from '../../../store/journey-progress.ts';
+import { computeFigures, isBehind } from '../../read-model/figures.ts';
+import { loadPortfolio } from '../../read-model/portfolio.ts';
 import { describeIssues } from '../bodies.ts';
 import type { ApiDeps } from '../deps.ts';
+
+/** The delivery loop's backlog (events stored, not yet delivered). */
+function deliveryBacklogOf(app: FastifyInstance) {
+  return app.deliveries.backlog();
+}
 
 /** Query string of the list endpoints. */
 export const ListQuery = z.strictObject({
@@ -41,7 +48,7 @@ export function registerReadRoutes(app: FastifyInstance, deps: ApiDeps): void {
         workflow_id: j.workflowId, customer: j.customerId, playbook: j.playbook, playbook_hash: j.playbookHash,
         csm: j.csm, contract: { start: j.contractStart.toISOString(), end: j.contractEnd.toISOString() },
         enrolled_at: j.enrolledAt.toISOString(), status: j.status,
-        report_updated_at: j.lastReport === null ? null : j.updatedAt.toISOString(),
+        report_updated_at: j.reportUpdatedAt?.toISOString() ?? null,
       })),
     };
   });
@@ -50,12 +57,13 @@ export function registerReadRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const q = parseQuery(request.query, reply);
     if (q === null) return reply;
     const now = deps.clock();
-    const portfolio = await loadPortfolio(deps.pool, { playbook: q.playbook, csm: q.csm });
+    const portfolio = await loadPortfolio(deps.pool, { playbook: q.playbook, csm: q.csm, customerId: q.customer });
+    // States as the journeys stored them at their last wake-up (`as_of`); `behind`: the journey has not woken when it should have.
     const rows = portfolio
-      .filter((j) => q.customer === undefined || j.customerId === q.customer)
       .flatMap((j) => (j.report?.milestones ?? []).map((m) => ({
         customer: j.customerId, playbook: j.playbook, csm: j.csm, milestone: m.id,
-        state: effectiveState(m, j.contractEnd, now), opens_at: m.opens_at, due_at: m.due_at, completed_at: m.completed_at,
+        state: m.state, opens_at: m.opens_at, due_at: m.due_at, completed_at: m.completed_at,
+        as_of: j.asOf === null ? null : new Date(j.asOf).toISOString(), behind: isBehind(j, now),
       })))
       .filter((m) => q.status === undefined || m.state === q.status);
     return { milestones: rows.slice(q.offset, q.offset + q.limit), total: rows.length };
@@ -67,21 +75,26 @@ export function registerReadRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return computeFigures(await loadPortfolio(deps.pool, { playbook: q.playbook, csm: q.csm }), deps.clock());
   });
 
-  app.get('/tasks', async (request, reply) => {
+  app.get('/figures/health', async (request, reply) => {
     const q = parseQuery(request.query, reply);
     if (q === null) return reply;
-    return { tasks: await listTasks(deps.pool, { customerId: q.customer, playbook: q.playbook, status: q.status, limit: q.limit, offset: q.offset }) };
+    return { days: await healthTrend(deps.pool, deps.clock(), 90, { playbook: q.playbook, csm: q.csm }) };
+  });
+
+  app.get('/events/backlog', async () => {
+    const b = await deliveryBacklogOf(app);
+    return { waiting: b.waiting, oldest_received_at: b.oldestReceivedAt?.toISOString() ?? null, lag_ms: b.lagMs };
   });
 
   app.get('/outbox', async (request, reply) => {
     const q = parseQuery(request.query, reply);
     if (q === null) return reply;
-    return { outbox: await listOutbox(deps.pool, { customerId: q.customer, playbook: q.playbook, status: q.status, limit: q.limit, offset: q.offset }) };
+    return { outbox: await listOutbox(deps.pool, { customerId: q.customer, playbook: q.playbook, status: q.status, csm: q.csm, limit: q.limit, offset: q.offset }) };
   });
 
   app.get('/ledger', async (request, reply) => {
     const q = parseQuery(request.query, reply);
     if (q === null) return reply;
-    return { ledger: await listLedger(deps.pool, { customerId: q.customer, playbook: q.playbook, limit: q.limit, offset: q.offset }) };
+    return { ledger: await listLedger(deps.pool, { customerId: q.customer, playbook: q.playbook, csm: q.csm, limit: q.limit, offset: q.offset }) };
   });
 }

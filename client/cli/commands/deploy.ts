@@ -30,7 +30,8 @@ const deploy: Command = {
     const by = values.by ?? io.env.USER ?? userInfo().username;
     const { openDatabase } = await import('../../../store/database.ts');
     const { insertPlaybookVersion } = await import('../../../store/playbooks.ts');
-    const { planDeploy, storedEvents } = await import('../../temporal/plan-inputs.ts');
+    const { planDeploy } = await import('../../temporal/plan-inputs.ts');
+    const { migrateJourney } = await import('../../api/migrate-journeys.ts');
     const { renderPlan } = await import('../../temporal/playbook-plan.ts');
     const db = await openDatabase(io.env, io.cwd);
     try {
@@ -48,8 +49,8 @@ const deploy: Command = {
         let failed = 0;
         for (const journey of toMigrate) {
           try {
-            await gateway.migrate(journey.customerId, { ir, events: await storedEvents(db.pool, ir, journey.customerId), by });
-            await db.pool.query('UPDATE journeys SET playbook_hash = $2, updated_at = now() WHERE workflow_id = $1', [journey.workflowId, ir.sourceHash]);
+            // Workflow first, then the repin with its record in one transaction (order explained there).
+            await migrateJourney(db.pool, gateway, journey, ir, by);
             io.stdout.write(`  migrated ${journey.customerId}\n`);
           } catch (err) {
             failed += 1;

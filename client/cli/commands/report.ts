@@ -1,6 +1,6 @@
 /**
  * `milepost report`: the managers' figures in the terminal, the same as the
- * dashboard shows (one computation: client/dashboard/figures.ts), or as JSON.
+ * dashboard shows (one computation: client/read-model/figures.ts), or as JSON.
  *
  * Reads the database (`DATABASE_URL`, or the embedded one under `.milepost/`)
  * or, with `--api <url>`, asks a running server's `GET /figures` (needed when
@@ -9,8 +9,8 @@
 import type { Command, CommandIO } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { reportApiFailure, withApi } from '../api-client.ts';
-import { computeFigures, type PortfolioFigures } from '../../dashboard/figures.ts';
-import { loadPortfolio } from '../../dashboard/read-model.ts';
+import { computeFigures, type PortfolioFigures } from '../../read-model/figures.ts';
+import { loadPortfolio } from '../../read-model/portfolio.ts';
 import { byCohortTable, byCsmTable, milestonesTable, renderTextTable, renewalsTable, risksTable, type AnyTable } from '../../dashboard/tables.ts';
 import { money, pct } from '../../dashboard/html.ts';
 import { openDatabase } from '../../../store/database.ts';

@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { buildApiServer } from '../../api/server.ts';
-import { startBackgroundWork } from '../../api/background.ts';
 import { connectClient } from '../../temporal/connect.ts';
 import { createJourneyGateway } from '../../temporal/journey-gateway.ts';
 import { ConfigError, metricFeedConfig, temporalConfig } from '../../../worker/config.ts';
@@ -59,9 +58,6 @@ const serve: Command = {
       temporalHealth: async () => { await connection.client.connection.workflowService.describeNamespace({ namespace: temporal.namespace }); },
     });
     const address = await app.listen({ port, host });
-    const background = startBackgroundWork({
-      pool: database.pool, gateway, clock, warn: (m) => io.stderr.write(`milepost serve: ${m}\n`), ...(metrics === undefined ? {} : { metrics }),
-    });
     stopWithSupervisor(io.env);
     io.stdout.write(`milepost serve: listening on ${address} (database: ${database.description}; temporal: ${temporal.address}/${temporal.namespace})\n`);
     io.stdout.write(io.env.MILEPOST_API_TOKEN ? 'milepost serve: API token from MILEPOST_API_TOKEN\n' : `milepost serve: API token (generated): ${token}\n`);
@@ -73,7 +69,6 @@ const serve: Command = {
     });
     io.stdout.write('milepost serve: stopping\n');
     await app.close();
-    await background.stop();
     await connection.close();
     await database.close();
     return 0;

@@ -12,12 +12,14 @@ export interface RunningApi {
   base: string;
   /** fetch with the bearer token unless `headers.authorization` is given (or `null` to send none). */
   call(path: string, init?: { method?: string; body?: unknown; raw?: string; headers?: Record<string, string | null> }): Promise<{ status: number; json: any; text: string }>;
+  /** Resolves once the server's delivery loop has handed every stored event to the journeys it can reach. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Listens on 127.0.0.1:0. */
 export async function startApi(pool: Pool, gateway: ApiJourneyGateway, overrides: Partial<ApiDeps> = {}): Promise<RunningApi> {
-  const app = buildApiServer({ pool, gateway, token: TOKEN, clock: () => Date.now(), ...overrides });
+  const app = buildApiServer({ pool, gateway, token: TOKEN, clock: () => Date.now(), delivery: { retryEveryMs: 50, sweepEveryMs: 200 }, ...overrides });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
@@ -37,6 +39,7 @@ export async function startApi(pool: Pool, gateway: ApiJourneyGateway, overrides
       try { json = JSON.parse(text); } catch { /* not JSON */ }
       return { status: response.status, json, text };
     },
+    settle: () => app.deliveries.idle(),
     close: () => app.close(),
   };
 }

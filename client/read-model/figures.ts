@@ -3,12 +3,13 @@
  * dashboard, `GET /figures` and `milepost report` so the three never
  * disagree.
  *
- * Input is the read model: each journey's last report (SPEC §12) plus what
- * its pinned playbook says about its milestones. Reports are refreshed when
- * events arrive and periodically, so one may be a little older than `now`;
- * {@link effectiveState} therefore re-derives the time-driven transitions
- * (open → overdue at `due`, anything unfinished → missed when the term has
- * closed) from the report's own instants, so "overdue now" means now.
+ * Input is the read model: each journey's report as of its last wake-up
+ * (SPEC §12), written by the journey itself (store/journey-progress.ts),
+ * plus what its pinned playbook says about its milestones. A journey wakes
+ * at every instant its state can change (a due, an open, the term's close),
+ * so its stored states are its states now; nothing here re-derives an engine
+ * rule. A journey behind its own next wake-up (Temporal down) is counted as
+ * stored and shown as `behind`.
  *
  * Definitions (also in docs/api.md):
  * - A milestone instance is *due* once it is done, late, missed or overdue.
@@ -24,6 +25,9 @@
  * - Cohort: the month of `contract.start`, `YYYY-MM`.
  */
 import type { JourneyReport, MilestoneState, Outcome } from '../../workflows/engine/types.ts';
+
+/** Risks and opportunities as a report lists them (v2 reports add opportunities and tasks). */
+type Raise = { id: string; raised_at: string; cleared_at: string | null };
 
 const DAY = 24 * 60 * 60 * 1000;
 /** How far ahead "renewals due" looks. */
@@ -43,8 +47,9 @@ export interface RiskMeta {
   level: 'low' | 'medium' | 'high';
 }
 
-/** One journey of the read model. Instants are epoch ms. */
+/** One journey (one term) of the read model. Instants are epoch ms. */
 export interface PortfolioJourney {
+  workflowId: string;
   customerId: string;
   playbook: string;
   csm: string | null;
@@ -52,10 +57,21 @@ export interface PortfolioJourney {
   arr: number | null;
   contractStart: number;
   contractEnd: number;
-  /** The last stored report, or null before the first refresh. */
-  report: Pick<JourneyReport, 'outcome' | 'milestones' | 'risks'> | null;
+  /** The report as of the journey's last wake-up, or null before its first. */
+  report: (Pick<JourneyReport, 'outcome' | 'milestones' | 'risks'> & { opportunities?: Raise[] }) | null;
+  /** The instant the report describes; null before the first wake-up. */
+  asOf: number | null;
+  /** Health as of `asOf` (null: no health in the playbook, or not woken yet). */
+  health: number | null;
+  /** When the journey wakes next (null once its term closed). */
+  nextWakeAt: number | null;
   milestones: MilestoneMeta[];
   risks: RiskMeta[];
+}
+
+/** The journey has not processed an instant it should have by `now` (Temporal down or lagging): its report is older than it should be. */
+export function isBehind(journey: Pick<PortfolioJourney, 'nextWakeAt'>, now: number): boolean {
+  return journey.nextWakeAt !== null && journey.nextWakeAt < now;
 }
 
 /** Counts of milestone instances by state, and the rates over the due ones. */
@@ -94,6 +110,10 @@ export interface PortfolioFigures {
   customers: number;
   /** Journeys with no report yet (just enrolled, or Temporal unreachable). */
   unreported: number;
+  /** Journeys whose report is older than their own next wake-up (see {@link isBehind}). */
+  behind: number;
+  /** Mean health of the journeys with one, null when none has. */
+  meanHealth: number | null;
   outcomes: Record<Outcome, number>;
   milestones: MilestoneFigures[];
   byCsm: Array<MilestoneFigures & { csm: string }>;
@@ -105,25 +125,8 @@ export interface PortfolioFigures {
     amountClosed: number; amountRenewed: number; rateByAmount: number | null;
   };
   risks: OpenRisk[];
-}
-
-/**
- * A milestone's state as of `now`, from a report that may be older: open
- * (or pending) past its due is overdue; unfinished after the term is missed.
- */
-export function effectiveState(
-  milestone: { state: MilestoneState; due_at: string | null; opens_at: string | null },
-  contractEnd: number,
-  now: number,
-): MilestoneState {
-  const { state } = milestone;
-  if (state === 'done' || state === 'late' || state === 'missed' || state === 'skipped') return state;
-  if (now >= contractEnd) return 'missed';
-  const due = milestone.due_at === null ? null : Date.parse(milestone.due_at);
-  if (due !== null && now >= due) return 'overdue';
-  const opens = milestone.opens_at === null ? null : Date.parse(milestone.opens_at);
-  if (state === 'pending' && opens !== null && now >= opens) return 'open';
-  return state;
+  /** (v2) Opportunities raised and not cleared: "ready for expansion". */
+  opportunities: OpenRisk[];
 }
 
 /** `qbr#3` → `qbr`: instances of a repeating milestone count under it. */
@@ -132,7 +135,11 @@ export function milestoneOf(instanceId: string): string {
   return hash === -1 ? instanceId : instanceId.slice(0, hash);
 }
 
-/** The activation milestone of a playbook: `activation`, or the first one. */
+/**
+ * The activation milestone of a playbook, by this definition (docs/api.md,
+ * "figures"): the milestone with id `activation`, or else the playbook's
+ * first milestone. A figure's definition, not an engine rule.
+ */
 export function activationMilestone(milestones: MilestoneMeta[]): string | null {
   return milestones.find((m) => m.id === 'activation')?.id ?? milestones[0]?.id ?? null;
 }
@@ -156,16 +163,6 @@ function finish<T extends MilestoneCounts>(counts: T): T {
   return counts;
 }
 
-/** The outcome as of `now`, when the stored report predates the term's close. */
-export function effectiveOutcome(journey: PortfolioJourney, now: number): Outcome {
-  const reported = journey.report?.outcome ?? 'running';
-  if (reported !== 'running' || now < journey.contractEnd) return reported;
-  const renewal = journey.milestones.find((m) => m.renewal);
-  if (renewal === undefined) return 'ended';
-  const state = journey.report?.milestones.find((m) => m.id === renewal.id)?.state;
-  return state === 'done' || state === 'late' ? 'renewed' : 'churned';
-}
-
 /** Computes every figure of the portfolio as of `now` (epoch ms). */
 export function computeFigures(journeys: PortfolioJourney[], now: number): PortfolioFigures {
   const byMilestone = new Map<string, MilestoneFigures>();
@@ -175,20 +172,26 @@ export function computeFigures(journeys: PortfolioJourney[], now: number): Portf
   const activation = { eligible: 0, activated: 0, onTime: 0 };
   const renewals = { dueSoon: [] as RenewalDue[], closed: 0, renewed: 0, churned: 0, amountClosed: 0, amountRenewed: 0 };
   const risks: OpenRisk[] = [];
+  const opportunities: OpenRisk[] = [];
   const customers = new Set<string>();
   let unreported = 0;
+  let behind = 0;
+  let healthSum = 0;
+  let healthCount = 0;
 
   for (const journey of journeys) {
     customers.add(journey.customerId);
-    const outcome = effectiveOutcome(journey, now);
+    const outcome = journey.report?.outcome ?? 'running';
     outcomes[outcome] += 1;
     if (journey.report === null) unreported += 1;
+    if (isBehind(journey, now)) behind += 1;
+    if (journey.health !== null) { healthSum += journey.health; healthCount += 1; }
     const titles = new Map(journey.milestones.map((m) => [m.id, m.title]));
     const cohort = cohortOf(journey.contractStart);
     const csm = journey.csm ?? '(none)';
     const states = new Map<string, MilestoneState>();
     for (const instance of journey.report?.milestones ?? []) {
-      const state = effectiveState(instance, journey.contractEnd, now);
+      const { state } = instance;
       const id = milestoneOf(instance.id);
       // For a repeating milestone, the first instance stands for activation/renewal lookups.
       if (!states.has(id)) states.set(id, state);
@@ -221,13 +224,15 @@ export function computeFigures(journeys: PortfolioJourney[], now: number): Portf
       });
     }
     if (outcome === 'running') {
-      for (const raise of journey.report?.risks ?? []) {
-        if (raise.cleared_at !== null) continue;
-        const meta = journey.risks.find((r) => r.id === raise.id);
-        risks.push({
-          customerId: journey.customerId, playbook: journey.playbook, csm: journey.csm,
-          risk: raise.id, title: meta?.title ?? raise.id, level: meta?.level ?? 'medium', raisedAt: raise.raised_at,
-        });
+      for (const [raises, into] of [[journey.report?.risks ?? [], risks], [journey.report?.opportunities ?? [], opportunities]] as const) {
+        for (const raise of raises) {
+          if (raise.cleared_at !== null) continue;
+          const meta = journey.risks.find((r) => r.id === raise.id);
+          into.push({
+            customerId: journey.customerId, playbook: journey.playbook, csm: journey.csm,
+            risk: raise.id, title: meta?.title ?? raise.id, level: meta?.level ?? 'medium', raisedAt: raise.raised_at,
+          });
+        }
       }
     }
   }
@@ -235,12 +240,16 @@ export function computeFigures(journeys: PortfolioJourney[], now: number): Portf
   const ratio = (n: number, d: number) => (d === 0 ? null : n / d);
   renewals.dueSoon.sort((a, b) => compare(a.contractEnd, b.contractEnd) || compare(a.customerId, b.customerId));
   const levelRank: Record<string, number> = { high: 0, medium: 1, low: 2 };
-  risks.sort((a, b) => (levelRank[a.level] ?? 3) - (levelRank[b.level] ?? 3) || compare(a.raisedAt, b.raisedAt) || compare(a.customerId, b.customerId));
+  const byLevel = (a: OpenRisk, b: OpenRisk) => (levelRank[a.level] ?? 3) - (levelRank[b.level] ?? 3) || compare(a.raisedAt, b.raisedAt) || compare(a.customerId, b.customerId);
+  risks.sort(byLevel);
+  opportunities.sort(byLevel);
   return {
     asOf: new Date(now).toISOString(),
     journeys: journeys.length,
     customers: customers.size,
     unreported,
+    behind,
+    meanHealth: healthCount === 0 ? null : healthSum / healthCount,
     outcomes,
     milestones: [...byMilestone.values()].map(finish),
     byCsm: [...byCsm.values()].map(finish).sort((a, b) => compare(a.csm, b.csm)),
@@ -252,6 +261,7 @@ export function computeFigures(journeys: PortfolioJourney[], now: number): Portf
       rateByAmount: ratio(renewals.amountRenewed, renewals.amountClosed),
     },
     risks,
+    opportunities,
   };
 }
 
