@@ -38,7 +38,9 @@ export type DiagnosticCode =
   | 'UNKNOWN_PLACEHOLDER'
   | 'MULTIPLE_RENEWAL'
   | 'STEP_NEVER_FIRES'
-  | 'DUE_BEFORE_OPENS';
+  | 'DUE_BEFORE_OPENS'
+  | 'CLOSES_BEFORE_DUE'
+  | 'CLOSES_MAY_PRECEDE_DUE';
 
 /** `error` stops a playbook from compiling; `warning` does not. */
 export type Severity = 'error' | 'warning';

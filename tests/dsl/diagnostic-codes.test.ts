@@ -7,6 +7,9 @@ import { HEADER, milestoneSource, riskSource } from './helpers.ts';
 
 const risk = (lines: string) => `${HEADER}risks:\n  - id: r\n    title: R\n${lines.replace(/^/gm, '    ')}\n`;
 
+/** The codes that are warnings (docs/diagnostics.md marks each "(warning)"). */
+const WARNINGS = new Set<DiagnosticCode>(['STEP_NEVER_FIRES', 'DUE_BEFORE_OPENS', 'CLOSES_MAY_PRECEDE_DUE']);
+
 /** One case per code: a playbook with that mistake and the exact text the diagnostic must cover. */
 const cases: Array<[DiagnosticCode, string, string]> = [
   ['YAML_SYNTAX', HEADER.replace('title: Test', 'title: Test: broken'), 'Test'],
@@ -39,6 +42,8 @@ const cases: Array<[DiagnosticCode, string, string]> = [
   ['UNKNOWN_PLACEHOLDER', risk('level: low\nwhen: health < 1\nactions:\n  - escalate: csm\n    message: "Hi {{customer.nme}}"'), 'customer.nme'],
   ['STEP_NEVER_FIRES', milestoneSource('opens: month 4\ndue: month 9\ndone_when: true\nsteps:\n  - at: due - 6 months\n    escalate: manager'), 'due - 6 months'],
   ['DUE_BEFORE_OPENS', milestoneSource('opens: month 4\ndue: month 3 + 2 weeks\ndone_when: true'), 'month 3 + 2 weeks'],
+  ['CLOSES_BEFORE_DUE', milestoneSource('due: month 3\ndone_when: true\ncloses: due - 1 day'), 'due - 1 day'],
+  ['CLOSES_MAY_PRECEDE_DUE', milestoneSource('due: month 1\ndone_when: true\ncloses: day 29'), 'day 29'],
   ['MULTIPLE_RENEWAL', `${HEADER}milestones:\n  - { id: a, title: A, due: month 1, done_when: "true", renewal: true }\n  - { id: b, title: B, due: month 2, done_when: "true", renewal: true }\n`, 'true'],
 ];
 
@@ -47,7 +52,7 @@ describe('diagnostic codes', () => {
     const r = compilePlaybook(source, 'case.yaml');
     const d = r.diagnostics.find((x) => x.code === code);
     expect(d, JSON.stringify(r.diagnostics.map((x) => [x.code, x.message]))).toBeDefined();
-    const warning = code === 'STEP_NEVER_FIRES' || code === 'DUE_BEFORE_OPENS';
+    const warning = WARNINGS.has(code);
     expect(d!.severity).toBe(warning ? 'warning' : 'error');
     // Warnings leave the playbook compilable; errors do not.
     expect(r.ir === undefined).toBe(!warning);
