@@ -62,7 +62,7 @@ export function createActivities(deps: ActivityDeps) {
      * returns the same page.
      */
     async pullMetricEvents(journey: JourneyRef, types: string[], cursor: MetricCursor | null): Promise<MetricPage> {
-      const rows = await metricEventsAfter(deps.pool, journey.customerId, types, cursor, METRIC_PAGE);
+      const rows = await metricEventsAfter(deps.pool, journey.customerId, types, cursor, METRIC_PAGE, deps.metricSettleSeconds);
       const last = rows[rows.length - 1];
       return {
         events: rows.map((r) => ({ id: r.id, type: r.type, at: formatInstant(r.at), data: r.data })),

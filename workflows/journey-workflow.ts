@@ -108,7 +108,8 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   setHandler(migrateJourney, async (migration) => {
     const at = now();
     const from = ir.sourceHash;
-    driver = migrateDriver(migration.ir, driver, journey, at, migration.events);
+    // Before MIGRATION_KEEPS_FIRED a migrated journey's report started over at the migration instant.
+    driver = migrateDriver(migration.ir, driver, journey, at, migration.events, { keepsFired: patched(MIGRATION_KEEPS_FIRED) });
     ir = migration.ir;
     if (pull !== null) pull.feed.types = feedTypesFor(ir, pull.feed.types);
     ref = { ...ref, playbookHash: ir.sourceHash };
@@ -210,6 +211,13 @@ interface WakeTimer {
  */
 const TIMERS_KEPT = 'timers-kept-across-signals';
 
+/**
+ * The workflow patch under which a migration is the engine's (SPEC §10: an
+ * enrolment in the new version with catch-up, the actions fired before it
+ * kept in the report); journeys migrated before it replay the old way.
+ */
+const MIGRATION_KEEPS_FIRED = 'migration-keeps-fired-actions';
+
 /** Removes the timers that have fired. */
 function dropFired(timers: WakeTimer[]): void {
   for (let i = timers.length - 1; i >= 0; i--) if (timers[i]!.fired) timers.splice(i, 1);
@@ -278,6 +286,11 @@ async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; trans
         case 'remind': await channels.sendReminder(delivery); break;
         case 'escalate': await channels.escalate(delivery); break;
         case 'webhook': await channels.postWebhook(delivery); break;
+        default: {
+          // A new verb that is not delivered here fails to compile.
+          const unknown: never = action;
+          throw new Error(`no delivery for action ${JSON.stringify(unknown)}`);
+        }
       }
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
