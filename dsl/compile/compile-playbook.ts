@@ -10,7 +10,7 @@
 import type { Document } from 'yaml';
 import { DiagnosticSink } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
-import type { Action, Duration, FieldType, HealthComponent, Milestone, PlaybookIR, RenewalTerm, Risk, Rule, Step, Template, TimeExpr, Trigger } from '../ir/schema.ts';
+import type { Action, Duration, FieldType, HealthComponent, Milestone, PlaybookIR, RenewalTerm, Risk, Rule, Step, Template, TemplateFile, TimeExpr, Trigger } from '../ir/schema.ts';
 import { IR_VERSION, LANGUAGE_VERSION } from '../ir/schema.ts';
 import { ACTION_VERB_NAMES, ACTION_VERBS, verbFields, verbOfField } from '../ir/vocabulary.ts';
 import { parseFieldType, TYPE_NAMES } from '../check/declarations.ts';
@@ -28,6 +28,8 @@ import { didYouMean } from '../suggest.ts';
 import { loadYaml, rangeAt, sourceTextAt } from '../yaml/load-document.ts';
 import type { Path } from '../yaml/load-document.ts';
 import { computeRetention } from './retention.ts';
+import { checkTemplateFile, TEMPLATE_NAME } from '../check/template-file.ts';
+import type { TemplateSource } from '../check/template-file.ts';
 import { fieldsRead } from '../check/query-table.ts';
 import { alwaysBefore, differenceHours, linear } from '../check/time-order.ts';
 import { definingScope } from '../check/milestone-anchors.ts';
@@ -50,6 +52,12 @@ export interface CompileOptions {
    * a faster one producing the same string.
    */
   hash?: (source: string) => string;
+  /**
+   * (v2) Finds the template files the playbook names (`templates/<name>.md`
+   * beside the playbook; dsl/files/template-files.ts reads them with Node).
+   * Without it, every `template:` is an error: the compiler cannot check it.
+   */
+  templates?: TemplateSource;
 }
 
 const ID = /^[a-z][a-z0-9_]*$/;
@@ -86,7 +94,7 @@ export function compilePlaybook(source: string, file: string, options: CompileOp
   if (!loaded.ok) return { diagnostics: sink.sorted(), positions: new Map() };
   const structureOk = checkStructure(loaded.data, loaded.doc, sink);
   if (!isRecord(loaded.data)) return { diagnostics: sink.sorted(), positions: new Map() };
-  const { positions, ...ir } = new PlaybookCompiler(source, loaded.doc, loaded.data, sink).compile(options.hash ?? sourceHash);
+  const { positions, ...ir } = new PlaybookCompiler(source, loaded.doc, loaded.data, sink, options.templates ?? null).compile(options.hash ?? sourceHash);
   const ok = structureOk && !sink.hasErrors;
   return { ...(ok ? { ir } : {}), diagnostics: sink.sorted(), positions };
 }
@@ -100,12 +108,18 @@ class PlaybookCompiler {
   private checker!: RuleChecker;
   /** Per event type, the fields trigger templates read. */
   private readonly templateFields = new Map<string, Set<string>>();
+  private readonly templateSource: TemplateSource | null;
+  /** (v2) The template files named so far, by name, and their texts (for the source hash). */
+  private readonly templateFiles = new Map<string, { ir: TemplateFile; text: string }>();
+  /** Names already found missing, so a template named twice is looked up once. */
+  private readonly missingTemplates = new Set<string>();
 
-  constructor(source: string, doc: Document.Parsed, data: Raw, sink: DiagnosticSink) {
+  constructor(source: string, doc: Document.Parsed, data: Raw, sink: DiagnosticSink, templates: TemplateSource | null) {
     this.source = source;
     this.doc = doc;
     this.data = data;
     this.sink = sink;
+    this.templateSource = templates;
   }
 
   compile(hash: (s: string) => string): PlaybookIR & { positions: Map<number, [number, number]> } {
@@ -134,7 +148,7 @@ class PlaybookCompiler {
       language: LANGUAGE_VERSION,
       playbook: id,
       title: str(d['title']) ?? '',
-      sourceHash: hash(this.source),
+      sourceHash: hash(this.hashedText()),
       appliesTo,
       customer: Object.fromEntries(this.decls.customer),
       events: Object.fromEntries([...this.decls.events].map(([k, v]) => [k, Object.fromEntries(v)])),
@@ -147,8 +161,55 @@ class PlaybookCompiler {
       opportunities,
       catchUp: d['catch_up'] === 'none' ? 'none' : 'latest',
       renewalTerm,
+      templates: Object.fromEntries([...this.templateFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, v.ir])),
       positions: this.checker.positions,
     };
+  }
+
+  /**
+   * What the source hash covers: the playbook's text and (v2) the text of
+   * every template file it uses, so a changed template is a new version. A
+   * playbook using no template hashes exactly its source, as before.
+   */
+  private hashedText(): string {
+    if (this.templateFiles.size === 0) return this.source;
+    const names = [...this.templateFiles.keys()].sort();
+    return [this.source, ...names.map((n) => `\u0000template ${n}\u0000${this.templateFiles.get(n)!.text}`)].join('');
+  }
+
+  /** (v2) Checks the template file `name` names for a reminder at `path` (the `template:` value). */
+  private templateFile(name: string, path: Path, scope: RuleScope): void {
+    const at = rangeAt(this.doc, path);
+    if (!TEMPLATE_NAME.test(name)) {
+      this.sink.error('INVALID_ID', `a template name is lowercase letters, digits, dashes and underscores (the file templates/<name>.md), found \`${name}\``, at);
+      return;
+    }
+    if (this.missingTemplates.has(name)) return this.reportMissingTemplate(name, at);
+    const file = this.templateSource?.read(name) ?? null;
+    if (!file) {
+      this.missingTemplates.add(name);
+      return this.reportMissingTemplate(name, at);
+    }
+    const checked = checkTemplateFile(file, `templates/${name}.md`, scope, this.decls, this.sink, at);
+    if (!checked) return;
+    if (scope.triggerEvent) {
+      const set = this.templateFields.get(scope.triggerEvent.name) ?? new Set<string>();
+      for (const t of [checked.body, checked.subject]) for (const p of t?.parts ?? []) if (typeof p !== 'string' && p.kind === 'event') set.add(p.field);
+      this.templateFields.set(scope.triggerEvent.name, set);
+    }
+    this.templateFiles.set(name, { ir: checked, text: file.text });
+  }
+
+  private reportMissingTemplate(name: string, at: [number, number]): void {
+    const source = this.templateSource;
+    if (!source) {
+      this.sink.error('TEMPLATE_NOT_FOUND', `unknown template \`${name}\`: this playbook was compiled without its folder, so templates/${name}.md cannot be read`, at);
+      return;
+    }
+    const names = source.names?.() ?? [];
+    const hint = didYouMean(name, names);
+    const listed = hint || names.length === 0 ? '' : ` (there: ${names.join(', ')})`;
+    this.sink.error('TEMPLATE_NOT_FOUND', `unknown template \`${name}\`: there is no file ${source.folder}/${name}.md${hint}${listed}`, at);
   }
 
   /** (v2) `renewal_term: { playbook?, length? }`: default this playbook, 12 months. */
@@ -383,6 +444,7 @@ class PlaybookCompiler {
         } else if (hasTemplate && hasMessage) {
           this.sink.error('ACTION_FIELD_NOT_ALLOWED', 'a reminder has either a `template` or a `message`, not both', rangeAt(this.doc, here('message'), { key: true }));
         }
+        if (hasTemplate && !hasMessage) this.templateFile(str(a['template'])!, here('template'), scope);
         return withWhen({
           kind: 'remind',
           to: this.role(a['remind'], here('remind'), scope),

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook } from '../../dsl/index.ts';
+import { templatesBeside } from '../../dsl/files/template-files.ts';
 
 const guide = readFileSync(new URL('../../docs/language-guide.md', import.meta.url), 'utf8');
 const clinic = readFileSync(new URL('../../playbooks/clinic-first-year.yaml', import.meta.url), 'utf8');
@@ -20,7 +22,7 @@ describe('the language guide cookbook', () => {
   });
 
   it.each(rules)('`%s` compiles against the clinic declarations', (rule) => {
-    const r = compilePlaybook(withRule(rule), 'cookbook.yaml');
+    const r = compilePlaybook(withRule(rule), 'cookbook.yaml', { templates: templatesBeside(fileURLToPath(new URL('../../playbooks/clinic-first-year.yaml', import.meta.url))) });
     expect(r.diagnostics).toEqual([]);
   });
 });

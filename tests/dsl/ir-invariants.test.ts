@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook, PlaybookIR } from '../../dsl/index.ts';
+import { templatesBeside } from '../../dsl/files/template-files.ts';
 import type { Expr, Rule } from '../../dsl/ir/schema.ts';
 import { sha256Hex } from '../../dsl/sha256.ts';
 
@@ -23,7 +25,7 @@ function nodes(e: Expr, out: Expr[] = []): Expr[] {
 }
 
 describe.each(playbooks)('IR invariants of $file', ({ file, source }) => {
-  const { ir, positions } = compilePlaybook(source, file);
+  const { ir, positions } = compilePlaybook(source, file, { templates: templatesBeside(fileURLToPath(new URL(file, dir))) });
   const rules: Rule[] = [
     ...(ir!.appliesTo ? [ir!.appliesTo] : []),
     ...ir!.milestones.flatMap((m) => [m.doneWhen, ...(m.appliesWhen ? [m.appliesWhen] : [])]),
