@@ -21,6 +21,8 @@ import type { Path } from '../../dsl/yaml/load-document.ts';
 import { convertInstant, readCustomerAttrs, readEvent } from '../../workflows/engine/declarations.ts';
 import type { RawEvent, ValueSource } from '../../workflows/engine/declarations.ts';
 import type { Contract, JourneyCustomer, JourneyEvent } from '../../workflows/engine/types.ts';
+import { formatInstant } from '../../workflows/engine/instant.ts';
+import { milestoneInstants } from '../../workflows/engine/milestone-instants.ts';
 
 /**
  * (v2) A task closed by a person, as the timeline's `tasks:` lists it: the task
@@ -121,6 +123,11 @@ export function checkTimeline(ir: PlaybookIR, raw: RawTimeline, file: string, so
   if (start === null) return fail(['contract', 'start'], `'contract.start' must be an ISO-8601 instant, got ${JSON.stringify(raw.contract['start'])}`);
   if (end === null) return fail(['contract', 'end'], `'contract.end' must be an ISO-8601 instant, got ${JSON.stringify(raw.contract['end'])}`);
   if (end <= start) return fail(['contract', 'end'], "'contract.end' must be after 'contract.start'");
+  for (const m of ir.milestones) {
+    // A due the term never reaches (issue 15): the milestone can only be missed. Said once per milestone, at the contract's end.
+    const due = milestoneInstants(m, { start, end }).due;
+    if (due > end) warn(['contract', 'end'], `milestone '${m.id}' is due ${formatInstant(due)} (${m.due.source.trim()}), after this contract's end: the term closes first, so it can only be missed`);
+  }
   const rawEvents = raw.events ?? [];
   if (!Array.isArray(rawEvents)) return fail(['events'], "'events' must be a list");
   const events: JourneyEvent[] = [];

@@ -84,6 +84,19 @@ function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
+const UNIT_WORDS = /^(?:a|an|one)\s+(hour|day|week|month|year)s?$/i;
+
+/** What a duration looks like, for a value that does not parse as one. */
+function durationHelp(key: string, text: string): string {
+  const shown = text.trim();
+  const unit = UNIT_WORDS.exec(shown)?.[1]?.toLowerCase();
+  const point = /^(month|week|day)\s+(\d+)$/.exec(shown);
+  const fix = unit ? `; write \`1 ${unit}\``
+    : point ? `; \`${shown}\` is an instant, a length is \`${point[2]} ${point[1]}s\``
+      : /^\d+(\.\d+)?$/.test(shown) ? `; add a unit, as in \`${shown} days\`` : '';
+  return `\`${key}\` is a duration: a whole number and a unit (hours, days, weeks, months or years), such as \`30 days\`, \`2 weeks\` or \`1 month\`; found \`${shown}\`${fix}`;
+}
+
 /**
  * Compiles a playbook. Pure: no I/O; `file` is only used in diagnostics.
  * Never throws for bad input.
@@ -354,8 +367,15 @@ class PlaybookCompiler {
   private duration(path: Path, scope: RuleScope, slice = 0): Duration | undefined {
     const ctx = this.context(path, scope, slice);
     if (!ctx) return undefined;
-    const ast = this.parsed(ctx);
-    return ast ? this.checker.duration(ast, ctx) : undefined;
+    const { ast, problems } = parseExpression(ctx.text);
+    if (problems.length > 0 || !ast || (ast.kind !== 'duration' && ast.kind !== 'error')) {
+      // Not a rule: a parser's "the rule should end here" says nothing to
+      // someone who wrote `cooldown: a month`. Say what a duration looks like.
+      const key = [...path].reverse().find((k): k is string => typeof k === 'string') ?? 'this';
+      ctx.error('NOT_A_DURATION', `${durationHelp(key, ctx.text)}`, [0, Math.max(1, ctx.text.length)]);
+      return undefined;
+    }
+    return this.checker.duration(ast, ctx);
   }
 
   private role(v: unknown, path: Path, scope: RuleScope): string {
@@ -369,7 +389,8 @@ class PlaybookCompiler {
     if (!type) {
       const roles = [...this.decls.customer].filter(([, t]) => t.kind === 'string').map(([k]) => k);
       if (scope.milestone) roles.push('owner');
-      this.sink.error('UNKNOWN_ROLE', `unknown role \`${v}\`: a role is ${scope.milestone ? '`owner` or ' : ''}a customer attribute holding a person${didYouMean(v, roles)}`, rangeAt(this.doc, path));
+      const declared = roles.length > 0 ? ` (the roles here: ${roles.join(', ')})` : ' (this playbook declares no text attribute under `customer:` to be a role)';
+      this.sink.error('UNKNOWN_ROLE', `unknown role \`${v}\`: a role is ${scope.milestone ? '`owner` or ' : ''}a customer attribute holding a person${didYouMean(v, roles)}${declared}`, rangeAt(this.doc, path));
     } else if (type.kind !== 'string') {
       this.sink.error('UNKNOWN_ROLE', `\`${v}\` is a ${type.kind} attribute; a role is a string attribute holding a person (an email address or user id)`, rangeAt(this.doc, path));
     }
@@ -546,6 +567,11 @@ class PlaybookCompiler {
     const d0 = fromDue ? linear(due, null, null) : null;
     const o = linear(opens, null, d0);
     const d = fromDue ? d0 : linear(due, o, null);
+    const end = { base: 'contract_end' as const, terms: [] };
+    const afterEnd = d ? differenceHours(d, end) : null;
+    if (afterEnd && afterEnd[0] > 0) {
+      this.sink.warning('DUE_AFTER_CONTRACT_END', `\`due\` (${due.source.trim()}) is after \`contract.end\`: the term closes first, so the milestone can only end up missed; write it before the end, as in \`contract.end - 2 weeks\``, rangeAt(this.doc, [...path, 'due']));
+    }
     if (alwaysBefore(d, o)) {
       this.sink.warning('DUE_BEFORE_OPENS', `\`due\` (${due.source}) is before \`opens\` (${opens.source}): the milestone is overdue the moment it opens`, rangeAt(this.doc, [...path, 'due']));
     }

@@ -154,7 +154,7 @@ describe('language version 2: misuses', () => {
     ['catch_up misspelt', `${HEADER}catch_up: lates\n`, 'INVALID_VALUE', 'lates\n', 'did you mean `latest`'],
     ['renewal_term with a bad playbook id', `${HEADER}renewal_term: { playbook: Second_Year }\n`, 'INVALID_ID', 'Second_Year', 'playbook id'],
     ['renewal_term with a length of 0', `${HEADER}renewal_term: { length: 0 months }\n`, 'NOT_A_DURATION', '0 months', 'cannot last 0'],
-    ['renewal_term with a length that is a time', `${HEADER}renewal_term: { length: month 12 }\n`, 'NOT_A_DURATION', 'month 12', 'expected a duration'],
+    ['renewal_term with a length that is a time', `${HEADER}renewal_term: { length: month 12 }\n`, 'NOT_A_DURATION', 'month 12', '`month 12` is an instant, a length is `12 months`'],
     ['renewal_term with an unknown key', `${HEADER}renewal_term: { lenght: 12 months }\n`, 'UNKNOWN_KEY', 'lenght', 'did you mean `length`'],
   ])('%s', (_name, source, code, needle, words) => {
     expectDiagnostic(source, code, needle, words);
