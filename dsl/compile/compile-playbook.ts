@@ -55,7 +55,9 @@ export interface CompileOptions {
   /**
    * (v2) Finds the template files the playbook names (`templates/<name>.md`
    * beside the playbook; dsl/files/template-files.ts reads them with Node).
-   * Without it, every `template:` is an error: the compiler cannot check it.
+   * Without it, template names are not checked and the IR carries no template
+   * text (for programs that compile a string on their own; every path that
+   * compiles a playbook file passes one).
    */
   templates?: TemplateSource;
 }
@@ -197,6 +199,9 @@ class PlaybookCompiler {
       this.sink.error('INVALID_ID', `a template name is lowercase letters, digits, dashes and underscores (the file templates/<name>.md), found \`${name}\``, at);
       return;
     }
+    // Without a source (a program compiling a string on its own) names are not
+    // checked and the IR carries no text for them; every file-based path passes one.
+    if (!this.templateSource) return;
     if (this.missingTemplates.has(name)) return this.reportMissingTemplate(name, at);
     const file = this.templateSource?.read(name) ?? null;
     if (!file) {
@@ -214,11 +219,7 @@ class PlaybookCompiler {
   }
 
   private reportMissingTemplate(name: string, at: [number, number]): void {
-    const source = this.templateSource;
-    if (!source) {
-      this.sink.error('TEMPLATE_NOT_FOUND', `unknown template \`${name}\`: this playbook was compiled without its folder, so templates/${name}.md cannot be read`, at);
-      return;
-    }
+    const source = this.templateSource!;
     const names = source.names?.() ?? [];
     const hint = didYouMean(name, names);
     const listed = hint || names.length === 0 ? '' : ` (there: ${names.join(', ')})`;

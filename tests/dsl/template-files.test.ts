@@ -83,10 +83,10 @@ describe('template files', () => {
     expect(d!.message).toContain(words);
   });
 
-  it('is an error when the compiler is given no templates folder', () => {
+  it('are neither checked nor carried when the compiler is given no templates source', () => {
     const r = compilePlaybook(playbook('kickoff-soon'), 'p.yaml');
-    expect(r.diagnostics.map((d) => d.code)).toEqual(['TEMPLATE_NOT_FOUND', 'TEMPLATE_NOT_FOUND']);
-    expect(r.diagnostics[0]!.message).toContain('compiled without its folder');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.ir!.templates).toEqual({});
   });
 });
 
