@@ -95,7 +95,7 @@ export type TaskEntry = NonNullable<JourneyReport['tasks']>[number];
 export interface TaskCloseAt {
   task: string;
   at: number;
-  by: string;
+  by?: string | null;
   note?: string | null;
 }
 

@@ -2,7 +2,7 @@
  * What a journey workflow is started (and continued-as-new) with.
  */
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
-import type { Contract, JourneyCustomer, JourneyEvent } from './engine/types.ts';
+import type { Contract, JourneyCustomer, JourneyEvent, TaskCloseInput } from './engine/types.ts';
 import type { DriverState } from './journey-driver.ts';
 import type { MetricFeed, MetricPull } from './metric-feed.ts';
 
@@ -22,6 +22,12 @@ export interface JourneyStart {
   domainStart?: number;
   /** Events known at enrolment (stored before the journey started), metric feed types excepted. */
   events?: JourneyEvent[];
+  /**
+   * Closes by people known ahead, each at its own instant (the simulator's
+   * timeline `tasks:`, SPEC §11), queued like events; in production people
+   * close tasks through the `closeTask` update instead.
+   */
+  taskCloses?: TaskCloseInput[];
   /** Event types the journey pulls from Postgres instead of receiving signals (workflows/metric-feed.ts). */
   metrics?: MetricFeed;
   /** Upsert Milepost's custom search attributes (the namespace must have them registered). */

@@ -263,6 +263,7 @@ function openJourney(input: JourneyInput): OpenJourney {
   const s = input.start;
   const driver = startDriver(s.ir, s.customer, s.contract, s.enrolledAt);
   acceptEvents(s.ir, driver, s.events ?? []);
+  for (const close of s.taskCloses ?? []) acceptTaskClose(s.ir, driver, close);
   return {
     ir: s.ir, customer: s.customer, contract: s.contract, enrolledAt: s.enrolledAt,
     clock: fixDomainClock(Date.now(), s.domainStart), driver, searchAttributes: s.searchAttributes ?? false,

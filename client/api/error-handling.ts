@@ -2,10 +2,11 @@
  * One error shape for every answer that is not a success: `{"errors":
  * [...]}` (docs/api.md, "Errors"), whether a route refuses the request, the
  * router does (an unknown route 404, an over-long path segment 414, a
- * malformed URL 400) or Fastify does (413 body too large, 415 content type).
+ * malformed URL 400, a known path asked with another method 405) or Fastify does (413 body too large, 415 content type).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JourneysUnavailableError } from './journeys-unavailable.ts';
+import { allowedMethods } from './route-catalogue.ts';
 import { applySecurityHeaders } from './security-headers.ts';
 
 /** Largest request body accepted: 1 MiB (SPEC §15); larger gets 413. */
@@ -47,7 +48,14 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     return reply.code(status).send(errorBody(fastifyMessage(error, request)));
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods(app, path);
+    if (allowed.length > 0) {
+      return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(`${request.method} is not a method of ${path}: use ${allowed.join(', ')}`));
+    }
+    return reply.code(404).send(errorBody(`no route ${request.method} ${path}`));
+  });
 }
 
 /** Fastify's `frameworkErrors` option: the router's refusals (a malformed URL, an over-long path segment). */

@@ -8,7 +8,7 @@ import type { Explanation } from '../../workflows/engine/types.ts';
 import type { LedgerRow } from '../../store/ledger.ts';
 import type { OutboxRow } from '../../store/outbox.ts';
 import type { TaskRow } from '../../store/tasks.ts';
-import { STATE_COLOURS, day, esc, href, page, stateBadge } from './html.ts';
+import { STATE_COLOURS, day, esc, href, page, stateBadge, type Viewer } from './html.ts';
 import { renderTable, type AnyTable, type TableSpec } from './tables.ts';
 
 /** One journey as the page shows it. */
@@ -30,12 +30,12 @@ export interface CustomerJourneyView {
 }
 
 /** Renders the customer page. */
-export function renderCustomerPage(customer: { id: string; attrs: Record<string, unknown>; csm: string | null }, journeys: CustomerJourneyView[], now: number): string {
+export function renderCustomerPage(customer: { id: string; attrs: Record<string, unknown>; csm: string | null }, journeys: CustomerJourneyView[], now: number, viewer: Viewer | null = null): string {
   const attrs = Object.entries(customer.attrs).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
   const sections = journeys.map((j) => renderJourney(customer.id, j, now)).join('');
   const body = `<table id="attributes"><caption>Attributes</caption><tbody><tr><th>id</th><td>${esc(customer.id)}</td></tr>${attrs}</tbody></table>
 ${journeys.length === 0 ? '<p class="muted">Not enrolled in any playbook.</p>' : sections}`;
-  return page(`Customer ${customer.id}`, body);
+  return page(`Customer ${customer.id}`, body, { viewer });
 }
 
 function renderJourney(customerId: string, j: CustomerJourneyView, now: number): string {

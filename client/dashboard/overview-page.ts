@@ -4,7 +4,7 @@
  */
 import type { PortfolioFigures } from '../read-model/figures.ts';
 import { rateColumns, stackedBars } from './charts.ts';
-import { esc, filterForm, href, money, page, pct, STATE_COLOURS, STATE_ORDER } from './html.ts';
+import { esc, filterForm, href, money, page, pct, STATE_COLOURS, STATE_ORDER, type Viewer } from './html.ts';
 import { byCohortTable, byCsmTable, milestonesTable, renderTable, renewalsTable, risksTable } from './tables.ts';
 
 /** Most rows of the renewal and risk lists shown on the page; the CSV has all. */
@@ -17,7 +17,7 @@ export interface OverviewFilter {
 }
 
 /** Renders the overview of `figures`. */
-export function renderOverview(figures: PortfolioFigures, filter: OverviewFilter): string {
+export function renderOverview(figures: PortfolioFigures, filter: OverviewFilter, viewer: Viewer | null = null): string {
   const csv = (table: string) => href(`/dashboard/export/${table}.csv`, { ...filter });
   const card = (id: string, label: string, value: string, detail = '') =>
     `<div class="card" id="card-${id}"><div class="value">${esc(value)}</div><div class="label">${esc(label)}</div>${detail ? `<div class="muted">${esc(detail)}</div>` : ''}</div>`;
@@ -42,7 +42,7 @@ ${renderTable(byCohortTable(figures), csv('by-cohort'))}
 <h2>By CSM</h2>${renderTable(byCsmTable(figures), csv('by-csm'))}
 <h2>Renewals</h2>${renderTable(renewalsTable(figures), csv('renewals'), LIST_LIMIT)}
 <h2>Risks</h2>${renderTable(risksTable(figures), csv('risks'), LIST_LIMIT)}`;
-  return page('Overview', body, filter);
+  return page('Overview', body, { nav: filter, viewer });
 }
 
 /** On-time rate per cohort over all its milestones. */

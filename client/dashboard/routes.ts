@@ -18,6 +18,7 @@ import { esc, page } from './html.ts';
 import { explainJourney } from './journey-explanations.ts';
 import { renderOverview } from './overview-page.ts';
 import { renderPortfolio } from './portfolio-page.ts';
+import { viewerOf } from './viewer.ts';
 import { loadPortfolio } from '../read-model/portfolio.ts';
 import { byCohortTable, byCsmTable, gridTable, milestonesTable, renderTable, renewalsTable, risksTable, tableRows, type AnyTable, type TableSpec } from './tables.ts';
 
@@ -48,26 +49,26 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
     const f = filterOf(request.query, reply);
     if (f === null) return reply;
     const figures = computeFigures(await loadPortfolio(deps.pool, f), deps.clock());
-    return html(reply, renderOverview(figures, f));
+    return html(reply, renderOverview(figures, f, viewerOf(request)));
   });
 
   app.get('/dashboard/portfolio', async (request, reply) => {
     const f = filterOf(request.query, reply);
     if (f === null) return reply;
     const grids = portfolioGrids(await loadPortfolio(deps.pool, f), deps.clock());
-    return html(reply, renderPortfolio(grids, f, f.page - 1));
+    return html(reply, renderPortfolio(grids, f, f.page - 1, viewerOf(request)));
   });
 
   app.get('/dashboard/tasks', async (request, reply) => {
     const f = filterOf(request.query, reply);
     if (f === null) return reply;
-    return html(reply, page('Tasks', renderTable(tasksTable(await listTasks(deps.pool, { playbook: f.playbook, csm: f.csm, state: 'open', limit: 1000 })), '/dashboard/export/tasks.csv'), f));
+    return html(reply, page('Tasks', renderTable(tasksTable(await listTasks(deps.pool, { playbook: f.playbook, csm: f.csm, state: 'open', limit: 1000 })), '/dashboard/export/tasks.csv'), { nav: f, viewer: viewerOf(request) }));
   });
 
   app.get('/dashboard/outbox', async (request, reply) => {
     const f = filterOf(request.query, reply);
     if (f === null) return reply;
-    return html(reply, page('Outbox', renderTable(outboxTable(await listOutbox(deps.pool, { playbook: f.playbook, csm: f.csm, limit: 1000 })), '/dashboard/export/outbox.csv'), f));
+    return html(reply, page('Outbox', renderTable(outboxTable(await listOutbox(deps.pool, { playbook: f.playbook, csm: f.csm, limit: 1000 })), '/dashboard/export/outbox.csv'), { nav: f, viewer: viewerOf(request) }));
   });
 
   app.get<{ Params: { table: string } }>('/dashboard/export/:table', async (request, reply) => {
@@ -96,8 +97,8 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
 
   app.get<{ Params: { id: string } }>('/dashboard/customers/:id', async (request, reply) => {
     const loaded = await loadCustomer(deps, request.params.id);
-    if (loaded === null) return reply.code(404).type('text/html').send(page('Not found', `<p>No customer '${esc(request.params.id)}'.</p>`));
-    return html(reply, renderCustomerPage(loaded.customer, loaded.journeys, deps.clock()));
+    if (loaded === null) return reply.code(404).type('text/html').send(page('Not found', `<p>No customer '${esc(request.params.id)}'.</p>`, { viewer: viewerOf(request) }));
+    return html(reply, renderCustomerPage(loaded.customer, loaded.journeys, deps.clock(), viewerOf(request)));
   });
 
   app.get<{ Params: { id: string; table: string }; Querystring: { playbook?: string } }>('/dashboard/customers/:id/export/:table', async (request, reply) => {

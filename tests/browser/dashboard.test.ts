@@ -10,9 +10,10 @@ import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPortfolio } from '../../client/read-model/portfolio.ts';
+import { addUser } from '../../store/users.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { enrolClinic, iso } from '../api/support/clinics.ts';
-import { TOKEN, startApi, type RunningApi } from '../api/support/server.ts';
+import { startApi, type RunningApi } from '../api/support/server.ts';
 import { deployPlaybookFile, startTemporalJourneys, type TemporalJourneys } from '../api/support/temporal-journeys.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -71,8 +72,13 @@ describe.skipIf(skipReason !== null)(`dashboard in Chromium${skipReason === null
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    // The token once in the URL; the server answers with a cookie and a redirect.
-    await page.goto(`${api.base}/dashboard?token=${TOKEN}`);
+    // Signed out, the dashboard sends the browser to the sign-in page; a manager's personal token signs in.
+    const { token } = await addUser(db.pool, { email: 'max@example.com', role: 'manager' });
+    await page.goto(`${api.base}/dashboard`);
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+    await page.fill('#token', token);
+    await page.click('form.sign-in button[type=submit]');
+    await page.waitForURL(`${api.base}/dashboard`);
   }, 180_000);
 
   afterAll(async () => {

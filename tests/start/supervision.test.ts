@@ -88,6 +88,22 @@ describe('npm start supervision', () => {
     expect(stack.database.url).toContain(`127.0.0.1:${ports.pglite}/`);
     expect(stack.temporal.address).toBe(`127.0.0.1:${ports.temporal}`);
 
+    // The worker's Temporal SDK metrics (Prometheus exporter), and the API's /metrics behind the token.
+    expect(stack.metrics?.worker).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const workerMetrics = await until('worker metrics', async () => {
+      const text = await (await fetch(stack.metrics!.worker)).text();
+      return text.includes('temporal_') ? text : undefined;
+    }, 60_000, log);
+    expect(workerMetrics).toMatch(/^temporal_\w+/m);
+    const apiMetrics = await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(apiMetrics.status).toBe(200);
+    expect(await apiMetrics.text()).toContain('milepost_journeys');
+    // JSON logs: every line of the API's log after its start-up banner is a JSON object.
+    const apiLog = readFileSync(join(home, 'logs', 'api.log'), 'utf8').split('\n').filter((l) => l.startsWith('{'));
+    expect(apiLog.length).toBeGreaterThan(0);
+    for (const line of apiLog) expect(() => JSON.parse(line)).not.toThrow();
+    expect(apiLog.join('\n')).not.toContain(TOKEN);
+
     // The embedded database wants its password, and a second opener is refused.
     const noPassword = new pg.Client({ connectionString: stack.database.url.replace(/:[^:@/]+@/, ':guess@') });
     await expect(noPassword.connect()).rejects.toThrow(/password authentication failed/);

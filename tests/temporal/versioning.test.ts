@@ -23,7 +23,7 @@ describe('plan', () => {
     expect(changes.map((c) => `${c.sign} ${c.subject}: ${c.detail}`)).toEqual([
       '~ milestone/activation: due: month 1 → month 2',
       '+ risk/many_tickets: Many tickets',
-      '- trigger/complaint_sla: trigger',
+      '- trigger/complaint_sla: on complaint where severity >= 2',
     ]);
   });
 
