@@ -20,6 +20,11 @@ export interface JourneyStart {
    * to `enrolledAt` so a 2026 journey runs on a server whose clock is today.
    */
   domainStart?: number;
+  /**
+   * Domain time minus workflow time, when the journey continues another's
+   * clock (the next term, started by the renewed one); overrides `domainStart`.
+   */
+  clockOffsetMs?: number;
   /** Events known at enrolment (stored before the journey started), metric feed types excepted. */
   events?: JourneyEvent[];
   /**

@@ -212,7 +212,8 @@ export function installAuth(app: FastifyInstance, options: AuthOptions): void {
       }
       return unauthorised(reply, 'missing bearer token: send Authorization: Bearer <token> (or sign in at /sign-in)');
     }
-    const permission = config.permission ?? (SAFE_METHODS.has(request.method) ? 'read' : 'manage');
+    // An unknown route changes nothing (it answers 404, or 405 naming the methods it has), so reading is enough.
+    const permission = config.permission ?? (SAFE_METHODS.has(request.method) || request.is404 ? 'read' : 'manage');
     if (!allows(request.user.role, permission)) {
       return forbidden(reply, browser, options, `${describeUser(request.user)} may not do this (it needs the ${PERMISSIONS[permission].join(' or ')} role)`);
     }

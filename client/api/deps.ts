@@ -28,6 +28,8 @@ export interface ApiDeps {
   gateway: ApiJourneyGateway;
   /** The machine token (`MILEPOST_API_TOKEN`, role operator); people use their own (client/api/auth.ts). */
   token: string;
+  /** Book value one CSM can carry, for the team page's load column (`MILEPOST_CSM_CAPACITY`; default 5,000,000). */
+  csmCapacity?: number;
   /** Trusted reverse-proxy sign-in (`MILEPOST_AUTH_PROXY_HEADER`/`_FROM`, see authProxyFromEnv); none by default. */
   authProxy?: AuthProxy | null;
   /** Current instant, epoch ms (injected so tests control "now"). */

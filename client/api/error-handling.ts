@@ -32,7 +32,18 @@ const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 
 /** Installs the error and not-found handlers (the router's own errors come through {@link frameworkErrors}). */
 export function installErrorHandling(app: FastifyInstance): void {
+  // An unknown route's request fails in body parsing before the not-found handler runs (a QUERY
+  // without Content-Type, a malformed body): it is still a 404 (or 405), never the parser's 400.
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods(app, path);
+    if (allowed.length > 0) {
+      return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(`${request.method} is not a method of ${path}: use ${allowed.join(', ')}`));
+    }
+    return reply.code(404).send(errorBody(`no route ${request.method} ${path}`));
+  };
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (request.is404) return notFound(request, reply);
     if (error instanceof JourneysUnavailableError) {
       reply.log.warn(error);
       return reply.code(503).send(errorBody(error.message));
@@ -48,14 +59,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     return reply.code(status).send(errorBody(fastifyMessage(error, request)));
   });
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]!;
-    const allowed = allowedMethods(app, path);
-    if (allowed.length > 0) {
-      return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(`${request.method} is not a method of ${path}: use ${allowed.join(', ')}`));
-    }
-    return reply.code(404).send(errorBody(`no route ${request.method} ${path}`));
-  });
+  app.setNotFoundHandler(notFound);
 }
 
 /** Fastify's `frameworkErrors` option: the router's refusals (a malformed URL, an over-long path segment). */

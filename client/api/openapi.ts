@@ -169,6 +169,7 @@ export const openApiPath = (url: string) => url.replace(/:([A-Za-z_]+)/g, '{$1}'
 export function openApiDocument(serverUrl = 'http://127.0.0.1:8080'): Record<string, unknown> {
   const requestSchemas = componentSchemas(REQUEST_COMPONENTS, 'input');
   const responseSchemas = componentSchemas(RESPONSE_COMPONENTS, 'output');
+  for (const schema of Object.values(requestSchemas)) forbidNul(schema);
   requestSchemas.EventBatch = {
     type: 'object', additionalProperties: false, required: ['events'],
     properties: { events: { type: 'array', minItems: 1, maxItems: MAX_BATCH, items: { $ref: '#/components/schemas/Event' } } },
@@ -204,7 +205,7 @@ function operation(route: ApiRoute): Record<string, unknown> {
   if (parameters.length > 0) op.parameters = parameters;
   if (route.body !== undefined) {
     const schema = route.body.mediaType === 'text/csv'
-      ? { type: 'string', description: 'CSV (RFC 4180): a header row `id,contract_start,contract_end[,enrolled_at],<attributes...>`, then one row per customer' }
+      ? { type: 'string', pattern: NO_NUL, description: 'CSV (RFC 4180): a header row `id,contract_start,contract_end[,enrolled_at],<attributes...>`, then one row per customer' }
       : route.operationId === 'pushEvents'
         ? { oneOf: [{ $ref: '#/components/schemas/Event' }, { $ref: '#/components/schemas/EventBatch' }] }
         : { $ref: `#/components/schemas/${route.body.component}` };
@@ -237,7 +238,7 @@ function responsesOf(route: ApiRoute): Record<string, unknown> {
 
 function parametersOf(schema: z.ZodObject | undefined, where: 'path' | 'query'): object[] {
   if (schema === undefined) return [];
-  const json = toJson(schema, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  const json = forbidNul(toJson(schema, 'input')) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => {
     const { description, ...rest } = property;
     return {
@@ -256,6 +257,27 @@ function componentSchemas(components: Record<string, z.ZodType>, io: 'input' | '
 
 function toJson(schema: z.ZodType, io: 'input' | 'output'): unknown {
   return strip(z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }));
+}
+
+/**
+ * No text the API takes may hold NUL (U+0000): every route refuses it with
+ * 400 (bodies.ts `safeText`, input-guards.ts for paths and queries, the
+ * error handler for the rest), because Postgres cannot store it. The
+ * document says so on every request string that has no pattern of its own.
+ * (Lone surrogates, refused likewise, cannot be written in a JSON Schema
+ * pattern; JSON text carries them only as escapes.)
+ */
+const NO_NUL = '^[^\\u0000]*$';
+
+function forbidNul<T>(schema: T): T {
+  if (Array.isArray(schema)) schema.forEach(forbidNul);
+  else if (typeof schema === 'object' && schema !== null) {
+    const node = schema as Record<string, unknown>;
+    const types = [node.type].flat();
+    if (types.includes('string') && node.pattern === undefined && node.enum === undefined && node.const === undefined) node.pattern = NO_NUL;
+    for (const value of Object.values(node)) forbidNul(value);
+  }
+  return schema;
 }
 
 /** Drops the keys zod writes for a standalone JSON Schema document, which an OpenAPI component does not carry (`$schema`, `$id`, `id`). */

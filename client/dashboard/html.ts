@@ -78,7 +78,7 @@ h1{font-size:1.35rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.6rem 0 .5r
 .box{overflow-x:auto;max-width:100%;margin:.4rem 0 1rem}
 table{border-collapse:collapse;background:#fff;min-width:min(100%,40rem)}
 caption{text-align:left;font-weight:600;padding:.2rem 0;caption-side:top}
-th,td{border:1px solid #dde3e8;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid #dde3e8;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#eef1f4;font-weight:600}td.num,th.num{text-align:right;white-space:nowrap}
 td.empty{color:#78909c;font-style:italic}
 tr.overdue td{background:#fff4e5}
@@ -131,11 +131,16 @@ export function stateBadge(state: MilestoneState): string {
   return `<span class="state" style="background:${STATE_COLOURS[state]};${dark ? 'color:#1c2833' : ''}">${esc(state)}</span>`;
 }
 
-/** The filter form (playbook, CSM) that every overview page carries. */
-export function filterForm(action: string, filter: { playbook?: string | undefined; csm?: string | undefined }): string {
+/** The values a filter dropdown offers (store/filter-values.ts). */
+export interface FilterChoices { playbooks: readonly string[]; csms: readonly string[] }
+
+/** The filter form (playbook, CSM) that every overview page carries: dropdowns of the values the store holds. */
+export function filterForm(action: string, filter: { playbook?: string | undefined; csm?: string | undefined }, choices: FilterChoices = { playbooks: [], csms: [] }): string {
+  const select = (name: string, all: string, values: readonly string[], current: string | undefined) =>
+    `<select name="${name}"><option value="">${all}</option>${[...new Set([...(current ? [current] : []), ...values])].map((v) => `<option${v === current ? ' selected' : ''}>${esc(v)}</option>`).join('')}</select>`;
   return `<form class="filters" method="get" action="${esc(action)}">
-<label>Playbook <input name="playbook" value="${esc(filter.playbook)}"></label>
-<label>CSM <input name="csm" value="${esc(filter.csm)}"></label>
+<label>Playbook ${select('playbook', 'all playbooks', choices.playbooks, filter.playbook)}</label>
+<label>CSM ${select('csm', 'every CSM', choices.csms, filter.csm)}</label>
 <button type="submit">Filter</button></form>`;
 }
 

@@ -22,16 +22,19 @@ export function registerSignInRoutes(app: FastifyInstance, deps: ApiDeps): void 
     form(reply, localPath(request.query.next ?? '/dashboard'), null));
 
   app.post<{ Body: { token?: string; next?: string } }>('/sign-in', { config: { public: true, form: true } }, async (request, reply) => {
-    const next = localPath(typeof request.body?.next === 'string' ? request.body.next : '/dashboard');
+    const asked = localPath(typeof request.body?.next === 'string' && request.body.next !== '' ? request.body.next : '/dashboard');
     // Another site's form cannot sign this browser in as someone else (login CSRF).
     const origin = request.headers.origin;
     if (origin !== undefined && origin !== 'null' && hostOf(origin) !== request.headers.host) {
-      return form(reply.code(403), next, 'Sign-in from another site refused.');
+      return form(reply.code(403), asked, 'Sign-in from another site refused.');
     }
     const token = typeof request.body?.token === 'string' ? request.body.token.trim() : '';
-    if (token === '') return form(reply.code(400), next, 'Paste your personal token (milepost user add prints it once).');
-    const email = sameSecret(token, deps.token) ? MACHINE_USER.email : (await findUserByToken(deps.pool, token))?.email;
-    if (email === undefined) return form(reply.code(401), next, 'That token is not valid: check it, or ask a manager for a new one.');
+    if (token === '') return form(reply.code(400), asked, 'Paste your personal token (milepost user add prints it once).');
+    const user = sameSecret(token, deps.token) ? MACHINE_USER : await findUserByToken(deps.pool, token);
+    if (user === null) return form(reply.code(401), asked, 'That token is not valid: check it, or ask a manager for a new one.');
+    const email = user.email;
+    // The dashboard's front page is each role's own: a CSM's work, a manager's team.
+    const next = asked !== '/dashboard' ? asked : user.role === 'csm' ? '/dashboard/me' : user.role === 'manager' ? '/dashboard/team' : asked;
     const session = await createSession(deps.pool, email, deps.clock());
     return reply.code(303).header('set-cookie', cookie(request, session.id, SESSION_LIFETIME_MS / 1000)).header('location', next).send();
   });

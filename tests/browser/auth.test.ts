@@ -126,7 +126,7 @@ describe('signing in', () => {
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain('That token is not valid');
     const offsite = await raw('/sign-in', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens['ada@example.com']!, next: '//evil.example/' }) });
-    expect(offsite.headers.get('location')).toBe('/dashboard');
+    expect(offsite.headers.get('location')).toBe('/dashboard/me'); // a CSM's front page
   });
 
   it('ends the session at sign-out: the cookie opens nothing afterwards', async () => {

@@ -25,6 +25,8 @@ import { createDryRunActivities } from '../../activities/dry-run.ts';
 import { compileFile, timelineFile } from '../temporal/support/reference.ts';
 import { clinicVersions } from '../temporal/support/clinic-versions.ts';
 import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
+import { journeyTermWorkflowId } from '../../client/temporal/journey-id.ts';
+import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { closeTask, completeMilestone, getProgress, migrateJourney } from '../../workflows/messages.ts';
@@ -40,7 +42,7 @@ const MANIFEST = join(import.meta.dirname, 'histories.sha256.json');
 const CASES = [
   'clinic-acme-year', 'clinic-acme-enrolled-april', 'stability-webhooks', 'clinic-continue-as-new',
   'clinic-migrated-march', 'clinic-manual-activation', 'clinic-metric-feed',
-  'v2-tasks-closed', 'v2-tasks-overdue', 'v2-catch-up', 'v2-close-by-update', 'v2-migration',
+  'v2-tasks-closed', 'v2-tasks-overdue', 'v2-catch-up', 'v2-close-by-update', 'v2-migration', 'v2-next-term',
 ] as const;
 const chosen = process.argv.slice(3);
 const unknown = chosen.filter((c) => !(CASES as readonly string[]).includes(c));
@@ -58,7 +60,15 @@ const cases = [
 ];
 
 const activities = createDryRunActivities();
-const harness = await startSimulationHarness(activities);
+// The one playbook "deployed" for the recordings: the next term of case v2-next-term.
+const deployed = new Map<string, PlaybookIR>();
+const harness = await startSimulationHarness({
+  ...activities,
+  prepareNextTerm: async (_journey, request) => {
+    const ir = deployed.get(request.playbook);
+    return ir === undefined ? null : { workflowId: journeyTermWorkflowId(request.playbook, request.customer.id, request.contract.start), ir, events: [], metricTypes: [] };
+  },
+});
 const client = harness.env.client;
 
 /** Writes one run's history (the latest run when `runId` is not given). */
@@ -199,6 +209,24 @@ try {
     await handle.executeUpdate(migrateJourney, { args: [{ ir: later, events: [], by: 'max' }] });
     await handle.result();
     await save('v2-migration', handle.workflowId, undefined, callsSource);
+  }
+  // A term renewed on a playbook with renewal_term: the closing journey starts the next term (patch next-term-started).
+  if (wanted('v2-next-term')) {
+    const renewing: PlaybookIR = {
+      ...structuredClone(calls), playbook: 'calls-renewing', sourceHash: 'sha256:calls-renewing',
+      renewalTerm: { playbook: 'calls', length: { amount: 1, unit: 'month' } },
+    };
+    renewing.milestones[1] = { ...renewing.milestones[1]!, renewal: true };
+    deployed.set('calls', calls);
+    const t = callsTimeline([{ at: callsStart + 3 * DAY, type: 'trained', data: {} }], []);
+    const handle = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
+      workflowId: `calls-renewing-${Date.now()}`, taskQueue: harness.taskQueue,
+      args: [{ kind: 'start', start: { ir: renewing, customer: t.customer, contract: t.contract, enrolledAt: callsStart, domainStart: callsStart, events: t.events } }],
+    });
+    const report = await handle.result();
+    if (report.next_term == null) throw new Error('the renewing term did not name its next term');
+    await client.workflow.getHandle(journeyTermWorkflowId('calls', t.customer.id, t.contract.end)).terminate('recorded');
+    await save('v2-next-term', handle.workflowId, undefined, callsSource);
   }
 } finally {
   await harness.stop();

@@ -13,7 +13,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { applyTaskCloses, assignTask, findTask, listTasks, requestTaskClose, withdrawTaskClose, type TaskRow } from '../../../store/tasks.ts';
-import { describeIssues } from '../bodies.ts';
+import { describeIssues, safeText } from '../bodies.ts';
 import { refuseOutsideBook } from '../auth.ts';
 import { findCustomer } from '../../../store/journeys.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -36,12 +36,12 @@ export const TaskListQuery = z.strictObject({
 
 /** `POST /tasks/:task/close`. `by` defaults to the signed-in person when the request has one. */
 export const CloseTaskBody = z.strictObject({
-  by: z.string().min(1).max(200).optional(),
-  note: z.string().max(2000).default(''),
+  by: safeText(z.string().min(1).max(200)).optional(),
+  note: safeText(z.string().max(2000)).default(''),
 });
 
 /** `POST /tasks/:task/assign`. */
-export const AssignTaskBody = z.strictObject({ to: z.string().min(1).max(200) });
+export const AssignTaskBody = z.strictObject({ to: safeText(z.string().min(1).max(200)) });
 
 /** The task's answer shape: the row, with `id` the global id. */
 function taskBody(task: TaskRow): TaskRow {
