@@ -60,8 +60,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   // Re-assigned by a migration to a new playbook version.
   let { ir, driver } = journey;
   const now = (): number => toDomain(clock, Date.now());
+  const name = journey.customer.attrs.name;
   let ref: JourneyRef = {
     journeyId: workflowInfo().workflowId, customerId: journey.customer.id, playbook: ir.playbook, playbookHash: ir.sourceHash,
+    ...(typeof name === 'string' && name !== '' ? { customerName: name } : {}),
   };
   let woken = false;
   let deliveries: Promise<void> = Promise.resolve();
