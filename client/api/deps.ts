@@ -36,7 +36,7 @@ export interface ApiDeps {
    */
   metrics?: MetricFeed;
   /** Delivery loop pacing (event-delivery.ts); tests shorten it. */
-  delivery?: { retryEveryMs?: number; sweepEveryMs?: number };
+  delivery?: { retryEveryMs?: number; sweepEveryMs?: number; taskCloseRetryMs?: number };
   /** Log requests (pino through Fastify). Default false. */
   logger?: boolean;
 }
