@@ -24,4 +24,9 @@ export interface ActivityDeps {
   fetch: typeof fetch;
   /** Send attempts before a message is recorded as failed (the journey goes on). */
   maxDeliveryAttempts: number;
+  /**
+   * How old (seconds) a stored metric event must be before a pull takes it
+   * (store/customer-events.ts PULL_SETTLE_SECONDS when unset); tests set 0.
+   */
+  metricSettleSeconds?: number;
 }

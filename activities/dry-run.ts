@@ -29,6 +29,8 @@ export function createDryRunActivities(): JourneyActivities & { calls: Record<st
     sendReminder: async () => (count('sendReminder'), 'stored'),
     escalate: async () => (count('escalate'), 'stored'),
     postWebhook: async () => (count('postWebhook'), 'stored'),
+    // No playbook is deployed in a simulation: the report names the next term, nothing starts it.
+    prepareNextTerm: async () => (count('prepareNextTerm'), null),
     // Everything appended since the cursor (the index reached), of the feed's types.
     async pullMetricEvents(_journey, types, cursor) {
       count('pullMetricEvents');

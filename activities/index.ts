@@ -21,6 +21,7 @@ import { insertLedgerEntries } from '../store/ledger.ts';
 import { withTransaction } from '../store/queryable.ts';
 import { applyTaskCloses, insertTasks, recipientOf, type TaskClose } from '../store/tasks.ts';
 import { formatInstant } from '../workflows/engine/instant.ts';
+import { createNextTermActivities } from './next-term.ts';
 
 export type { ActivityDeps } from './deps.ts';
 
@@ -30,6 +31,8 @@ const METRIC_PAGE = 500;
 /** The activities, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
+    // The next contract term's playbook, events and journey row (activities/next-term.ts).
+    ...createNextTermActivities(deps),
     /** Writes ledger rows; rows already written (same key) are left as they are. Returns how many were new. */
     recordLedger: (journey: JourneyRef, entries: LedgerEntry[]): Promise<number> => insertLedgerEntries(deps.pool, journey, entries),
 
@@ -62,7 +65,7 @@ export function createActivities(deps: ActivityDeps) {
      * returns the same page.
      */
     async pullMetricEvents(journey: JourneyRef, types: string[], cursor: MetricCursor | null): Promise<MetricPage> {
-      const rows = await metricEventsAfter(deps.pool, journey.customerId, types, cursor, METRIC_PAGE);
+      const rows = await metricEventsAfter(deps.pool, journey.customerId, types, cursor, METRIC_PAGE, deps.metricSettleSeconds);
       const last = rows[rows.length - 1];
       return {
         events: rows.map((r) => ({ id: r.id, type: r.type, at: formatInstant(r.at), data: r.data })),

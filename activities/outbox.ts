@@ -41,15 +41,17 @@ export async function deliverThroughOutbox(deps: ActivityDeps, message: OutboxMe
     const reason = (err as Error).message;
     if (!permanent && !lastAttempt) {
       await noteSendError(pool, message.idemKey, reason);
+      log.warn('send failed; will retry', { channel: message.channel, idemKey: message.idemKey, sends, reason });
       throw err;
     }
     await markOutboxFailed(pool, message.idemKey, reason);
-    log.warn('message recorded as failed', { idemKey: message.idemKey, reason });
+    log.error('message recorded as failed', { channel: message.channel, idemKey: message.idemKey, sends, reason });
     throw ApplicationFailure.nonRetryable(
       `${message.channel} delivery of ${message.idemKey} failed: ${reason}`,
       permanent ? err.type : 'DeliveryExhausted',
     );
   }
   await markOutboxSent(pool, message.idemKey);
+  log.info('message sent', { channel: message.channel, idemKey: message.idemKey, sends });
   return 'sent';
 }

@@ -29,7 +29,7 @@ export interface LedgerEntry {
   idemKey: string;
   /** Domain instant, epoch ms. */
   at: number;
-  kind: 'milestone' | 'risk' | 'action' | 'term' | 'manual' | 'migration';
+  kind: 'milestone' | 'risk' | 'opportunity' | 'action' | 'task' | 'term' | 'manual' | 'migration';
   subject: string;
   fromState: string | null;
   toState: string | null;

@@ -25,7 +25,8 @@
  * MILEPOST_TEMPORAL_UI_PORT (8233), MILEPOST_TEMPORAL_HTTP_PORT and
  * MILEPOST_TEMPORAL_METRICS_PORT (the dev server's other ports; random when
  * unset), MILEPOST_PGLITE_PORT (the embedded Postgres socket; random when
- * unset), MILEPOST_DEMO=0 to skip the demo book, and every setting of
+ * unset), MILEPOST_WORKER_METRICS_PORT (the worker's Prometheus metrics;
+ * random when unset), MILEPOST_DEMO=0 to skip the demo book, and every setting of
  * `milepost worker` / `milepost serve` (README, Configuration).
  */
 import { randomBytes } from 'node:crypto';
@@ -42,7 +43,7 @@ import { ConfigError, temporalConfig } from '../worker/config.ts';
 import { seedDemoBook } from './start/demo-seed.ts';
 import { backoffDelay, DEFAULT_BACKOFF, startChild, type Child } from './start/children.ts';
 import { provisionTemporalCli, ROOT } from './temporal/binaries.ts';
-import { assertPortFree, PortInUseError, startDevServer, type DevServer } from './temporal/dev-server.ts';
+import { assertPortFree, freePort, PortInUseError, startDevServer, type DevServer } from './temporal/dev-server.ts';
 
 const say = (line: string) => process.stdout.write(`milepost: ${line}\n`);
 
@@ -134,6 +135,7 @@ async function main(): Promise<number> {
   const temporalHttpPort = portSetting(env, 'MILEPOST_TEMPORAL_HTTP_PORT', undefined);
   const temporalMetricsPort = portSetting(env, 'MILEPOST_TEMPORAL_METRICS_PORT', undefined);
   const pglitePort = portSetting(env, 'MILEPOST_PGLITE_PORT', undefined);
+  const workerMetricsPort = portSetting(env, 'MILEPOST_WORKER_METRICS_PORT', undefined) ?? (await freePort());
 
   const onCrash = (name: string, exit: { code: number | null; signal: NodeJS.Signals | null }, restartInMs: number) => {
     if (shuttingDown) return;
@@ -226,6 +228,8 @@ async function main(): Promise<number> {
   const milepost = join(ROOT, 'client', 'bin', 'milepost.js');
   // The children stop by themselves when this process is gone (MILEPOST_SUPERVISOR_PID).
   childEnv.MILEPOST_SUPERVISOR_PID = String(process.pid);
+  await assertPortFree(workerMetricsPort, "the worker's Prometheus metrics; set MILEPOST_WORKER_METRICS_PORT");
+  childEnv.MILEPOST_WORKER_METRICS_ADDRESS = `127.0.0.1:${workerMetricsPort}`;
   const worker = startChild('worker', process.execPath, [milepost, 'worker'], { env: childEnv, cwd: ROOT, logFile: join(logs, 'worker.log'), onCrash, onRestart });
   stack.push(() => worker.stop());
   const api = startChild('api', process.execPath, [milepost, 'serve'], {
@@ -247,6 +251,7 @@ async function main(): Promise<number> {
     home,
     api: { url: apiUrl, token },
     database: { url: childEnv.DATABASE_URL!, embedded: !env.DATABASE_URL },
+    metrics: { api: `${apiUrl}/metrics`, worker: `http://${childEnv.MILEPOST_WORKER_METRICS_ADDRESS}/metrics` },
     temporal: {
       address: childEnv.TEMPORAL_ADDRESS!,
       namespace: childEnv.TEMPORAL_NAMESPACE ?? 'default',
@@ -264,7 +269,8 @@ async function main(): Promise<number> {
       `  Dashboard    ${apiUrl}/dashboard?token=${token}`,
       `  API          ${apiUrl}   (Authorization: Bearer ${token}; token ${origin})`,
       temporalUi ? `  Temporal UI  ${temporalUi}` : `  Temporal     ${childEnv.TEMPORAL_ADDRESS}`,
-      `  Logs         ${logs}`,
+      `  Logs         ${logs}   (JSON lines)`,
+      `  Metrics      ${apiUrl}/metrics (bearer token), http://${childEnv.MILEPOST_WORKER_METRICS_ADDRESS}/metrics (worker)`,
       '',
       '  Ctrl-C stops everything; npm start again picks up where it left off.',
       '',

@@ -102,6 +102,7 @@ export async function metricEventsAfter(
   types: string[],
   cursor: { receivedAt: string; eventId: string } | null,
   limit: number,
+  settleSeconds: number = PULL_SETTLE_SECONDS,
 ): Promise<Array<StoredEvent & { receivedAt: string }>> {
   const { rows } = await db.query<{ event_id: string; type: string; at: Date; data: Record<string, unknown>; received: string }>(
     `SELECT event_id, type, at, data, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS received
@@ -111,6 +112,6 @@ export async function metricEventsAfter(
         AND ($3::timestamptz IS NULL OR (received_at, event_id) > ($3::timestamptz, $4::text))
       ORDER BY received_at, event_id
       LIMIT $6`,
-    [customerId, types, cursor?.receivedAt ?? null, cursor?.eventId ?? '', PULL_SETTLE_SECONDS, limit]);
+    [customerId, types, cursor?.receivedAt ?? null, cursor?.eventId ?? '', settleSeconds, limit]);
   return rows.map((r) => ({ id: r.event_id, customerId, type: r.type, at: r.at.getTime(), data: r.data, receivedAt: r.received }));
 }

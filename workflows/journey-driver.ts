@@ -30,7 +30,7 @@
  * rule: the workflow wakes at `now + 1` ms and processes instant `now`.
  */
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
-import { advanceJourney, journeyReport, nextInstant, receiveEvents, receiveManualCompletion, startJourney } from './engine/index.ts';
+import { advanceJourney, journeyReport, migrateJourney, nextInstant, receiveEvents, receiveManualCompletion, receiveTaskClose, startJourney } from './engine/index.ts';
 import type {
   Contract, FiredAction, JourneyCustomer, JourneyEvent, JourneyReport, JourneyState, ManualCompletionInput, Transition,
 } from './engine/types.ts';
@@ -89,33 +89,21 @@ export function messagesQueued(driver: DriverState): boolean {
 }
 
 /** A task of the journey as its report lists it (SPEC §12 `tasks`). */
-export interface TaskEntry {
-  id: string;
-  source: string;
-  title: string;
-  to: string;
-  priority: string;
-  opened_at: string;
-  due_at: string;
-  closed_at: string | null;
-  closed_because: string | null;
-}
+export type TaskEntry = NonNullable<JourneyReport['tasks']>[number];
 
 /** A task closed by a person: `at` is the journey's domain instant when the close was received. */
 export interface TaskCloseAt {
   task: string;
   at: number;
-  by: string;
+  by?: string | null;
   note?: string | null;
 }
 
 /** The task `taskId` as of the last processed instant, or undefined when the journey has opened no such task. */
 export function taskEntry(ir: PlaybookIR, driver: DriverState, taskId: string, start: number): TaskEntry | undefined {
-  const report = driverReport(ir, driver, processedUntil(driver) ?? start);
-  // TODO(lang-engine): the report's `tasks` (SPEC §12) arrive with the engine's task support; until
-  // then no journey lists a task, so every close is refused as UnknownTask.
-  const tasks = (report as { tasks?: TaskEntry[] }).tasks ?? [];
-  return tasks.find((t) => t.id === taskId);
+  // Version-1 journeys have no tasks in their report (and no task ids): every close is UnknownTask.
+  if (driver.engine.tasks?.some((t) => t.id === taskId) !== true) return undefined;
+  return driverReport(ir, driver, processedUntil(driver) ?? start).tasks?.find((t) => t.id === taskId);
 }
 
 /**
@@ -124,14 +112,12 @@ export function taskEntry(ir: PlaybookIR, driver: DriverState, taskId: string, s
  * completion; closing a task that closed meanwhile changes nothing (the
  * engine's rule), so a close racing the journey's own auto-close is harmless.
  */
-export function acceptTaskClose(_ir: PlaybookIR, driver: DriverState, close: TaskCloseAt): void {
-  // TODO(lang-engine): driver.engine = receiveTaskClose(ir, driver.engine, close) once the engine exports it.
-  void driver;
-  void close;
+export function acceptTaskClose(ir: PlaybookIR, driver: DriverState, close: TaskCloseAt): void {
+  driver.engine = receiveTaskClose(ir, driver.engine, close);
 }
 
 function queuedTaskCloses(driver: DriverState): number {
-  return (driver.engine as { taskCloses?: unknown[] }).taskCloses?.length ?? 0;
+  return driver.engine.taskCloses?.length ?? 0;
 }
 
 /** Why a request from outside (a completion, a task close) cannot apply; `kind` becomes the failure's type. */
@@ -208,10 +194,21 @@ export function migrationRefusal(ir: PlaybookIR, driver: DriverState, to: Playbo
  * now), with the manual completions of the old version carried over and the
  * count of actions fired kept.
  */
-export function migrateDriver(to: PlaybookIR, from: DriverState, journey: { customer: JourneyCustomer; contract: Contract }, at: number, events: readonly JourneyEvent[]): DriverState {
-  const next = startDriver(to, journey.customer, journey.contract, at);
-  acceptEvents(to, next, events);
-  carryManualCompletions(to, from, next);
+export function migrateDriver(
+  to: PlaybookIR, from: DriverState, journey: { customer: JourneyCustomer; contract: Contract }, at: number, events: readonly JourneyEvent[],
+  how: { keepsFired: boolean },
+): DriverState {
+  let next: DriverState;
+  if (how.keepsFired) {
+    // SPEC §10: an enrolment in the new version at `at` with catch-up (version 2) that never
+    // re-fires a source that already fired, keeping every action fired before `at` in the report.
+    next = { engine: migrateJourney(to, from.engine, { at, events }), recentEventIds: from.recentEventIds.slice(), actionsFired: from.actionsFired };
+  } else {
+    // Journeys migrated before the engine's migration entry: the report starts over at `at`.
+    next = startDriver(to, journey.customer, journey.contract, at);
+    acceptEvents(to, next, events);
+    carryManualCompletions(to, from, next);
+  }
   catchUp(to, next, at);
   next.actionsFired = from.actionsFired;
   return next;

@@ -2,7 +2,7 @@
  * What a journey workflow is started (and continued-as-new) with.
  */
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
-import type { Contract, JourneyCustomer, JourneyEvent } from './engine/types.ts';
+import type { Contract, JourneyCustomer, JourneyEvent, TaskCloseInput } from './engine/types.ts';
 import type { DriverState } from './journey-driver.ts';
 import type { MetricFeed, MetricPull } from './metric-feed.ts';
 
@@ -20,8 +20,19 @@ export interface JourneyStart {
    * to `enrolledAt` so a 2026 journey runs on a server whose clock is today.
    */
   domainStart?: number;
+  /**
+   * Domain time minus workflow time, when the journey continues another's
+   * clock (the next term, started by the renewed one); overrides `domainStart`.
+   */
+  clockOffsetMs?: number;
   /** Events known at enrolment (stored before the journey started), metric feed types excepted. */
   events?: JourneyEvent[];
+  /**
+   * Closes by people known ahead, each at its own instant (the simulator's
+   * timeline `tasks:`, SPEC §11), queued like events; in production people
+   * close tasks through the `closeTask` update instead.
+   */
+  taskCloses?: TaskCloseInput[];
   /** Event types the journey pulls from Postgres instead of receiving signals (workflows/metric-feed.ts). */
   metrics?: MetricFeed;
   /** Upsert Milepost's custom search attributes (the namespace must have them registered). */

@@ -18,15 +18,16 @@
  */
 import {
   ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, log,
-  patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
+  ParentClosePolicy, patched, proxyActivities, setHandler, sleep, startChild, upsertSearchAttributes, workflowInfo, WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities/index.ts';
 import type { ActionDelivery, InstantProgress, JourneyRef } from '../activities/types.ts';
 import { journeyHealth } from './engine/journey-health.ts';
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import { domainDelay, fixDomainClock, toDomain, type DomainClock } from './domain-clock.ts';
 import type { Contract, FiredAction, JourneyCustomer, JourneyReport, Transition } from './engine/types.ts';
-import type { JourneyContinuation, JourneyInput } from './journey-input.ts';
+import type { JourneyContinuation, JourneyInput, JourneyStart } from './journey-input.ts';
 import {
   acceptEvents, acceptManualCompletion, acceptTaskClose, catchUp, completionRefusal, driverReport, messagesQueued, migrateDriver, migrationRefusal,
   nextWake, pendingEvents, processedUntil, startDriver, taskCloseRefusal, taskEntry, type DriverState, type Refusal,
@@ -108,7 +109,8 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   setHandler(migrateJourney, async (migration) => {
     const at = now();
     const from = ir.sourceHash;
-    driver = migrateDriver(migration.ir, driver, journey, at, migration.events);
+    // Before MIGRATION_KEEPS_FIRED a migrated journey's report started over at the migration instant.
+    driver = migrateDriver(migration.ir, driver, journey, at, migration.events, { keepsFired: patched(MIGRATION_KEEPS_FIRED) });
     ir = migration.ir;
     if (pull !== null) pull.feed.types = feedTypesFor(ir, pull.feed.types);
     ref = { ...ref, playbookHash: ir.sourceHash };
@@ -194,7 +196,56 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   }
   await deliveries;
   await condition(allHandlersFinished);
-  return driverReport(ir, driver, Math.min(processedUntil(driver) ?? contract.end, contract.end));
+  const final = driverReport(ir, driver, Math.min(processedUntil(driver) ?? contract.end, contract.end));
+  // A term closed renewed whose playbook has `renewal_term` starts the next term (SPEC §9).
+  // Only version-2 IRs carry next_term, so no journey recorded before this reaches the patch.
+  if (final.next_term != null && patched(NEXT_TERM_STARTED)) {
+    await startNextTerm({ ref, customer: journey.customer, clock, pull, searchAttributes: journey.searchAttributes, next: final.next_term });
+  }
+  return final;
+}
+
+/** The workflow patch under which a renewed term starts its successor. */
+const NEXT_TERM_STARTED = 'next-term-started';
+
+/**
+ * Starts the next term's journey, exactly once: under the term's own workflow
+ * id (customer, playbook, contract start), as a child the closing journey
+ * abandons (it runs on after this one completes; the Temporal UI shows which
+ * journey started it). Its playbook's deployed version and the customer's
+ * events come from Postgres (prepareNextTerm), and the ledger records it.
+ */
+async function startNextTerm(closing: {
+  ref: JourneyRef; customer: JourneyCustomer; clock: DomainClock; pull: MetricPull | null; searchAttributes: boolean;
+  next: NonNullable<JourneyReport['next_term']>;
+}): Promise<void> {
+  const { ref, customer, next } = closing;
+  const contract = { start: Date.parse(next.start), end: Date.parse(next.end) };
+  const prepared = await store.prepareNextTerm(ref, { playbook: next.playbook, customer, contract, metricTypes: closing.pull?.feed.types ?? [] });
+  const entry = (toState: string, detail: Record<string, unknown>) => ({
+    idemKey: `${ref.journeyId}/next_term`, at: contract.start, kind: 'term' as const, subject: 'next_term', fromState: 'renewed', toState, detail,
+  });
+  if (prepared === null) {
+    log.warn('the next term\'s playbook is not deployed; no next term started', { playbook: next.playbook });
+    await store.recordLedger(ref, [entry('not_deployed', { ...next })]);
+    return;
+  }
+  const start: JourneyStart = {
+    ir: prepared.ir, customer, contract, enrolledAt: contract.start, events: prepared.events,
+    // The closing journey's domain clock goes on (zero offset in production).
+    clockOffsetMs: closing.clock.offsetMs, searchAttributes: closing.searchAttributes,
+    ...(closing.pull === null || prepared.metricTypes.length === 0 ? {} : { metrics: { ...closing.pull.feed, types: prepared.metricTypes } }),
+  };
+  try {
+    await startChild(journeyWorkflow, {
+      workflowId: prepared.workflowId, args: [{ kind: 'start', start }],
+      parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    // Started before (this journey retried after a crash between start and completion): exactly once.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  await store.recordLedger(ref, [entry(prepared.workflowId, { ...next, playbookHash: prepared.ir.sourceHash })]);
 }
 
 /** A pending wake-up: the domain instant it is for, and whether it fired. */
@@ -209,6 +260,13 @@ interface WakeTimer {
  * cancelled (histories recorded before it replay the old way).
  */
 const TIMERS_KEPT = 'timers-kept-across-signals';
+
+/**
+ * The workflow patch under which a migration is the engine's (SPEC §10: an
+ * enrolment in the new version with catch-up, the actions fired before it
+ * kept in the report); journeys migrated before it replay the old way.
+ */
+const MIGRATION_KEEPS_FIRED = 'migration-keeps-fired-actions';
 
 /** Removes the timers that have fired. */
 function dropFired(timers: WakeTimer[]): void {
@@ -255,9 +313,10 @@ function openJourney(input: JourneyInput): OpenJourney {
   const s = input.start;
   const driver = startDriver(s.ir, s.customer, s.contract, s.enrolledAt);
   acceptEvents(s.ir, driver, s.events ?? []);
+  for (const close of s.taskCloses ?? []) acceptTaskClose(s.ir, driver, close);
   return {
     ir: s.ir, customer: s.customer, contract: s.contract, enrolledAt: s.enrolledAt,
-    clock: fixDomainClock(Date.now(), s.domainStart), driver, searchAttributes: s.searchAttributes ?? false,
+    clock: s.clockOffsetMs === undefined ? fixDomainClock(Date.now(), s.domainStart) : { offsetMs: s.clockOffsetMs }, driver, searchAttributes: s.searchAttributes ?? false,
     historyLimit: s.historyLimit, metrics: s.metrics === undefined ? null : startMetricPull(s.metrics),
   };
 }
@@ -278,6 +337,11 @@ async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; trans
         case 'remind': await channels.sendReminder(delivery); break;
         case 'escalate': await channels.escalate(delivery); break;
         case 'webhook': await channels.postWebhook(delivery); break;
+        default: {
+          // A new verb that is not delivered here fails to compile.
+          const unknown: never = action;
+          throw new Error(`no delivery for action ${JSON.stringify(unknown)}`);
+        }
       }
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;

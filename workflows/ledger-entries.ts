@@ -73,15 +73,19 @@ function transitionEntry(journeyId: string, t: Transition): LedgerEntry | null {
         idemKey: `${journeyId}/risk/${t.risk}:${t.change}@${iso(t.at)}`,
         at: t.at, kind: 'risk', subject: t.risk, fromState: null, toState: t.change, detail: { actionsFired: t.actionsFired },
       };
-    // (v2) an opportunity is a risk's positive twin: a `risk` row whose subject says which it is.
     case 'opportunity':
       return {
         idemKey: `${journeyId}/opportunity/${t.opportunity}:${t.change}@${iso(t.at)}`,
-        at: t.at, kind: 'risk', subject: `opportunity/${t.opportunity}`, fromState: null, toState: t.change, detail: { actionsFired: t.actionsFired },
+        at: t.at, kind: 'opportunity', subject: t.opportunity, fromState: null, toState: t.change, detail: { actionsFired: t.actionsFired },
       };
-    // (v2) task openings and closes go to the task rows (the activity applies them), not to the ledger.
+    // A task's opening is its `open_task` action row; its close is a row of its own, which the
+    // activity also applies to the task row (reason, and who closed it for a person's close).
     case 'task':
-      return null;
+      if (t.change !== 'closed') return null;
+      return {
+        idemKey: `${journeyId}/task/${t.task}:closed`, at: t.at, kind: 'task', subject: t.task, fromState: 'open', toState: 'closed',
+        detail: { reason: t.reason, ...(t.by === undefined ? {} : { by: t.by }), ...(t.note === undefined ? {} : { note: t.note }) },
+      };
     case 'term':
       return {
         idemKey: `${journeyId}/term@${iso(t.at)}`,

@@ -10,7 +10,10 @@ import { textProblem } from './unicode-text.ts';
 /** Most events one `POST /events` batch may carry. */
 export const MAX_BATCH = 1000;
 
-const Instant = z.string().max(40).refine((s) => parseInstant(s) !== null, {
+/** The shape of an instant (the calendar check is parseInstant's): a date, or a date-time with an optional zone. */
+const INSTANT_PATTERN = /^\s*\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?\s*$/;
+
+const Instant = z.string().max(40).regex(INSTANT_PATTERN, 'expected an ISO-8601 instant such as 2026-03-02 or 2026-03-02T09:30:00Z').refine((s) => parseInstant(s) !== null, {
   message: 'expected an ISO-8601 instant such as 2026-03-02 or 2026-03-02T09:30:00Z',
 });
 

@@ -3,7 +3,10 @@
  * so the same server runs in `milepost serve`, in the tests and in the
  * benchmarks.
  */
+import type { AuthProxy } from './auth.ts';
 import type { JourneyGateway } from '../temporal/journey-gateway.ts';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ApiMetrics } from '../observability/metrics.ts';
 import type { Pool } from '../../store/pool.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 
@@ -23,8 +26,12 @@ export type ApiJourneyGateway = Pick<JourneyGateway, 'enrol' | 'deliverEvent' | 
 export interface ApiDeps {
   pool: Pool;
   gateway: ApiJourneyGateway;
-  /** The bearer token every route but `GET /health` requires. */
+  /** The machine token (`MILEPOST_API_TOKEN`, role operator); people use their own (client/api/auth.ts). */
   token: string;
+  /** Book value one CSM can carry, for the team page's load column (`MILEPOST_CSM_CAPACITY`; default 5,000,000). */
+  csmCapacity?: number;
+  /** Trusted reverse-proxy sign-in (`MILEPOST_AUTH_PROXY_HEADER`/`_FROM`, see authProxyFromEnv); none by default. */
+  authProxy?: AuthProxy | null;
   /** Current instant, epoch ms (injected so tests control "now"). */
   clock: () => number;
   /** Answers when Temporal is reachable; throws otherwise. Used by `GET /health`. */
@@ -37,6 +44,8 @@ export interface ApiDeps {
   metrics?: MetricFeed;
   /** Delivery loop pacing (event-delivery.ts); tests shorten it. */
   delivery?: { retryEveryMs?: number; sweepEveryMs?: number; taskCloseRetryMs?: number };
-  /** Log requests (pino through Fastify). Default false. */
-  logger?: boolean;
+  /** Log requests (pino through Fastify): a logger (client/observability/logger.ts), or true for Fastify's own. Default false. */
+  logger?: boolean | FastifyBaseLogger;
+  /** Prometheus metrics and `GET /metrics` (client/observability/metrics.ts). Default: none. */
+  observability?: ApiMetrics;
 }

@@ -2,10 +2,11 @@
  * One error shape for every answer that is not a success: `{"errors":
  * [...]}` (docs/api.md, "Errors"), whether a route refuses the request, the
  * router does (an unknown route 404, an over-long path segment 414, a
- * malformed URL 400) or Fastify does (413 body too large, 415 content type).
+ * malformed URL 400, a known path asked with another method 405) or Fastify does (413 body too large, 415 content type).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JourneysUnavailableError } from './journeys-unavailable.ts';
+import { allowedMethods } from './route-catalogue.ts';
 import { applySecurityHeaders } from './security-headers.ts';
 
 /** Largest request body accepted: 1 MiB (SPEC §15); larger gets 413. */
@@ -31,7 +32,18 @@ const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 
 /** Installs the error and not-found handlers (the router's own errors come through {@link frameworkErrors}). */
 export function installErrorHandling(app: FastifyInstance): void {
+  // An unknown route's request fails in body parsing before the not-found handler runs (a QUERY
+  // without Content-Type, a malformed body): it is still a 404 (or 405), never the parser's 400.
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods(app, path);
+    if (allowed.length > 0) {
+      return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(`${request.method} is not a method of ${path}: use ${allowed.join(', ')}`));
+    }
+    return reply.code(404).send(errorBody(`no route ${request.method} ${path}`));
+  };
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (request.is404) return notFound(request, reply);
     if (error instanceof JourneysUnavailableError) {
       reply.log.warn(error);
       return reply.code(503).send(errorBody(error.message));
@@ -47,7 +59,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     return reply.code(status).send(errorBody(fastifyMessage(error, request)));
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler(notFound);
 }
 
 /** Fastify's `frameworkErrors` option: the router's refusals (a malformed URL, an over-long path segment). */

@@ -189,6 +189,8 @@ export interface DeliveryLoopOptions {
   /** Ask a journey again for a person's task close it has not made after this long, ms. Default 10 s. */
   taskCloseRetryMs?: number;
   warn?: (message: string) => void;
+  /** Hears each pass that delivered something: how many events, and how long the pass took (ms). */
+  onDelivered?: (count: number, passMs: number) => void;
 }
 
 /** Starts the loop (its first pass right away: what an earlier process left undelivered). */
@@ -214,7 +216,9 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
       let more = false;
       let failed = false;
       try {
+        const started = clock();
         const pass = await deliverPass(pool, gateway, clock(), { checked, ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
+        if (pass.delivered > 0) options.onDelivered?.(pass.delivered, clock() - started);
         // Another server is delivering: try again shortly (what it delivers is marked; the rest waits for us).
         if (pass.busy === true) failed = true;
         if (pass.failed.length > 0) {

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { BODY_LIMIT, MAX_PARAM_LENGTH, frameworkErrors, installErrorHandling } from './error-handling.ts';
 import { refuseUnstorableText } from './input-guards.ts';
 import { installBodyParsers } from './json-body.ts';
+import { recordRoutes } from './route-catalogue.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 
 /** Options for `Fastify(...)`. */
@@ -21,6 +22,7 @@ export function hardenedServerOptions(): FastifyServerOptions {
 
 /** Installs parsers, headers, input checks and error handling; call before registering routes. */
 export function installHardening(app: FastifyInstance): void {
+  recordRoutes(app);
   installSecurityHeaders(app);
   installBodyParsers(app);
   refuseUnstorableText(app);

@@ -26,6 +26,8 @@ export interface StackState {
   home: string;
   api: { url: string; token: string };
   database: { url: string; embedded: boolean };
+  /** Prometheus scrape URLs: the API's (behind the token) and the worker's SDK metrics. */
+  metrics?: { api: string; worker: string };
   temporal: { address: string; namespace: string; ui: string | null; searchAttributes: boolean };
 }
 

@@ -57,3 +57,40 @@ export function rateColumns(id: string, rows: Array<{ label: string; rate: numbe
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/**
+ * A health sparkline: one polyline over the days given (0–100 on the y axis),
+ * the last value as a dot, the exact series in the tooltip. Empty days are
+ * skipped, not drawn as zero.
+ */
+export function sparkline(series: Array<{ day: string; health: number }>, days = 90, width = 120, height = 28): string {
+  if (series.length === 0) return '<span class="muted">no history</span>';
+  const first = Date.parse(series[0]!.day);
+  const span = Math.max(1, days - 1);
+  const x = (day: string) => Math.min(width, ((Date.parse(day) - first) / 86_400_000 / span) * width);
+  const y = (h: number) => height - 2 - (Math.max(0, Math.min(100, h)) / 100) * (height - 4);
+  const points = series.map((p) => `${x(p.day).toFixed(1)},${y(p.health).toFixed(1)}`).join(' ');
+  const last = series.at(-1)!;
+  const title = `health ${series[0]!.day} ${series[0]!.health.toFixed(0)} → ${last.day} ${last.health.toFixed(0)} (${series.length} days)`;
+  return `<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(title)}"><title>${esc(title)}</title>`
+    + `<line x1="0" x2="${width}" y1="${y(50).toFixed(1)}" y2="${y(50).toFixed(1)}" stroke="#dde3e8"/>`
+    + `<polyline fill="none" stroke="#1565c0" stroke-width="1.5" points="${points}"/>`
+    + `<circle cx="${x(last.day).toFixed(1)}" cy="${y(last.health).toFixed(1)}" r="2.5" fill="${last.health < 40 ? '#c62828' : last.health < 70 ? '#f9a825' : '#2e7d32'}"/></svg>`;
+}
+
+/** Vertical bars with a label under each and the value over it; `href` per bar makes it a drill-down link. */
+export function columnBars(id: string, bars: Array<{ label: string; value: number; text?: string; href?: string; colour?: string }>, height = 140): string {
+  const barWidth = 44, gap = 10, top = 16, bottom = 34;
+  const max = Math.max(1, ...bars.map((b) => b.value));
+  const width = bars.length * (barWidth + gap) + gap;
+  const body = bars.map((b, i) => {
+    const h = (b.value / max) * (height - top - bottom);
+    const x = gap + i * (barWidth + gap);
+    const y = height - bottom - h;
+    const rect = `<rect x="${x}" y="${y.toFixed(1)}" width="${barWidth}" height="${h.toFixed(1)}" fill="${b.colour ?? '#1565c0'}"><title>${esc(b.label)}: ${esc(b.text ?? String(b.value))}</title></rect>`
+      + `<text x="${x + barWidth / 2}" y="${(y - 3).toFixed(1)}" text-anchor="middle">${esc(b.text ?? String(b.value))}</text>`
+      + `<text x="${x + barWidth / 2}" y="${height - bottom + 14}" text-anchor="middle">${esc(b.label)}</text>`;
+    return b.href === undefined ? rect : `<a href="${b.href}">${rect}</a>`;
+  }).join('');
+  return `<div class="box"><svg id="${esc(id)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${body}</svg></div>`;
+}

@@ -8,8 +8,16 @@ import type { Explanation } from '../../workflows/engine/types.ts';
 import type { LedgerRow } from '../../store/ledger.ts';
 import type { OutboxRow } from '../../store/outbox.ts';
 import type { TaskRow } from '../../store/tasks.ts';
-import { STATE_COLOURS, day, esc, href, page, stateBadge } from './html.ts';
+import { STATE_COLOURS, day, esc, href, page, stateBadge, type Viewer } from './html.ts';
 import { renderTable, type AnyTable, type TableSpec } from './tables.ts';
+import { sparkline } from './charts.ts';
+import { completeButton, taskButtons } from './my-work-page.ts';
+import { when } from './words.ts';
+
+/** The `_next` of the page's forms: back to this customer. */
+function back(customerId: string): string {
+  return esc(`/dashboard/customers/${encodeURIComponent(customerId)}`);
+}
 
 /** One journey as the page shows it. */
 export interface CustomerJourneyView {
@@ -27,25 +35,37 @@ export interface CustomerJourneyView {
   tasks: TaskRow[];
   outbox: OutboxRow[];
   ledger: LedgerRow[];
+  /** Health per day over the last 90 days (the read model's history). */
+  health?: Array<{ day: string; health: number }>;
+  /** Health now, from the read model. */
+  healthNow?: number | null;
+}
+
+/** The buttons a viewer who may work this customer gets: close/assign tasks, complete milestones. */
+export interface CustomerWork {
+  viewer: Viewer | null;
+  assignees: string[];
 }
 
 /** Renders the customer page. */
-export function renderCustomerPage(customer: { id: string; attrs: Record<string, unknown>; csm: string | null }, journeys: CustomerJourneyView[], now: number): string {
+export function renderCustomerPage(customer: { id: string; attrs: Record<string, unknown>; csm: string | null }, journeys: CustomerJourneyView[], now: number, viewer: Viewer | null = null, work: CustomerWork | null = null): string {
   const attrs = Object.entries(customer.attrs).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
-  const sections = journeys.map((j) => renderJourney(customer.id, j, now)).join('');
+  const sections = journeys.map((j) => renderJourney(customer.id, j, now, work)).join('');
+  const terms = journeys.length === 0 ? '' : `<div class="box"><table id="terms"><caption>Terms</caption><thead><tr><th>playbook</th><th>contract</th><th>outcome</th><th class="num">health</th><th>last 90 days</th></tr></thead><tbody>${journeys.map((j) =>
+    `<tr><td><a href="#journey-${esc(j.playbook)}">${esc(j.playbook)}</a></td><td>${when(j.contractStart, now)} → ${when(j.contractEnd, now)}</td><td>${esc(j.report?.outcome ?? 'not reported yet')}</td><td class="num">${j.healthNow === null || j.healthNow === undefined ? '—' : j.healthNow.toFixed(0)}</td><td>${sparkline(j.health ?? [])}</td></tr>`).join('')}</tbody></table></div>`;
   const body = `<table id="attributes"><caption>Attributes</caption><tbody><tr><th>id</th><td>${esc(customer.id)}</td></tr>${attrs}</tbody></table>
-${journeys.length === 0 ? '<p class="muted">Not enrolled in any playbook.</p>' : sections}`;
-  return page(`Customer ${customer.id}`, body);
+${terms}${journeys.length === 0 ? '<p class="muted">Not enrolled in any playbook.</p>' : sections}`;
+  return page(`Customer ${customer.id}`, body, { viewer });
 }
 
-function renderJourney(customerId: string, j: CustomerJourneyView, now: number): string {
+function renderJourney(customerId: string, j: CustomerJourneyView, now: number, work: CustomerWork | null): string {
   const report = j.report;
   const exportHref = (table: string) => href(`/dashboard/customers/${encodeURIComponent(customerId)}/export/${table}.csv`, { playbook: j.playbook });
   const header = `<h2 id="journey-${esc(j.playbook)}">${esc(j.playbook)} <span class="muted">${esc(j.workflowId)} · pinned ${esc(j.playbookHash.slice(0, 19))}…</span></h2>
 <p>Contract ${day(new Date(j.contractStart).toISOString())} → ${day(new Date(j.contractEnd).toISOString())}, enrolled ${day(new Date(j.enrolledAt).toISOString())}.
 Outcome: <strong>${esc(report?.outcome ?? 'not reported yet')}</strong>${j.reportUpdatedAt ? ` <span class="muted">(report of ${esc(j.reportUpdatedAt.toISOString())})</span>` : ''}</p>`;
   if (report === null) return `${header}<p class="muted">The journey has not reported yet.</p>`;
-  const t = customerJourneyTables(j, now);
+  const t = customerJourneyTables(j, now, work === null ? null : { ...work, customerId });
   const problem = j.explainProblem === null ? '' : `<p class="muted">No explanations: ${esc(j.explainProblem)}</p>`;
   return `${header}${timeline(j, report, now)}${problem}
 ${Object.entries(t).map(([name, table]) => renderTable(table, exportHref(name))).join('\n')}`;
@@ -81,17 +101,19 @@ function timeline(j: CustomerJourneyView, report: JourneyReport, now: number): s
 }
 
 /** A journey's tables, by the name their CSV export uses. */
-export function customerJourneyTables(j: CustomerJourneyView, now: number): Record<'milestones' | 'risks' | 'actions' | 'tasks' | 'outbox' | 'ledger', AnyTable> {
+export function customerJourneyTables(j: CustomerJourneyView, now: number, work: (CustomerWork & { customerId: string }) | null = null): Record<'milestones' | 'risks' | 'actions' | 'tasks' | 'outbox' | 'ledger', AnyTable> {
   const report = j.report;
   const milestones: TableSpec<JourneyReport['milestones'][number]> = {
     id: `milestones-${j.playbook}`, title: 'Milestones and why',
     columns: [
       { name: 'milestone', value: (m) => m.id, html: (m) => `${esc(j.titles.get(m.id.split('#')[0]!) ?? m.id)} <span class="muted">${esc(m.id)}</span>` },
       { name: 'state', value: (m) => m.state, html: (m) => stateBadge(m.state) },
-      { name: 'opens', value: (m) => m.opens_at, html: (m) => day(m.opens_at) },
-      { name: 'due', value: (m) => m.due_at, html: (m) => day(m.due_at) },
+      { name: 'opens', value: (m) => m.opens_at, html: (m) => when(m.opens_at, now) },
+      { name: 'due', value: (m) => m.due_at, html: (m) => when(m.due_at, now) },
       { name: 'completed', value: (m) => m.completed_at, html: (m) => esc(m.completed_at ?? '—') },
       { name: 'why', value: (m) => j.explanations.get(m.id)?.summary ?? '', html: (m) => renderWhy(j.explanations.get(m.id)) },
+      ...(work === null ? [] : [{ name: 'do', value: () => '', html: (m: JourneyReport['milestones'][number]) =>
+        (m.state === 'open' || m.state === 'overdue' ? completeButton(work.customerId, j.playbook, m.id, back(work.customerId), work.viewer) : '') }]),
     ],
     rows: report?.milestones ?? [],
   };
@@ -120,7 +142,8 @@ export function customerJourneyTables(j: CustomerJourneyView, now: number): Reco
     id: `tasks-${j.playbook}`, title: 'Tasks',
     columns: [
       { name: 'title', value: (t) => t.title }, { name: 'assignee', value: (t) => t.assignee ?? t.assignee_role },
-      { name: 'priority', value: (t) => t.priority }, { name: 'due', value: (t) => t.due_at }, { name: 'status', value: (t) => t.status },
+      { name: 'priority', value: (t) => t.priority }, { name: 'due', value: (t) => t.due_at, html: (t) => when(t.due_at, now) }, { name: 'status', value: (t) => t.status },
+      ...(work === null ? [] : [{ name: 'do', value: () => '', html: (t: TaskRow) => (t.status === 'open' ? taskButtons(t, back(work.customerId), work.viewer, work.assignees) : esc(t.closed_by ? `closed by ${t.closed_by}` : t.closed_because ?? '')) }]),
     ],
     rows: j.tasks,
   };

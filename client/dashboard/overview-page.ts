@@ -4,7 +4,7 @@
  */
 import type { PortfolioFigures } from '../read-model/figures.ts';
 import { rateColumns, stackedBars } from './charts.ts';
-import { esc, filterForm, href, money, page, pct, STATE_COLOURS, STATE_ORDER } from './html.ts';
+import { esc, filterForm, href, money, page, pct, STATE_COLOURS, STATE_ORDER, type FilterChoices, type Viewer } from './html.ts';
 import { byCohortTable, byCsmTable, milestonesTable, renderTable, renewalsTable, risksTable } from './tables.ts';
 
 /** Most rows of the renewal and risk lists shown on the page; the CSV has all. */
@@ -17,7 +17,7 @@ export interface OverviewFilter {
 }
 
 /** Renders the overview of `figures`. */
-export function renderOverview(figures: PortfolioFigures, filter: OverviewFilter): string {
+export function renderOverview(figures: PortfolioFigures, filter: OverviewFilter, viewer: Viewer | null = null, choices?: FilterChoices): string {
   const csv = (table: string) => href(`/dashboard/export/${table}.csv`, { ...filter });
   const card = (id: string, label: string, value: string, detail = '') =>
     `<div class="card" id="card-${id}"><div class="value">${esc(value)}</div><div class="label">${esc(label)}</div>${detail ? `<div class="muted">${esc(detail)}</div>` : ''}</div>`;
@@ -34,7 +34,7 @@ ${card('risks', 'raised risks', String(figures.risks.length))}
   const legend = `<p class="legend">${STATE_ORDER.filter((s) => s !== 'skipped').map((s) => `<span><span style="color:${STATE_COLOURS[s]}">■</span> ${s}</span>`).join('')}</p>`;
   const chart = stackedBars('milestone-chart', figures.milestones.map((m) => ({ label: `${m.playbook} · ${m.title}`, counts: m })), STATE_ORDER.filter((s) => s !== 'skipped'));
   const cohorts = aggregateCohorts(figures);
-  const body = `${filterForm('/dashboard', filter)}${cards}${outcomes}
+  const body = `${filterForm('/dashboard', filter, choices)}${cards}${outcomes}
 <h2>Milestones</h2>${chart}${legend}
 ${renderTable(milestonesTable(figures), csv('milestones'))}
 <h2>On-time rate by cohort</h2>${rateColumns('cohort-chart', cohorts)}
@@ -42,7 +42,7 @@ ${renderTable(byCohortTable(figures), csv('by-cohort'))}
 <h2>By CSM</h2>${renderTable(byCsmTable(figures), csv('by-csm'))}
 <h2>Renewals</h2>${renderTable(renewalsTable(figures), csv('renewals'), LIST_LIMIT)}
 <h2>Risks</h2>${renderTable(risksTable(figures), csv('risks'), LIST_LIMIT)}`;
-  return page('Overview', body, filter);
+  return page('Overview', body, { nav: filter, viewer });
 }
 
 /** On-time rate per cohort over all its milestones. */

@@ -4,13 +4,13 @@
  * every row).
  */
 import type { PlaybookGrid } from './grid.ts';
-import { STATE_COLOURS, STATE_ORDER, esc, filterForm, href, page } from './html.ts';
+import { STATE_COLOURS, STATE_ORDER, esc, filterForm, href, page, type FilterChoices, type Viewer } from './html.ts';
 
 /** Rows per page of the grid. */
 export const GRID_PAGE_SIZE = 250;
 
 /** Renders the grids; `pageIndex` counts from 0 and applies to each playbook's rows. */
-export function renderPortfolio(grids: PlaybookGrid[], filter: { playbook?: string | undefined; csm?: string | undefined }, pageIndex: number): string {
+export function renderPortfolio(grids: PlaybookGrid[], filter: { playbook?: string | undefined; csm?: string | undefined }, pageIndex: number, viewer: Viewer | null = null, choices?: FilterChoices): string {
   const legend = `<p class="legend">${STATE_ORDER.map((s) => `<span><span style="color:${STATE_COLOURS[s]}">■</span> ${s}</span>`).join('')}</p>`;
   const sections = grids.map((grid) => {
     const pages = Math.max(1, Math.ceil(grid.rows.length / GRID_PAGE_SIZE));
@@ -22,5 +22,5 @@ export function renderPortfolio(grids: PlaybookGrid[], filter: { playbook?: stri
     const nav = pages === 1 ? '' : `<p>Page ${current + 1} of ${pages} (${grid.rows.length} journeys) ${current > 0 ? `<a href="${href('/dashboard/portfolio', { ...filter, page: current })}">previous</a>` : ''} ${current + 1 < pages ? `<a href="${href('/dashboard/portfolio', { ...filter, page: current + 2 })}">next</a>` : ''}</p>`;
     return `<h2>${esc(grid.playbook)}</h2>${nav}<table class="grid" id="grid-${esc(grid.playbook)}"><caption>${esc(grid.rows.length)} journeys <a class="csv" href="${href('/dashboard/export/portfolio.csv', { ...filter, playbook: grid.playbook })}">CSV</a></caption><thead>${head}</thead><tbody>${body}</tbody></table>`;
   }).join('');
-  return page('Portfolio', `${filterForm('/dashboard/portfolio', filter)}${legend}${grids.length === 0 ? '<p class="muted">No journeys.</p>' : sections}`, filter);
+  return page('Portfolio', `${filterForm('/dashboard/portfolio', filter, choices)}${legend}${grids.length === 0 ? '<p class="muted">No journeys.</p>' : sections}`, { nav: filter, viewer });
 }

@@ -144,7 +144,8 @@ export function renderTable<Row>(spec: TableSpec<Row>, csvHref?: string, limit =
   const csv = csvHref === undefined ? '' : ` <a class="csv" href="${csvHref}">CSV</a>`;
   const more = shown.length < spec.rows.length
     ? `<tfoot><tr><td colspan="${spec.columns.length}" class="muted">showing ${shown.length} of ${spec.rows.length}; every row is in the CSV</td></tr></tfoot>` : '';
-  return `<table id="${esc(spec.id)}" data-rows="${spec.rows.length}"><caption>${esc(spec.title)}${csv}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody>${more}</table>`;
+  // In a box that scrolls sideways on a narrow screen instead of widening the page.
+  return `<div class="box"><table id="${esc(spec.id)}" data-rows="${spec.rows.length}"><caption>${esc(spec.title)}${csv}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody>${more}</table></div>`;
 }
 
 /** The CSV header and raw rows of a table spec. */

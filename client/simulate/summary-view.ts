@@ -4,7 +4,7 @@
 import type { BacktestSummary } from './backtest.ts';
 import { paint } from './colours.ts';
 
-const pct = (x: number | null): string => (x === null ? '   —' : `${(x * 100).toFixed(0).padStart(3)}%`);
+const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(0)}%`);
 
 /** Renders a backtest summary as aligned text. */
 export function renderSummary(summary: BacktestSummary, colour: boolean): string {
@@ -14,9 +14,26 @@ export function renderSummary(summary: BacktestSummary, colour: boolean): string
   if (summary.not_applicable.length > 0) lines.push(p.dim(`left out (applies_to false): ${summary.not_applicable.join(', ')}`));
   const o = summary.outcomes;
   lines.push(`outcomes: ${o.renewed} renewed, ${o.churned} churned, ${o.ended} ended, ${o.running} running`);
-  lines.push('', p.bold(`${'Milestones'.padEnd(22)} on time  done   late  missed  skipped  unsettled`));
+  // Rates side by side, then the counts (issue 15: a count sat between the
+  // rate columns); every cell padded to its column's width before it is
+  // coloured, so escape sequences never shift a column.
+  const columns: Array<{ head: string; cell: (m: BacktestSummary['milestones'][number]) => string; colour?: (t: string) => string }> = [
+    { head: 'on time', cell: (m) => pct(m.on_time_rate), colour: p.green },
+    { head: 'late', cell: (m) => pct(m.late_rate), colour: p.yellow },
+    { head: 'missed', cell: (m) => pct(m.missed_rate), colour: p.red },
+    { head: 'done', cell: (m) => String(m.done) },
+    { head: 'skipped', cell: (m) => String(m.skipped) },
+    { head: 'unsettled', cell: (m) => String(m.unsettled) },
+  ];
+  const idWidth = Math.max(20, ...summary.milestones.map((m) => m.id.length));
+  const widths = columns.map((c) => Math.max(c.head.length, ...summary.milestones.map((m) => c.cell(m).length)));
+  lines.push('', p.bold(`${'Milestones'.padEnd(idWidth + 2)}${columns.map((c, i) => `  ${c.head.padStart(widths[i]!)}`).join('')}`));
   for (const m of summary.milestones) {
-    lines.push(`  ${m.id.padEnd(20)}    ${p.green(pct(m.on_time_rate))} ${String(m.done).padStart(5)}   ${p.yellow(pct(m.late_rate))}    ${p.red(pct(m.missed_rate))} ${String(m.skipped).padStart(8)} ${String(m.unsettled).padStart(10)}`);
+    const cells = columns.map((c, i) => {
+      const text = c.cell(m).padStart(widths[i]!);
+      return `  ${c.colour ? c.colour(text) : text}`;
+    });
+    lines.push(`  ${m.id.padEnd(idWidth)}${cells.join('')}`);
   }
   const w = summary.workload;
   lines.push('', p.bold(`Tasks and reminders per person per week: peak ${w.peak}, mean ${w.mean}`));

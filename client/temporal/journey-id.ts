@@ -6,3 +6,14 @@
 export function journeyWorkflowId(playbook: string, customerId: string): string {
   return `journey:${playbook}:${customerId}`;
 }
+
+/**
+ * The workflow id of the term of `customerId` on `playbook` that starts at
+ * `contractStart` (epoch ms), for every term after a customer's first on a
+ * playbook (SPEC §9: a term is its customer, playbook and contract start).
+ * A renewed journey starts its next term under this id, so a retried or
+ * replayed start finds it started; the API enrols a new term under it too.
+ */
+export function journeyTermWorkflowId(playbook: string, customerId: string, contractStart: number): string {
+  return `${journeyWorkflowId(playbook, customerId)}:term:${new Date(contractStart).toISOString()}`;
+}

@@ -10,7 +10,11 @@ import type { JourneyReport } from '../../workflows/engine/types.ts';
 /** One difference between two versions. `+` added, `-` removed, `~` changed. */
 export interface PlanChange {
   sign: '+' | '-' | '~';
-  /** `milestone/<id>`, `milestone/<id>/step/<i>`, `risk/<id>`, `trigger/<id>`, `health`, `applies_to`. */
+  /**
+   * `milestone/<id>`, `milestone/<id>/step/<i>`, `risk/<id>`, `opportunity/<id>`,
+   * `trigger/<id>`, `health`, `applies_to`, `language` (the language version:
+   * the same text behaves differently under version 2, SPEC "Language versions").
+   */
   subject: string;
   /** What changed, readable: `due: month 1 → month 2`. */
   detail: string;
@@ -47,46 +51,161 @@ export interface Plan {
 
 const json = (value: unknown) => JSON.stringify(value);
 
+/**
+ * A part of an IR as it behaves, for comparing two versions: expression node
+ * ids dropped (they number every node of the playbook, so they shift when
+ * anything is added before), and indexes into `ir.queries` (an expression's
+ * `query`, a trigger's `on`) replaced by the query itself (the queries table
+ * is renumbered when a query is added). On main both made an unchanged risk
+ * or trigger show as changed (issue 15).
+ */
+export function behaviour(ir: PlaybookIR, value: unknown): unknown {
+  const queries = ir.queries;
+  const walk = (v: unknown, key: string | null): unknown => {
+    if (Array.isArray(v)) return v.map((x) => walk(x, null));
+    if (typeof v !== 'object' || v === null) return v;
+    const out: Record<string, unknown> = {};
+    const node = v as Record<string, unknown>;
+    for (const [k, x] of Object.entries(node)) {
+      if (k === 'id' && typeof x === 'number') continue;
+      if ((k === 'query' && node['k'] === 'query' && typeof x === 'number') || (k === 'on' && key === 'trigger' && typeof x === 'number')) {
+        out[k] = walk(queries[x], null);
+        continue;
+      }
+      out[k] = walk(x, null);
+    }
+    return out;
+  };
+  return walk(value, (value as { on?: unknown } | null)?.on !== undefined ? 'trigger' : null);
+}
+
+/** `30 days`, `1 month`. */
+function durationText(d: { amount: number; unit: string }): string {
+  return `${d.amount} ${d.unit}${d.amount === 1 ? '' : 's'}`;
+}
+
+/** A value for a change's detail: an expression's source, a duration, a scalar, else a short summary. */
+function shown(v: unknown): string {
+  if (v === undefined || v === null) return '(none)';
+  if (typeof v !== 'object') return String(v);
+  const o = v as Record<string, unknown>;
+  if (typeof o['source'] === 'string') return o['source'];
+  if (typeof o['amount'] === 'number' && typeof o['unit'] === 'string') return durationText(o as { amount: number; unit: string });
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' && x !== null && 'kind' in x ? String((x as { kind: unknown }).kind) : shown(x))).join(', ') || '(none)';
+  return JSON.stringify(v).slice(0, 60);
+}
+
+/**
+ * What differs between two versions of one risk, opportunity or trigger, key
+ * by key (`when: health < 40 → health < 35; cooldown: 30 days → 14 days`);
+ * `null` when they behave the same.
+ */
+function whatChanged(oldIr: PlaybookIR, a: unknown, nextIr: PlaybookIR, b: unknown): string | null {
+  const ca = behaviour(oldIr, a) as Record<string, unknown>;
+  const cb = behaviour(nextIr, b) as Record<string, unknown>;
+  if (json(ca) === json(cb)) return null;
+  const parts: string[] = [];
+  for (const key of new Set([...Object.keys(ca), ...Object.keys(cb)])) {
+    if (json(ca[key]) === json(cb[key])) continue;
+    const before = (a as Record<string, unknown>)[key];
+    const after = (b as Record<string, unknown>)[key];
+    if (key === 'on') parts.push(`on: ${shown(oldIr.queries[before as number])} → ${shown(nextIr.queries[after as number])}`);
+    else if (key === 'actions' && shown(before) === shown(after)) parts.push(`actions: ${describeActionChanges(ca[key] as unknown[], cb[key] as unknown[])}`);
+    else parts.push(`${key}: ${shown(before)} → ${shown(after)}`);
+  }
+  return parts.join('; ');
+}
+
+/** Which actions of a list changed, and in what (`0 open_task: priority, title`). */
+function describeActionChanges(a: unknown[], b: unknown[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = (a[i] ?? {}) as Record<string, unknown>;
+    const y = (b[i] ?? {}) as Record<string, unknown>;
+    if (json(x) === json(y)) continue;
+    const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => json(x[k]) !== json(y[k]));
+    out.push(`${i} ${String(y['kind'] ?? x['kind'])}: ${keys.join(', ')}`);
+  }
+  return out.join('; ');
+}
+
+/**
+ * What the same playbook text does differently under language version 2
+ * than under version 1 (SPEC "Language versions"), for a plan that replaces
+ * a version-1 IR by a version-2 one: running journeys keep version 1 until
+ * migrated, and migrating them changes these behaviours.
+ */
+function languageChanges(next: PlaybookIR): string[] {
+  const notes: string[] = [];
+  const repeating = next.milestones.filter((m) => m.repeat !== null && (m.closes ?? null) === null).map((m) => m.id);
+  if (repeating.length > 0) notes.push(`each instance of ${repeating.join(', ')} closes at the next instance's opens (not done in its own window: missed)`);
+  const opensTasks = JSON.stringify(next).includes('"kind":"open_task"');
+  if (opensTasks) notes.push('tasks close by themselves (milestone completed, risk cleared, term closed) and can be closed by people');
+  if ((next.catchUp ?? 'latest') !== 'none') notes.push('migrating fires catch-up: the latest step of each open milestone, the actions of each raised risk');
+  return notes;
+}
+
 /** The differences between `old` (deployed; null when none) and `next`. */
 export function diffPlaybooks(old: PlaybookIR | null, next: PlaybookIR): PlanChange[] {
   if (old === null) return [{ sign: '+', subject: `playbook/${next.playbook}`, detail: 'first version' }];
   const changes: PlanChange[] = [];
+  const [fromVersion, toVersion] = [old.language ?? 1, next.language ?? 1];
+  if (fromVersion !== toVersion) {
+    const notes = toVersion > fromVersion ? languageChanges(next) : [];
+    changes.push({
+      sign: '~', subject: 'language',
+      detail: `language version ${fromVersion} → ${toVersion}: the same text behaves differently${notes.length > 0 ? `: ${notes.join('; ')}` : ''}`,
+    });
+  }
   if (json(old.appliesTo?.source ?? null) !== json(next.appliesTo?.source ?? null)) {
     changes.push({ sign: '~', subject: 'applies_to', detail: `${old.appliesTo?.source ?? '(all)'} → ${next.appliesTo?.source ?? '(all)'}` });
   }
-  if (json(old.health) !== json(next.health)) changes.push({ sign: '~', subject: 'health', detail: 'health components changed' });
+  const health = whatChanged(old, { health: old.health }, next, { health: next.health });
+  if (health !== null) changes.push({ sign: '~', subject: 'health', detail: 'health components changed' });
   const oldMilestones = new Map(old.milestones.map((m) => [m.id, m]));
   const nextMilestones = new Map(next.milestones.map((m) => [m.id, m]));
   for (const m of next.milestones) {
     const before = oldMilestones.get(m.id);
     if (!before) changes.push({ sign: '+', subject: `milestone/${m.id}`, detail: `opens ${m.opens.source}, due ${m.due.source}`, milestone: m.id });
-    else changes.push(...diffMilestone(before, m));
+    else changes.push(...diffMilestone(old, before, next, m));
   }
   for (const m of old.milestones) {
     if (!nextMilestones.has(m.id)) changes.push({ sign: '-', subject: `milestone/${m.id}`, detail: m.title, milestone: m.id });
   }
-  for (const [kind, before, after] of [['risk', old.risks, next.risks], ['trigger', old.triggers, next.triggers]] as const) {
+  const groups = [
+    ['risk', old.risks, next.risks],
+    ['opportunity', old.opportunities ?? [], next.opportunities ?? []],
+    ['trigger', old.triggers, next.triggers],
+  ] as const;
+  for (const [kind, before, after] of groups) {
     const olds = new Map<string, unknown>(before.map((r) => [r.id, r]));
     const news = new Map<string, unknown>(after.map((r) => [r.id, r]));
     for (const [id, r] of news) {
-      if (!olds.has(id)) changes.push({ sign: '+', subject: `${kind}/${id}`, detail: describe(r) });
-      else if (json(strip(olds.get(id))) !== json(strip(r))) changes.push({ sign: '~', subject: `${kind}/${id}`, detail: describe(r) });
+      if (!olds.has(id)) changes.push({ sign: '+', subject: `${kind}/${id}`, detail: describe(next, r) });
+      else {
+        const changed = whatChanged(old, olds.get(id), next, r);
+        if (changed !== null) changes.push({ sign: '~', subject: `${kind}/${id}`, detail: changed });
+      }
     }
-    for (const [id, r] of olds) if (!news.has(id)) changes.push({ sign: '-', subject: `${kind}/${id}`, detail: describe(r) });
+    for (const [id, r] of olds) if (!news.has(id)) changes.push({ sign: '-', subject: `${kind}/${id}`, detail: describe(old, r) });
   }
   return changes;
 }
 
-function diffMilestone(a: Milestone, b: Milestone): PlanChange[] {
+function diffMilestone(oldIr: PlaybookIR, a: Milestone, nextIr: PlaybookIR, b: Milestone): PlanChange[] {
   const out: PlanChange[] = [];
   const base = `milestone/${b.id}`;
   if (a.opens.source !== b.opens.source) out.push({ sign: '~', subject: base, detail: `opens: ${a.opens.source} → ${b.opens.source}`, milestone: b.id, moved: true });
   if (a.due.source !== b.due.source) out.push({ sign: '~', subject: base, detail: `due: ${a.due.source} → ${b.due.source}`, milestone: b.id, moved: true });
   if (a.doneWhen.source !== b.doneWhen.source) out.push({ sign: '~', subject: base, detail: `done_when: ${a.doneWhen.source} → ${b.doneWhen.source}`, milestone: b.id });
   if ((a.appliesWhen?.source ?? null) !== (b.appliesWhen?.source ?? null)) out.push({ sign: '~', subject: base, detail: `applies_when: ${a.appliesWhen?.source ?? '(always)'} → ${b.appliesWhen?.source ?? '(always)'}`, milestone: b.id });
-  if (json(a.repeat) !== json(b.repeat) || a.renewal !== b.renewal || a.owner !== b.owner || a.title !== b.title) {
-    out.push({ sign: '~', subject: base, detail: 'title, owner, renewal or repeat changed', milestone: b.id });
-  }
+  if ((a.closes?.source ?? null) !== (b.closes?.source ?? null)) out.push({ sign: '~', subject: base, detail: `closes: ${a.closes?.source ?? '(default)'} → ${b.closes?.source ?? '(default)'}`, milestone: b.id, moved: true });
+  const said: string[] = [];
+  if (json(a.repeat) !== json(b.repeat)) said.push(`repeat: ${a.repeat ? `every ${durationText(a.repeat)}` : '(none)'} → ${b.repeat ? `every ${durationText(b.repeat)}` : '(none)'}`);
+  if (a.renewal !== b.renewal) said.push(`renewal: ${a.renewal} → ${b.renewal}`);
+  if (a.owner !== b.owner) said.push(`owner: ${a.owner} → ${b.owner}`);
+  if (a.title !== b.title) said.push(`title: ${a.title} → ${b.title}`);
+  if (said.length > 0) out.push({ sign: '~', subject: base, detail: said.join('; '), milestone: b.id });
   const steps = Math.max(a.steps.length, b.steps.length);
   for (let i = 0; i < steps; i++) {
     const sa = a.steps[i];
@@ -96,21 +215,20 @@ function diffMilestone(a: Milestone, b: Milestone): PlanChange[] {
     else if (sa && !sb) out.push({ sign: '-', subject, detail: `at ${sa.at.source}: ${sa.action.kind}`, milestone: b.id });
     else if (sa && sb) {
       if (sa.at.source !== sb.at.source) out.push({ sign: '~', subject, detail: `at: ${sa.at.source} → ${sb.at.source}`, milestone: b.id, moved: true });
-      if (json(sa.action) !== json(sb.action)) out.push({ sign: '~', subject, detail: `${sb.action.kind} changed`, milestone: b.id });
+      const action = whatChanged(oldIr, sa.action, nextIr, sb.action);
+      if (action !== null) out.push({ sign: '~', subject, detail: `${sb.action.kind}: ${action}`, milestone: b.id });
     }
   }
-  if (json(a.onDone) !== json(b.onDone)) out.push({ sign: '~', subject: `${base}/on_done`, detail: 'on_done actions changed', milestone: b.id });
+  const onDone = whatChanged(oldIr, { actions: a.onDone }, nextIr, { actions: b.onDone });
+  if (onDone !== null) out.push({ sign: '~', subject: `${base}/on_done`, detail: onDone, milestone: b.id });
   return out;
 }
 
-/** A risk or trigger without the fields that do not change behaviour (expression node ids). */
-function strip(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value), (key, v: unknown) => (key === 'id' && typeof v === 'number' ? undefined : v));
-}
-
-function describe(r: unknown): string {
+function describe(ir: PlaybookIR, r: unknown): string {
   const x = r as { when?: { source: string }; on?: number; title?: string };
-  return x.title ?? (x.when ? `when ${x.when.source}` : 'trigger');
+  if (x.title !== undefined) return x.title;
+  if (x.when !== undefined) return `when ${x.when.source}`;
+  return x.on !== undefined ? `on ${ir.queries[x.on]?.source ?? 'an event'}` : 'trigger';
 }
 
 /**

@@ -27,6 +27,7 @@ import type { JourneyEvent, JourneyReport } from '../../workflows/engine/types.t
 import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { deliverEvents, getProgress, getReport } from '../../workflows/messages.ts';
 import type { Timeline } from '../simulate/timeline.ts';
+import type { TimelineTaskClose } from '../simulate/run-journey.ts';
 import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from './journey-gateway.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
@@ -121,6 +122,8 @@ export async function runJourneyOnTemporal({ env, taskQueue }: TemporalHarness, 
   const later: JourneyEvent[] = [];
   for (const event of events) (event.at <= enrolledAt + lead ? early : later).push(event);
 
+  // The timeline's closes by people (SPEC §11), each at its instant, as the in-process simulator queues them.
+  const closes = ((timeline as Timeline & { tasks?: readonly TimelineTaskClose[] }).tasks ?? []).filter((c) => c.at <= until);
   const feed = options.metricFeed;
   const pulled = (event: JourneyEvent) => feed !== undefined && feed.feed.types.includes(event.type);
   for (const event of early) if (pulled(event)) feed!.store(event);
@@ -128,6 +131,7 @@ export async function runJourneyOnTemporal({ env, taskQueue }: TemporalHarness, 
     ir, customer, contract, enrolledAt, domainStart: enrolledAt, events: early.filter((e) => !pulled(e)),
     ...(options.historyLimit === undefined ? {} : { historyLimit: options.historyLimit }),
     ...(feed === undefined ? {} : { metrics: feed.feed }),
+    ...(closes.length === 0 ? {} : { taskCloses: closes.map(({ task, at, by, note }) => ({ task, at, by: by ?? null, note: note ?? null })) }),
   } };
   const handle = await env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
     workflowId: `${journeyWorkflowId(ir.playbook, customer.id)}:sim:${randomUUID()}`,

@@ -120,8 +120,9 @@ describe('milepost graph', () => {
     // Each instance shifts the unshifted instant in one calendar addition
     // (SPEC §5.1): opens Jan 31 -> Apr 30; due Apr 30 (month 3) -> Jul 30.
     expect(lines.filter((l) => l.startsWith('  qbr 1 (') || l.startsWith('  qbr 2 ('))).toEqual([
-      '  qbr 1 (start to month 3) :m3, 2026-01-31, 2026-04-30',
-      '  qbr 2 (start to month 3) :m8, 2026-04-30, 2026-07-30',
+      // Each instance labelled with its own window (#15: all said "(start to month 3)").
+      '  qbr 1 (2026-01-31 to 2026-04-30) :m3, 2026-01-31, 2026-04-30',
+      '  qbr 2 (2026-04-30 to 2026-07-30) :m8, 2026-04-30, 2026-07-30',
     ]);
     expect(lines.filter((l) => /^ {2}qbr \d+ \(/.test(l))).toHaveLength(4);
     // The last QBR's "due + 2 weeks" escalation falls after the term: not drawn.

@@ -136,6 +136,22 @@ describe('POST /customers', () => {
   });
 });
 
+describe('task routes', () => {
+  it.each([
+    ['close', { by: `ada${NUL}`, note: 'x' }], ['close', { by: 'ada', note: `n${NUL}` }], ['assign', { to: `bob${NUL}` }],
+  ] as const)('POST /tasks/:task/%s with NUL in the body: 400, nothing changed', async (action, body) => {
+    const { rows } = await db.pool.query<{ id: number }>(
+      `INSERT INTO tasks (idem_key, task_id, journey_id, customer_id, playbook, source, title, assignee_role, priority, due_at, fired_at)
+       VALUES ($1, $1, 'journey:onboarding:acme', 'acme', 'onboarding', 'step', 'Call', 'csm', 'high', now(), now()) RETURNING id::int`,
+      [`nul-${Math.random()}`]);
+    const before = await db.pool.query('SELECT * FROM tasks WHERE id = $1', [rows[0]!.id]);
+    const response = await api.call(`/tasks/${rows[0]!.id}/${action}`, { body });
+    expect(response.status, response.text).toBe(400);
+    expect(errorsText(response.json)).toMatch(/NUL/);
+    expect((await db.pool.query('SELECT * FROM tasks WHERE id = $1', [rows[0]!.id])).rows).toEqual(before.rows);
+  });
+});
+
 describe('paths and query filters', () => {
   it.each([
     '/journeys?customer=%00', '/journeys?playbook=a%00b', '/tasks?customer=%00', '/outbox?playbook=%00', '/ledger?customer=%00',

@@ -75,6 +75,13 @@ describe('one error shape', () => {
     expect(response.json).toEqual({ errors: [{ error: 'no route GET /no/such/route' }] });
   });
 
+  it.each(['DELETE', 'PUT', 'PATCH', 'QUERY'])('%s on a known path: 405 with Allow and the errors list (not 404, not a parser 400)', async (method) => {
+    const response = await fetch(`${api.base}/tasks`, { method, headers: { authorization: 'Bearer test-token-0123456789' } });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+    expect(isErrorList(await response.json())).toBe(true);
+  });
+
   it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/xml'])('a %s body: 415 with the errors list (docs/api.md)', async (type) => {
     for (const path of ['/events', '/customers', '/customers/import?playbook=onboarding']) {
       const response = await api.call(path, { raw: '{"id": "x"}', headers: { 'content-type': type } });

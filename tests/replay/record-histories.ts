@@ -25,9 +25,12 @@ import { createDryRunActivities } from '../../activities/dry-run.ts';
 import { compileFile, timelineFile } from '../temporal/support/reference.ts';
 import { clinicVersions } from '../temporal/support/clinic-versions.ts';
 import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
+import { journeyTermWorkflowId } from '../../client/temporal/journey-id.ts';
+import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
-import { completeMilestone, getProgress, migrateJourney } from '../../workflows/messages.ts';
+import { closeTask, completeMilestone, getProgress, migrateJourney } from '../../workflows/messages.ts';
+import { callsPlaybook } from '../temporal/support/calls-playbook.ts';
 import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
 
 const { temporal } = proto;
@@ -39,6 +42,7 @@ const MANIFEST = join(import.meta.dirname, 'histories.sha256.json');
 const CASES = [
   'clinic-acme-year', 'clinic-acme-enrolled-april', 'stability-webhooks', 'clinic-continue-as-new',
   'clinic-migrated-march', 'clinic-manual-activation', 'clinic-metric-feed',
+  'v2-tasks-closed', 'v2-tasks-overdue', 'v2-catch-up', 'v2-close-by-update', 'v2-migration', 'v2-next-term',
 ] as const;
 const chosen = process.argv.slice(3);
 const unknown = chosen.filter((c) => !(CASES as readonly string[]).includes(c));
@@ -56,7 +60,15 @@ const cases = [
 ];
 
 const activities = createDryRunActivities();
-const harness = await startSimulationHarness(activities);
+// The one playbook "deployed" for the recordings: the next term of case v2-next-term.
+const deployed = new Map<string, PlaybookIR>();
+const harness = await startSimulationHarness({
+  ...activities,
+  prepareNextTerm: async (_journey, request) => {
+    const ir = deployed.get(request.playbook);
+    return ir === undefined ? null : { workflowId: journeyTermWorkflowId(request.playbook, request.customer.id, request.contract.start), ir, events: [], metricTypes: [] };
+  },
+});
 const client = harness.env.client;
 
 /** Writes one run's history (the latest run when `runId` is not given). */
@@ -146,6 +158,75 @@ try {
       metricFeed: { feed: { types: ['usage'], pullEveryMs: 7 * 86_400_000 }, store: (e) => activities.metricStore.push(e) },
     });
     await save('clinic-metric-feed', workflowId, undefined, source);
+  }
+
+  // Language version 2 (tests/temporal/support/calls-playbook.ts): tasks with a life, overdue actions, catch-up.
+  const calls = callsPlaybook();
+  const DAY = 86_400_000;
+  const callsStart = Date.parse('2026-01-01T00:00:00.000Z');
+  const callsSource = { playbook: 'tests/temporal/support/calls-playbook.ts', timeline: '(in record-histories.ts)' };
+  const callsTimeline = (events: JourneyEvent[], tasks: Array<{ task: string; at: number; by: string }>) => ({
+    file: 'calls', customer: { id: 'bay-vets', attrs: { name: 'Bay Vets', csm: 'ada@example.com', manager: 'max@example.com' } },
+    contract: { start: callsStart, end: callsStart + 30 * DAY }, events, tasks,
+  });
+  const callTask = 'milestone/activation/step/0@2026-01-05T00:00:00.000Z';
+  // A call closed by a person before its due (no overdue), training closed by its milestone.
+  if (wanted('v2-tasks-closed')) {
+    const { workflowId } = await runJourneyOnTemporal(harness, calls, callsTimeline(
+      [{ at: callsStart + 14 * DAY, type: 'trained', data: {} }], [{ task: callTask, at: callsStart + 5 * DAY, by: 'ada@example.com' }]), {});
+    await save('v2-tasks-closed', workflowId, undefined, callsSource);
+  }
+  // Nothing closed: both overdue escalations fire, the term closes the tasks.
+  if (wanted('v2-tasks-overdue')) {
+    const { workflowId } = await runJourneyOnTemporal(harness, calls, callsTimeline([], []), {});
+    await save('v2-tasks-overdue', workflowId, undefined, callsSource);
+  }
+  // Enrolled mid-term: catch-up fires the latest missed step at the enrolment instant.
+  if (wanted('v2-catch-up')) {
+    const { workflowId } = await runJourneyOnTemporal(harness, calls, callsTimeline([], []), { enrolledAt: callsStart + 5 * DAY });
+    await save('v2-catch-up', workflowId, undefined, callsSource);
+  }
+  const callsInput = (ir: typeof calls): JourneyInput => {
+    const t = callsTimeline([], []);
+    return { kind: 'start', start: { ir, customer: t.customer, contract: t.contract, enrolledAt: callsStart, domainStart: callsStart, events: [] } };
+  };
+  // A person closes the call through the closeTask update, then the term runs out.
+  if (wanted('v2-close-by-update')) {
+    const handle = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: `calls-update-${Date.now()}`, taskQueue: harness.taskQueue, args: [callsInput(calls)] });
+    await sleepUntilDomain(handle, '2026-01-06T01:00:00.000Z');
+    const closed = await handle.executeUpdate(closeTask, { args: [{ task: callTask, by: 'ada@example.com', note: 'called' }] });
+    if (closed.closed_because !== 'done') throw new Error('the call was not closed by the update');
+    await handle.result();
+    await save('v2-close-by-update', handle.workflowId, undefined, callsSource);
+  }
+  // A version-2 journey migrated mid-term (migration-keeps-fired-actions): training due on day 7 instead of 20.
+  if (wanted('v2-migration')) {
+    const later = structuredClone(calls);
+    later.sourceHash = 'sha256:calls-training-day-7';
+    later.milestones[1]!.due = structuredClone(later.milestones[0]!.due);
+    const handle = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: `calls-migrated-${Date.now()}`, taskQueue: harness.taskQueue, args: [callsInput(calls)] });
+    await sleepUntilDomain(handle, '2026-01-08T00:00:00.000Z');
+    await handle.executeUpdate(migrateJourney, { args: [{ ir: later, events: [], by: 'max' }] });
+    await handle.result();
+    await save('v2-migration', handle.workflowId, undefined, callsSource);
+  }
+  // A term renewed on a playbook with renewal_term: the closing journey starts the next term (patch next-term-started).
+  if (wanted('v2-next-term')) {
+    const renewing: PlaybookIR = {
+      ...structuredClone(calls), playbook: 'calls-renewing', sourceHash: 'sha256:calls-renewing',
+      renewalTerm: { playbook: 'calls', length: { amount: 1, unit: 'month' } },
+    };
+    renewing.milestones[1] = { ...renewing.milestones[1]!, renewal: true };
+    deployed.set('calls', calls);
+    const t = callsTimeline([{ at: callsStart + 3 * DAY, type: 'trained', data: {} }], []);
+    const handle = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
+      workflowId: `calls-renewing-${Date.now()}`, taskQueue: harness.taskQueue,
+      args: [{ kind: 'start', start: { ir: renewing, customer: t.customer, contract: t.contract, enrolledAt: callsStart, domainStart: callsStart, events: t.events } }],
+    });
+    const report = await handle.result();
+    if (report.next_term == null) throw new Error('the renewing term did not name its next term');
+    await client.workflow.getHandle(journeyTermWorkflowId('calls', t.customer.id, t.contract.end)).terminate('recorded');
+    await save('v2-next-term', handle.workflowId, undefined, callsSource);
   }
 } finally {
   await harness.stop();

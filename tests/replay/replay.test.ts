@@ -85,6 +85,25 @@ describe('recorded journey histories', () => {
     for (const events of patchedRuns) expect(events.filter((e) => e.timerCanceledEventAttributes)).toEqual([]);
   });
 
+  it('cover language version 2: journeys pinned to a version-2 IR, a closeTask update, a migration and a next term under their patches', () => {
+    const runs = files.map((f) => ({ file: f, events: load(f).history.events! }));
+    const startInput = (events: typeof runs[number]['events']) =>
+      JSON.parse(Buffer.from(events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!).toString()) as { start?: { ir: { language?: number } } };
+    const v2 = runs.filter((r) => startInput(r.events).start?.ir.language === 2);
+    expect(v2.length).toBeGreaterThanOrEqual(5);
+    const updates = v2.flatMap((r) => r.events.flatMap((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? []));
+    expect(updates).toContain('closeTask');
+    const patches = (events: typeof runs[number]['events']) => events.flatMap((e) => {
+      const details = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+      return details ? [(JSON.parse(Buffer.from(details).toString()) as { id: string }).id] : [];
+    });
+    const migrated = runs.filter((r) => patches(r.events).includes('migration-keeps-fired-actions'));
+    expect(migrated.map((r) => r.file).sort()).toEqual(['v0.5.0-clinic-migrated-march.json', 'v0.5.0-v2-migration.json']);
+    const renewed = runs.filter((r) => patches(r.events).includes('next-term-started'));
+    expect(renewed.map((r) => r.file)).toEqual(['v0.5.0-v2-next-term.json']);
+    expect(renewed[0]!.events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toHaveLength(1);
+  });
+
   it('catch a history the code no longer produces (an activity swapped)', async () => {
     const { workflowId, history } = load(files[0]!);
     const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!;

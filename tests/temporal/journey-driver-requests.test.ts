@@ -65,13 +65,18 @@ describe('migrations', () => {
     catchUp(v1, driver, mid + 1);
     const fired = driver.actionsFired;
     const at = Date.parse('2026-03-10T00:00:00.000Z');
-    const moved = migrateDriver(v2, driver, acme, at, notActivated);
-    expect(moved.actionsFired).toBe(fired);
-    expect(moved.engine.clock).toBe(at - 1);
-    const report = driverReport(v2, moved, at - 1);
-    expect(report.milestones.find((m) => m.id === 'activation')).toMatchObject({ state: 'done', completed_at: new Date(mid).toISOString() });
-    // Enrolled in the new version at the migration instant: nothing it would have fired before then is listed.
-    expect(report.actions).toEqual([]);
+    const before = driverReport(v1, driver, at - 1).actions;
+    expect(before.length).toBeGreaterThan(0);
+    for (const keepsFired of [false, true]) {
+      const moved = migrateDriver(v2, driver, acme, at, notActivated, { keepsFired });
+      expect(moved.actionsFired).toBe(fired);
+      expect(moved.engine.clock).toBe(at - 1);
+      const report = driverReport(v2, moved, at - 1);
+      expect(report.milestones.find((m) => m.id === 'activation')).toMatchObject({ state: 'done', completed_at: new Date(mid).toISOString() });
+      // Enrolled in the new version at the migration instant: nothing it would have fired before
+      // then fires; the engine's migration (SPEC §10) keeps what the old version fired in the report.
+      expect(report.actions).toEqual(keepsFired ? before : []);
+    }
   });
 
   it('are one ledger row, keyed by the two versions', () => {

@@ -16,6 +16,7 @@ import { completeMilestone, getProgress, getReport, migrateJourney } from '../..
 import { clinicVersions } from './support/clinic-versions.ts';
 import { compileFile, timelineFile } from './support/reference.ts';
 import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
+import { eventually } from './support/eventually.ts';
 
 const ledger: LedgerEntry[] = [];
 let harness: TemporalHarness & { stop(): Promise<void> };
@@ -42,7 +43,7 @@ it('validates a manual completion before anything is recorded, then completes th
   };
   const handle = await harness.env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: 'manual', taskQueue: harness.taskQueue, args: [input] });
   // Domain time starts at contract.start and runs in real time: activation opens at once.
-  for (;;) if ((await handle.query(getProgress)).milestones.activation === 'open') break;
+  await eventually('activation to open', async () => ((await handle.query(getProgress)).milestones.activation === 'open' ? true : undefined));
 
   // The reason travels as the cause of the client's WorkflowUpdateFailedError.
   const attempt = (milestone: string, note = 'kick-off call done') =>
@@ -92,7 +93,7 @@ it('keeps a milestone completed by hand across a migration to a new playbook ver
     start: { ir: v1, customer: timeline.customer, contract: timeline.contract, enrolledAt: timeline.contract.start, domainStart: timeline.contract.start, events: [] },
   };
   const handle = await harness.env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: 'manual-migrated', taskQueue: harness.taskQueue, args: [input] });
-  for (;;) if ((await handle.query(getProgress)).milestones.activation === 'open') break;
+  await eventually('activation to open', async () => ((await handle.query(getProgress)).milestones.activation === 'open' ? true : undefined));
   await handle.executeUpdate(completeMilestone, { args: [{ milestone: 'activation', note: 'activated on site', by: 'ada@example.com' }] });
   const completedAt = (await handle.query(getReport)).milestones.find((m) => m.id === 'activation')!.completed_at;
   // The new version re-judges the term from the events alone (there are none): without the

@@ -17,6 +17,7 @@ import { compileFile, referenceReport, timelineFile } from './support/reference.
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
 import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
+import { eventually } from './support/eventually.ts';
 
 let db: TestDatabase;
 let smtp: SmtpSink;
@@ -51,8 +52,15 @@ it('retries while Postgres is unreachable and completes every delivery once afte
   proxy.block();
   const handle = await harness.env.client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: 'pg-outage', taskQueue: harness.taskQueue, args: [input] });
   const result = handle.result();
-  // Let the journey run into the outage: its first deliveries fail and retry.
-  await new Promise((r) => setTimeout(r, 3000));
+  // The journey runs into the outage: its first write fails, and Temporal retries it. Wait
+  // until the server shows the pending activity on its second attempt (a retry did happen),
+  // then check that nothing reached Postgres meanwhile.
+  const retried = await eventually('a store activity retried during the outage', async () => {
+    const { raw } = await handle.describe();
+    return raw.pendingActivities?.find((a) => (a.attempt ?? 0) >= 2);
+  }, { intervalMs: 200, timeoutMs: 30_000 });
+  expect(retried.activityType?.name).toBe('recordInstant');
+  expect(retried.lastFailure?.message).toBeTruthy();
   const during = (await db.pool.query('SELECT count(*)::int AS n FROM milestone_ledger')).rows[0].n;
   expect(during).toBe(0);
   proxy.unblock();

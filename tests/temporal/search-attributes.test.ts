@@ -13,6 +13,7 @@ import { getProgress } from '../../workflows/messages.ts';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../workflows/search-attributes.ts';
 import { startDevServer, type DevServer } from '../support/temporal.ts';
 import { compileFile, timelineFile } from './support/reference.ts';
+import { eventually } from './support/eventually.ts';
 
 let server: DevServer;
 beforeAll(async () => {
@@ -37,14 +38,14 @@ it('lists journeys by playbook, customer and open milestone', { timeout: 90_000 
     const contract = { start: now - 10 * 86_400_000, end: now + 355 * 86_400_000 };
     const { workflowId } = await gateway.enrol({ ir, customer: timeline.customer, contract, enrolledAt: now });
     const handle = client.workflow.getHandle(workflowId);
-    for (;;) if ((await handle.query(getProgress)).processedUntil) break;
+    await eventually('the journey to process its first instant', async () => (await handle.query(getProgress)).processedUntil ?? undefined);
     const query = `MilepostPlaybook = '${ir.playbook}' AND MilepostCustomer = '${timeline.customer.id}' AND MilepostOpenMilestones = 'activation'`;
-    let found: string[] = [];
-    for (let i = 0; i < 50 && found.length === 0; i++) {
-      found = [];
-      for await (const wf of client.workflow.list({ query })) found.push(wf.workflowId);
-      if (found.length === 0) await new Promise((r) => setTimeout(r, 200));
-    }
+    // Visibility is eventually consistent: the upsert shows in a list a moment later.
+    const found = await eventually('the journey in the visibility list', async () => {
+      const ids: string[] = [];
+      for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
+      return ids.length > 0 ? ids : undefined;
+    }, { intervalMs: 200, timeoutMs: 10_000 });
     expect(found).toEqual([workflowId]);
     const description = await handle.describe();
     expect(description.status.name).toBe('RUNNING');

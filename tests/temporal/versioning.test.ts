@@ -23,7 +23,7 @@ describe('plan', () => {
     expect(changes.map((c) => `${c.sign} ${c.subject}: ${c.detail}`)).toEqual([
       '~ milestone/activation: due: month 1 → month 2',
       '+ risk/many_tickets: Many tickets',
-      '- trigger/complaint_sla: trigger',
+      '- trigger/complaint_sla: on complaint where severity >= 2',
     ]);
   });
 
@@ -78,8 +78,12 @@ describe('migrateJourney', () => {
     const migratedAt = Date.parse(progress.processedUntil!) + 1;
 
     const report: JourneyReport = await handle.result();
-    expect(report).toEqual(referenceReport(v2, { ...timeline, events }, { enrolledAt: migratedAt }));
+    // SPEC §10: the new version as if enrolled at the migration instant, and the report keeps
+    // the actions the old version fired before it (before this, `status` dropped them).
+    const reference = referenceReport(v2, { ...timeline, events }, { enrolledAt: migratedAt });
+    const firedBefore = before.actions.filter((a) => Date.parse(a.at) < migratedAt);
+    expect(firedBefore.length).toBeGreaterThan(0);
+    expect(report).toEqual({ ...reference, actions: [...firedBefore, ...reference.actions] });
     expect(report.milestones[0]).toMatchObject({ id: 'activation', due_at: '2026-03-31T00:00:00.000Z' });
-    expect(report.actions.every((a) => Date.parse(a.at) >= migratedAt)).toBe(true);
   });
 });

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { findJourney } from '../../../store/journeys.ts';
 import { CompleteMilestoneBody, EnrolBody, describeIssues } from '../bodies.ts';
+import { refuseOutsideBook } from '../auth.ts';
 import type { ApiDeps } from '../deps.ts';
 import { enrolCustomer } from '../enrol.ts';
 import { JourneysUnavailableError, viaGateway } from '../journeys-unavailable.ts';
@@ -12,7 +13,7 @@ import { CompletionRefusedError } from '../../temporal/journey-gateway.ts';
 
 /** Registers the customer routes. */
 export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post('/customers', async (request, reply) => {
+  app.post('/customers', { config: { permission: 'enrol' } }, async (request, reply) => {
     const parsed = EnrolBody.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });
     const outcome = await enrolCustomer(deps.pool, deps.gateway, parsed.data, deps.clock(), deps.metrics);
@@ -29,12 +30,13 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): voi
   });
 
   app.post<{ Params: { id: string; playbook: string; milestone: string } }>(
-    '/customers/:id/journeys/:playbook/milestones/:milestone/complete', async (request, reply) => {
+    '/customers/:id/journeys/:playbook/milestones/:milestone/complete', { config: { permission: 'work', by: true, form: true } }, async (request, reply) => {
       const { id, playbook, milestone } = request.params;
       const parsed = CompleteMilestoneBody.safeParse(request.body ?? {});
       if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });
       const journey = await findJourney(deps.pool, id, playbook);
       if (journey === null) return reply.code(404).send({ errors: [`customer '${id}' is not enrolled in playbook '${playbook}'`] });
+      if (refuseOutsideBook(request, reply, { csm: journey.csm }, `customer '${id}'`)) return reply;
       let progress;
       try {
         progress = await deps.gateway.completeMilestone(playbook, id, { milestone, note: parsed.data.note, by: parsed.data.by });

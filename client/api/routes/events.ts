@@ -11,7 +11,7 @@ import type { DeliveryLoop } from '../event-delivery.ts';
 
 /** Registers `POST /events`. */
 export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, delivery: DeliveryLoop): void {
-  app.post('/events', async (request, reply) => {
+  app.post('/events', { config: { permission: 'events' } }, async (request, reply) => {
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return reply.code(400).send({ errors: [{ index: null, id: null, error: 'expected a JSON object: one event, or {"events": [...]}' }] });

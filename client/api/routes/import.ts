@@ -4,20 +4,15 @@
  * row refuses the whole file with 400 and the line of each problem.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { describeIssues } from '../bodies.ts';
 import { prepareImport } from '../customer-import.ts';
 import type { ApiDeps } from '../deps.ts';
 import { enrolCustomers } from '../enrol.ts';
-
-const ImportQuery = z.strictObject({
-  playbook: z.string().min(1),
-  validate_only: z.enum(['true', 'false']).default('false'),
-});
+import { ImportQuery } from '../schemas/requests.ts';
 
 /** Registers the CSV import route. */
 export function registerImportRoute(app: FastifyInstance, deps: ApiDeps): void {
-  app.post('/customers/import', async (request, reply) => {
+  app.post('/customers/import', { config: { permission: 'import' } }, async (request, reply) => {
     const query = ImportQuery.safeParse(request.query);
     if (!query.success) return reply.code(400).send({ errors: describeIssues(query.error).map((error) => ({ line: 0, id: null, error })) });
     if (typeof request.body !== 'string') {

@@ -13,7 +13,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { applyTaskCloses, assignTask, findTask, listTasks, requestTaskClose, withdrawTaskClose, type TaskRow } from '../../../store/tasks.ts';
-import { describeIssues } from '../bodies.ts';
+import { describeIssues, safeText } from '../bodies.ts';
+import { refuseOutsideBook } from '../auth.ts';
+import { findCustomer } from '../../../store/journeys.ts';
 import type { ApiDeps } from '../deps.ts';
 import { JourneysUnavailableError } from '../journeys-unavailable.ts';
 
@@ -34,12 +36,12 @@ export const TaskListQuery = z.strictObject({
 
 /** `POST /tasks/:task/close`. `by` defaults to the signed-in person when the request has one. */
 export const CloseTaskBody = z.strictObject({
-  by: z.string().min(1).max(200).optional(),
-  note: z.string().max(2000).default(''),
+  by: safeText(z.string().min(1).max(200)).optional(),
+  note: safeText(z.string().max(2000)).default(''),
 });
 
 /** `POST /tasks/:task/assign`. */
-export const AssignTaskBody = z.strictObject({ to: z.string().min(1).max(200) });
+export const AssignTaskBody = z.strictObject({ to: safeText(z.string().min(1).max(200)) });
 
 /** The task's answer shape: the row, with `id` the global id. */
 function taskBody(task: TaskRow): TaskRow {
@@ -63,14 +65,16 @@ export function registerTaskRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { tasks: tasks.map(taskBody) };
   });
 
-  app.post<{ Params: { task: string } }>('/tasks/:task/close', async (request, reply) => {
+  app.post<{ Params: { task: string } }>('/tasks/:task/close', { config: { permission: 'work', by: true, form: true } }, async (request, reply) => {
     const parsed = CloseTaskBody.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });
-    const by = parsed.data.by ?? (request as { user?: { email?: string } }).user?.email;
+    // A person's own address (client/api/auth.ts sets it); the machine token must name who closed it.
+    const by = parsed.data.by;
     if (by === undefined) return reply.code(400).send({ errors: ["by: who closed the task is required ('by')"] });
     const id = taskNumber(request.params.task);
     const task = id === null ? null : await findTask(deps.pool, id);
     if (task === null || id === null) return unknown(reply, request.params.task);
+    if (refuseOutsideBook(request, reply, { csm: await customerCsm(deps, task.customer_id), assignee: task.assignee }, `task ${id}`)) return reply;
     if (task.status === 'closed') return taskBody(task);
     if (deps.gateway.closeTask === undefined) throw new JourneysUnavailableError('closing tasks needs the journey gateway\'s closeTask (not available in this server)');
     // Recorded first: from here a crash loses nothing (the delivery loop asks the journey again).
@@ -99,11 +103,14 @@ export function registerTaskRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return taskBody((await findTask(deps.pool, id))!);
   });
 
-  app.post<{ Params: { task: string } }>('/tasks/:task/assign', async (request, reply) => {
+  app.post<{ Params: { task: string } }>('/tasks/:task/assign', { config: { permission: 'work', form: true } }, async (request, reply) => {
     const parsed = AssignTaskBody.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ errors: describeIssues(parsed.error) });
     const id = taskNumber(request.params.task);
-    const task = id === null ? null : await assignTask(deps.pool, id, parsed.data.to);
+    const current = id === null ? null : await findTask(deps.pool, id);
+    if (current === null || id === null) return unknown(reply, request.params.task);
+    if (refuseOutsideBook(request, reply, { csm: await customerCsm(deps, current.customer_id), assignee: current.assignee }, `task ${id}`)) return reply;
+    const task = await assignTask(deps.pool, id, parsed.data.to);
     if (task === null) return unknown(reply, request.params.task);
     return taskBody(task);
   });
@@ -115,4 +122,9 @@ function failureType(err: unknown): string | undefined {
     if (typeof e.type === 'string') return e.type;
   }
   return undefined;
+}
+
+/** The CSM of a task's customer (whose book it is in). */
+async function customerCsm(deps: ApiDeps, customerId: string): Promise<string | null> {
+  return (await findCustomer(deps.pool, customerId))?.csm ?? null;
 }

@@ -54,7 +54,11 @@ export function playbookGantt(ir: PlaybookIR, start: number, end: number): strin
       const dueAt = shift(first.due);
       const id = m.repeat ? `${m.id}#${k}` : m.id;
       const crit = m.renewal ? 'crit, ' : '';
-      lines.push(`  ${label(id)} (${label(m.opens.source)} to ${label(m.due.source)}) :${crit}m${n++}, ${formatDate(opensAt)}, ${formatDate(Math.max(dueAt, opensAt))}`);
+      // Each repeat instance is labelled with its own window (issue 15: every
+      // instance said "(start to month 3)", the first one's); a single
+      // milestone keeps the playbook's own words.
+      const window = m.repeat ? `${formatDate(opensAt)} to ${formatDate(dueAt)}` : `${label(m.opens.source)} to ${label(m.due.source)}`;
+      lines.push(`  ${label(id)} (${window}) :${crit}m${n++}, ${formatDate(opensAt)}, ${formatDate(Math.max(dueAt, opensAt))}`);
       m.steps.forEach((s, i) => {
         const at = shift(first.steps[i]!);
         // Nothing fires after the term closes (SPEC §9), so such steps are not drawn.

@@ -10,7 +10,7 @@ import { stopWithSupervisor } from '../supervisor-watch.ts';
 
 const worker: Command = {
   summary: 'run a worker that executes journeys (Temporal task queue, prebuilt workflow bundle)',
-  usage: 'milepost worker [--task-queue <name>] [--max-cached <n>]   (configured by TEMPORAL_*, DATABASE_URL, SMTP_URL, MILEPOST_* variables)',
+  usage: 'milepost worker [--task-queue <name>] [--max-cached <n>]   (configured by TEMPORAL_*, DATABASE_URL, SMTP_URL, MILEPOST_* variables; MILEPOST_WORKER_METRICS_ADDRESS=host:port serves the SDK\'s Prometheus metrics)',
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
       'task-queue': { type: 'string' },
@@ -31,6 +31,15 @@ const worker: Command = {
       io.stderr.write(`milepost worker: invalid configuration:\n${indent(err.message)}\n`);
       return 2;
     }
+    const metricsAddress = io.env.MILEPOST_WORKER_METRICS_ADDRESS || undefined;
+    if (metricsAddress !== undefined && !/^[^:\s]+:\d{1,5}$/.test(metricsAddress)) {
+      io.stderr.write(`milepost worker: MILEPOST_WORKER_METRICS_ADDRESS must be host:port, got '${metricsAddress}'\n`);
+      return 2;
+    }
+    const { createLogger } = await import('../../observability/logger.ts');
+    const { installWorkerTelemetry } = await import('../../observability/worker-telemetry.ts');
+    installWorkerTelemetry(createLogger('worker', io.env, io.stdout), metricsAddress);
+    if (metricsAddress !== undefined) io.stdout.write(`milepost worker: Temporal SDK metrics on http://${metricsAddress}/metrics\n`);
     stopWithSupervisor(io.env);
     return runWorker(config, { io, ...(maxCached === undefined ? {} : { maxCachedWorkflows: maxCached }) });
   },

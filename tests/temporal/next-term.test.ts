@@ -1,0 +1,127 @@
+/**
+ * The next term (SPEC §9), on the time-skipping server with real Postgres: a
+ * term that closes renewed on a playbook with `renewal_term` starts the next
+ * term's journey on the named playbook's deployed version, at the closing
+ * instant, under the term's workflow id (customer, playbook, contract start),
+ * as a child the closing journey abandons; the ledger and the journeys table
+ * record it; the next term has one run.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createActivities } from '../../activities/index.ts';
+import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
+import { journeyTermWorkflowId } from '../../client/temporal/journey-id.ts';
+import { startSimulationHarness, type TemporalHarness } from '../../client/temporal/simulate-on-temporal.ts';
+import { compilePlaybook } from '../../dsl/index.ts';
+import type { PlaybookIR } from '../../dsl/ir/schema.ts';
+import { insertCustomerEvents } from '../../store/customer-events.ts';
+import { insertJourney, upsertCustomer } from '../../store/journeys.ts';
+import { insertPlaybookVersion } from '../../store/playbooks.ts';
+import type { JourneyInput } from '../../workflows/journey-input.ts';
+import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { testActivityDeps } from './support/activity-deps.ts';
+
+const DAY = 86_400_000;
+const start = Date.parse('2026-01-01T00:00:00.000Z');
+const end = start + 30 * DAY;
+
+function compile(source: string): PlaybookIR {
+  const { ir, diagnostics } = compilePlaybook(source, 'term.yaml');
+  if (!ir) throw new Error(JSON.stringify(diagnostics));
+  return { ...ir, language: 2 };
+}
+
+const FIRST = `
+playbook: first-year
+title: First year
+customer:
+  name: string
+  csm: string
+events:
+  renewed: {}
+milestones:
+  - id: renewal
+    title: Renewed
+    due: day 20
+    renewal: true
+    done_when: happened(renewed)
+`;
+const SECOND = `
+playbook: second-year
+title: Second year
+customer:
+  name: string
+  csm: string
+events:
+  renewed: {}
+  reviewed: {}
+milestones:
+  - id: review
+    title: Reviewed
+    due: day 10
+    done_when: happened(reviewed)
+`;
+
+let db: TestDatabase;
+let harness: TemporalHarness & { stop(): Promise<void> };
+beforeAll(async () => {
+  db = await createTestDatabase();
+  harness = await startSimulationHarness(createActivities(testActivityDeps(db.pool, null, 'http://127.0.0.1:9')));
+});
+afterAll(async () => {
+  await harness?.stop();
+  await db?.drop();
+});
+
+it('starts the next term once, on the deployed playbook it names, at the closing instant', async () => {
+  // The compiler of this tree does not write `renewal_term` yet: set it on the IR.
+  const first: PlaybookIR = { ...compile(FIRST), renewalTerm: { playbook: 'second-year', length: { amount: 1, unit: 'month' } } };
+  const second = compile(SECOND);
+  await insertPlaybookVersion(db.pool, { source: SECOND, ir: second, deployedBy: 'test' });
+  const customer = { id: 'acme', attrs: { name: 'Acme', csm: 'ada@example.com' } };
+  await upsertCustomer(db.pool, customer);
+  const renewedAt = start + 10 * DAY;
+  // Stored, as the API stores every event before a journey hears of it.
+  await insertCustomerEvents(db.pool, [{ id: 'acme-renewed', customerId: customer.id, type: 'renewed', at: renewedAt, data: {} }]);
+  const input = (workflowId: string): JourneyInput => ({ kind: 'start', start: {
+    ir: first, customer, contract: { start, end }, enrolledAt: start, domainStart: start, events: [{ id: `${workflowId}-renewed`, at: renewedAt, type: 'renewed', data: {} }],
+  } });
+  const firstId = journeyWorkflowId('first-year', customer.id);
+  await insertJourney(db.pool, {
+    workflowId: firstId, customerId: customer.id, playbook: 'first-year', playbookHash: first.sourceHash,
+    contractStart: new Date(start), contractEnd: new Date(end), enrolledAt: new Date(start),
+  });
+  const closing = await harness.env.client.workflow.execute<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { workflowId: firstId, taskQueue: harness.taskQueue, args: [input(firstId)] });
+  expect(closing.outcome).toBe('renewed');
+  const nextEnd = '2026-02-28T00:00:00.000Z'; // Jan 31 + 1 month, clamped
+  expect(closing.next_term).toEqual({ playbook: 'second-year', start: new Date(end).toISOString(), end: nextEnd });
+
+  const nextId = journeyTermWorkflowId('second-year', customer.id, end);
+  const next = harness.env.client.workflow.getHandle<typeof journeyWorkflow>(nextId);
+  const described = await next.describe();
+  expect(described.type).toBe('journeyWorkflow');
+  expect(described.parentExecution?.workflowId).toBe(firstId);
+  const report = await next.result();
+  expect(report).toMatchObject({ playbook: 'second-year', customer: 'acme', outcome: 'ended' });
+  // The customer's whole history went along: the first term's event is the second's too (no window).
+  const [started] = (await next.fetchHistory()).events!;
+  const startInput = JSON.parse(Buffer.from(started!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!).toString()) as JourneyInput;
+  expect(startInput.kind === 'start' && startInput.start).toMatchObject({
+    contract: { start: end, end: Date.parse(nextEnd) }, enrolledAt: end, events: [{ type: 'renewed', at: renewedAt }],
+  });
+  expect(startInput.kind === 'start' && startInput.start.ir.sourceHash).toBe(second.sourceHash);
+
+  const journeys = (await db.pool.query('SELECT workflow_id, playbook, contract_start FROM journeys ORDER BY contract_start')).rows;
+  expect(journeys).toEqual([
+    { workflow_id: firstId, playbook: 'first-year', contract_start: new Date(start) },
+    { workflow_id: nextId, playbook: 'second-year', contract_start: new Date(end) },
+  ]);
+  const ledger = (await db.pool.query(`SELECT journey_id, subject, from_state, to_state FROM milestone_ledger WHERE kind = 'term' ORDER BY at, subject`)).rows;
+  expect(ledger).toContainEqual({ journey_id: firstId, subject: 'next_term', from_state: 'renewed', to_state: nextId });
+
+  // Started once, by the closing journey, as a child it abandons (so it outlives it).
+  const closingHistory = (await harness.env.client.workflow.getHandle(firstId).fetchHistory()).events!;
+  const initiated = closingHistory.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes ?? []);
+  expect(initiated.map((a) => [a.workflowId, a.parentClosePolicy])).toEqual([[nextId, 2]]);
+  expect(closingHistory.filter((e) => e.childWorkflowExecutionStartedEventAttributes)).toHaveLength(1);
+});
