@@ -266,7 +266,8 @@ async function main(): Promise<number> {
   process.stdout.write(
     [
       '',
-      `  Dashboard    ${apiUrl}/dashboard?token=${token}`,
+      // The ?token= sign-in is gone (dash's sessions): paste a token at /sign-in.
+      `  Dashboard    ${apiUrl}/dashboard   (sign in at ${apiUrl}/sign-in with the API token below, or a person's own: npx milepost user add <email> --role csm)`,
       `  API          ${apiUrl}   (Authorization: Bearer ${token}; token ${origin})`,
       temporalUi ? `  Temporal UI  ${temporalUi}` : `  Temporal     ${childEnv.TEMPORAL_ADDRESS}`,
       `  Logs         ${logs}   (JSON lines)`,
