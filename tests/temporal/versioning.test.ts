@@ -83,7 +83,25 @@ describe('migrateJourney', () => {
     const reference = referenceReport(v2, { ...timeline, events }, { enrolledAt: migratedAt });
     const firedBefore = before.actions.filter((a) => Date.parse(a.at) < migratedAt);
     expect(firedBefore.length).toBeGreaterThan(0);
-    expect(report).toEqual({ ...reference, actions: [...firedBefore, ...reference.actions] });
+    // Language 2 (SPEC §10): the migration is an enrolment with catch-up, except that catch-up
+    // fires no action whose source already fired in the journey; a plain enrolment at the same
+    // instant (the reference) does not know what fired, so its catch-up may list more.
+    const firedSources = new Set(firedBefore.map((a) => a.source));
+    const caughtUp = reference.actions.filter((a) => !(a.catch_up === true && firedSources.has(a.source)));
+    expect(reference.actions.length - caughtUp.length).toBeGreaterThan(0);
+    // The tasks: those the journey opened before the migration stay (as its actions do; how
+    // they close afterwards is the engine's migration, tested in tests/engine), then the new
+    // version's, without the ones of the catch-up actions that did not fire again.
+    const dropped = new Set(reference.actions.filter((a) => !caughtUp.includes(a)).map((a) => `${a.source}@${a.at}`));
+    const carried = (before.tasks ?? []).filter((t) => Date.parse(t.opened_at) < migratedAt);
+    expect(carried.length).toBeGreaterThan(0);
+    const closes = new Map((report.tasks ?? []).map((t) => [t.id, { closed_at: t.closed_at, closed_because: t.closed_because }]));
+    for (const t of carried.filter((c) => c.closed_at !== null)) expect(closes.get(t.id)).toEqual({ closed_at: t.closed_at, closed_because: t.closed_because });
+    const tasks = [
+      ...carried.map((t) => ({ ...t, ...closes.get(t.id) })),
+      ...(reference.tasks ?? []).filter((t) => !dropped.has(`${t.source}@${t.opened_at}`)),
+    ];
+    expect(report).toEqual({ ...reference, actions: [...firedBefore, ...caughtUp], tasks });
     expect(report.milestones[0]).toMatchObject({ id: 'activation', due_at: '2026-03-31T00:00:00.000Z' });
   });
 });
