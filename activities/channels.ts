@@ -7,8 +7,12 @@ import type { ActivityDeps } from './deps.ts';
 import { PermanentDeliveryError } from './delivery-errors.ts';
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook-signature.ts';
 
-/** Sends one email. A 5xx SMTP reply is permanent; anything else (4xx, refused connection, timeout) is retried. */
-export async function sendEmail(deps: ActivityDeps, mail: { to: string; subject: string; text: string; idemKey: string }): Promise<void> {
+/**
+ * Sends one email, as multipart/alternative when it has an HTML part. A 5xx
+ * SMTP reply is permanent; anything else (4xx, refused connection, timeout)
+ * is retried.
+ */
+export async function sendEmail(deps: ActivityDeps, mail: { to: string; subject: string; text: string; html?: string; idemKey: string }): Promise<void> {
   if (!deps.mailer) throw new PermanentDeliveryError('ChannelNotConfigured', 'no SMTP server configured (SMTP_URL)');
   try {
     await deps.mailer.sendMail({
@@ -16,6 +20,7 @@ export async function sendEmail(deps: ActivityDeps, mail: { to: string; subject:
       to: mail.to,
       subject: mail.subject,
       text: mail.text,
+      ...(mail.html === undefined ? {} : { html: mail.html }),
       // A stable Message-ID lets receiving systems drop a duplicate if a
       // crash between "sent" and "recorded" ever makes us send again.
       messageId: `<${encodeURIComponent(mail.idemKey)}@milepost>`,

@@ -11,6 +11,8 @@ export interface ActivityDeps {
   mailer: Transporter | null;
   /** The `From:` address of Milepost's email. */
   mailFrom: string;
+  /** Base URL of the dashboard (MILEPOST_PUBLIC_URL): emails link to the customer's page under it; unset: no link. */
+  publicUrl?: string | null;
   /** Slack incoming-webhook URL for `channel: slack`; `null` keeps Slack messages pending. */
   slackWebhookUrl: string | null;
   /**

@@ -131,7 +131,7 @@ function sendMessage(deps: ActivityDeps, { journey, action }: ActionDelivery): P
   const idemKey = actionKey(journey.journeyId, action);
   const channel = action.kind === 'escalate' ? 'email' : action.channel ?? 'email';
   const recipient = recipientOf(action.recipient);
-  const { subject, body } = messageText(journey, action);
+  const { subject, body, html } = messageText(journey, action, deps.publicUrl ?? null);
   const kind = action.kind === 'escalate' ? 'escalate' : 'remind';
   const payload = { kind, to: action.to, recipient, subject, text: body, template: action.template ?? null, source: action.source, at: new Date(action.at).toISOString() };
   const send = ((): (() => Promise<void>) | null => {
@@ -140,7 +140,7 @@ function sendMessage(deps: ActivityDeps, { journey, action }: ActionDelivery): P
         if (deps.mailer === null) return null;
         return async () => {
           if (recipient === null) throw new PermanentDeliveryError('NoRecipient', `role '${action.to}' has no address for ${journey.customerId}`);
-          await sendEmail(deps, { to: recipient, subject, text: body, idemKey });
+          await sendEmail(deps, { to: recipient, subject, text: body, html, idemKey });
         };
       case 'slack': {
         const url = deps.slackWebhookUrl;

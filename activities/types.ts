@@ -16,6 +16,8 @@ export interface JourneyRef {
   playbook: string;
   /** `sha256:...` of the pinned playbook version. */
   playbookHash: string;
+  /** The customer's `name` attribute, when it has one (emails say who the customer is). */
+  customerName?: string;
 }
 
 /** One fired action, for the journey it belongs to. */

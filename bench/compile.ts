@@ -7,9 +7,11 @@
  * Run: `node bench/compile.ts [runs]` (default 200). Prints the figures and
  * rewrites the "Compiler" section of docs/benchmarks.md.
  */
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { compilePlaybook } from '../dsl/index.ts';
+import { templatesBeside } from '../dsl/files/template-files.ts';
 import type { PlaybookIR } from '../dsl/index.ts';
 import { advanceJourney, receiveEvents, startJourney } from '../workflows/engine/index.ts';
 import type { JourneyEvent } from '../workflows/engine/index.ts';
@@ -28,12 +30,13 @@ function median(xs: number[]): number {
 const rows: Array<{ file: string; lines: number; rules: number; queries: number; median: number; p90: number }> = [];
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
   const source = readFileSync(new URL(file, dir), 'utf8');
-  for (let i = 0; i < 20; i++) compilePlaybook(source, file);
+  const templates = templatesBeside(fileURLToPath(new URL(file, dir)));
+  for (let i = 0; i < 20; i++) compilePlaybook(source, file, { templates });
   const times: number[] = [];
   let ir: PlaybookIR | undefined;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    ir = compilePlaybook(source, file).ir;
+    ir = compilePlaybook(source, file, { templates }).ir;
     times.push(performance.now() - t0);
   }
   if (!ir) throw new Error(`${file} does not compile`);
@@ -46,7 +49,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
 // Evaluations per second: the clinic's risk conditions and health scores,
 // against a journey that has seen a year of daily usage and weekly tickets.
 const clinicSource = readFileSync(new URL('clinic-first-year.yaml', dir), 'utf8');
-const ir = compilePlaybook(clinicSource, 'clinic-first-year.yaml').ir!;
+const ir = compilePlaybook(clinicSource, 'clinic-first-year.yaml', { templates: templatesBeside(fileURLToPath(new URL('clinic-first-year.yaml', dir))) }).ir!;
 const start = Date.UTC(2026, 0, 31);
 const end = Date.UTC(2027, 0, 31);
 const DAY = 86_400_000;

@@ -9,9 +9,11 @@
  * `--no-write` prints the figures without touching docs/benchmarks.md (for
  * profiling runs).
  */
+import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { compilePlaybook } from '../dsl/index.ts';
+import { templatesBeside } from '../dsl/files/template-files.ts';
 import { advanceJourney, nextInstant, receiveEvents, startJourney } from '../workflows/engine/index.ts';
 import { compiled, evaluate, newContext } from '../workflows/engine/evaluator.ts';
 import type { JourneyEvent, JourneyState } from '../workflows/engine/types.ts';
@@ -20,7 +22,7 @@ const args = process.argv.slice(2);
 const noWrite = args.includes('--no-write');
 const customers = Number(args.find((a) => !a.startsWith('--')) ?? 5000);
 const root = new URL('../', import.meta.url);
-const ir = compilePlaybook(readFileSync(new URL('playbooks/clinic-first-year.yaml', root), 'utf8'), 'playbooks/clinic-first-year.yaml').ir!;
+const ir = compilePlaybook(readFileSync(new URL('playbooks/clinic-first-year.yaml', root), 'utf8'), 'playbooks/clinic-first-year.yaml', { templates: templatesBeside(fileURLToPath(new URL('playbooks/clinic-first-year.yaml', root))) }).ir!;
 const DAY = 86_400_000;
 
 /** A deterministic generator, so every run simulates the same book. */

@@ -17,6 +17,7 @@
  *    delivered (signalled) per second, and worker memory with `journeys`
  *    journeys cached.
  */
+import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
@@ -27,6 +28,7 @@ import type { Timeline } from '../client/simulate/timeline.ts';
 import { createJourneyGateway } from '../client/temporal/journey-gateway.ts';
 import { runJourneyOnTemporal, startSimulationHarness } from '../client/temporal/simulate-on-temporal.ts';
 import { compilePlaybook } from '../dsl/index.ts';
+import { templatesBeside } from '../dsl/files/template-files.ts';
 import { parseTimeline } from '../client/simulate/timeline.ts';
 import { createJourneyWorker } from '../worker/journey-worker.ts';
 import type { JourneyEvent } from '../workflows/engine/types.ts';
@@ -41,7 +43,7 @@ type HistoryEvent = TemporalProto.api.history.v1.IHistoryEvent;
 const journeys = Number(process.argv[2] ?? 1000);
 const root = new URL('../', import.meta.url);
 const DAY = 86_400_000;
-const ir = compilePlaybook(readFileSync(new URL('playbooks/clinic-first-year.yaml', root), 'utf8'), 'playbooks/clinic-first-year.yaml').ir!;
+const ir = compilePlaybook(readFileSync(new URL('playbooks/clinic-first-year.yaml', root), 'utf8'), 'playbooks/clinic-first-year.yaml', { templates: templatesBeside(fileURLToPath(new URL('playbooks/clinic-first-year.yaml', root))) }).ir!;
 const acme = parseTimeline(ir, readFileSync(new URL('tests/temporal/fixtures/acme-clinic.yaml', root), 'utf8'), 'acme-clinic.yaml');
 
 /** A busier clinic year: weekly usage reports, monthly calls, tickets every few weeks (about 80 events). */

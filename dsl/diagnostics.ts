@@ -36,9 +36,14 @@ export type DiagnosticCode =
   | 'ACTION_FIELD_NOT_ALLOWED'
   | 'TEMPLATE_SYNTAX'
   | 'UNKNOWN_PLACEHOLDER'
+  | 'TEMPLATE_NOT_FOUND'
+  | 'TEMPLATE_FILE'
   | 'MULTIPLE_RENEWAL'
   | 'STEP_NEVER_FIRES'
-  | 'DUE_BEFORE_OPENS';
+  | 'DUE_BEFORE_OPENS'
+  | 'DUE_AFTER_CONTRACT_END'
+  | 'CLOSES_BEFORE_DUE'
+  | 'CLOSES_MAY_PRECEDE_DUE';
 
 /** `error` stops a playbook from compiling; `warning` does not. */
 export type Severity = 'error' | 'warning';

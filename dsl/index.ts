@@ -12,6 +12,8 @@
  */
 export { compilePlaybook } from './compile/compile-playbook.ts';
 export type { CompileOptions, CompileResult } from './compile/compile-playbook.ts';
+export { templatesFrom } from './check/template-file.ts';
+export type { TemplateFileText, TemplateSource } from './check/template-file.ts';
 export { formatDiagnostic, LineIndex } from './diagnostics.ts';
 export type { Diagnostic, DiagnosticCode, LinePos, Severity } from './diagnostics.ts';
 export { playbookJsonSchema } from './structure/playbook-schema.ts';

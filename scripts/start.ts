@@ -34,6 +34,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { removeStackState, writeStackState } from '../client/cli/stack.ts';
 import { compilePlaybook } from '../dsl/index.ts';
+import { templatesBeside } from '../dsl/files/template-files.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../store/embedded-postgres.ts';
 import { migrate } from '../store/migrate.ts';
 import { insertPlaybookVersion } from '../store/playbooks.ts';
@@ -214,7 +215,7 @@ async function main(): Promise<number> {
     for (const file of readdirSync(join(ROOT, 'playbooks')).filter((f) => f.endsWith('.yaml')).sort()) {
       const path = join(ROOT, 'playbooks', file);
       const source = readFileSync(path, 'utf8');
-      const { ir, diagnostics } = compilePlaybook(source, `playbooks/${file}`);
+      const { ir, diagnostics } = compilePlaybook(source, `playbooks/${file}`, { templates: templatesBeside(`playbooks/${file}`, ROOT) });
       if (!ir) throw new ConfigError(`playbooks/${file} does not compile:\n${diagnostics.map((d) => `  ${d.message}`).join('\n')}`);
       const { version, created } = await insertPlaybookVersion(pool, { source, ir, deployedBy: 'npm start' });
       say(`playbook ${ir.playbook}: ${created ? `deployed as version ${version}` : `version ${version} already deployed`}`);
@@ -266,7 +267,8 @@ async function main(): Promise<number> {
   process.stdout.write(
     [
       '',
-      `  Dashboard    ${apiUrl}/dashboard?token=${token}`,
+      // The ?token= sign-in is gone (dash's sessions): paste a token at /sign-in.
+      `  Dashboard    ${apiUrl}/dashboard   (sign in at ${apiUrl}/sign-in with the API token below, or a person's own: npx milepost user add <email> --role csm)`,
       `  API          ${apiUrl}   (Authorization: Bearer ${token}; token ${origin})`,
       temporalUi ? `  Temporal UI  ${temporalUi}` : `  Temporal     ${childEnv.TEMPORAL_ADDRESS}`,
       `  Logs         ${logs}   (JSON lines)`,

@@ -12,6 +12,8 @@ export interface Database {
   pool: Pool;
   /** Where it lives, for start-up messages (`embedded: <dir>` or the URL without password). */
   description: string;
+  /** The migrations this opening applied (file names, in order; empty when the schema was current), for the logs. */
+  applied: string[];
   /** Closes the pool and, for the embedded database, the server. */
   close(): Promise<void>;
 }
@@ -21,14 +23,15 @@ export async function openDatabase(env: NodeJS.ProcessEnv, cwd: string): Promise
   const url = env.DATABASE_URL;
   if (url !== undefined && url !== '') {
     const pool = createPool(url);
-    await migrate(pool);
-    return { pool, description: url.replace(/:\/\/([^:@/]+):[^@]*@/, '://$1:***@'), close: () => pool.end() };
+    const applied = await migrate(pool);
+    return { pool, applied, description: url.replace(/:\/\/([^:@/]+):[^@]*@/, '://$1:***@'), close: () => pool.end() };
   }
   const dir = embeddedPostgresDir(cwd);
   const embedded = await startEmbeddedPostgres(dir);
   const pool = createPool(embedded.url);
+  let applied: string[];
   try {
-    await migrate(pool);
+    applied = await migrate(pool);
   } catch (err) {
     await pool.end();
     await embedded.stop();
@@ -36,6 +39,7 @@ export async function openDatabase(env: NodeJS.ProcessEnv, cwd: string): Promise
   }
   return {
     pool,
+    applied,
     description: `embedded PGlite in ${dir}`,
     async close() {
       await pool.end();

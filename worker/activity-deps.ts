@@ -15,6 +15,7 @@ export function activityDeps(config: WorkerConfig): ActivityDeps & { close(): Pr
     pool,
     mailer,
     mailFrom: config.mailFrom,
+    publicUrl: config.publicUrl ?? null,
     slackWebhookUrl: config.slackWebhookUrl ?? null,
     webhookUrls: config.webhookUrls,
     webhookSecret: config.webhookSecret ?? null,

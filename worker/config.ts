@@ -14,6 +14,7 @@
  * | DATABASE_URL | Postgres URL | required for the worker |
  * | SMTP_URL | e.g. `smtp://user:pass@host:587`; unset keeps email in the outbox | none |
  * | MILEPOST_MAIL_FROM | `From:` of Milepost's email | `milepost@localhost` |
+ * | MILEPOST_PUBLIC_URL | where people reach the dashboard; emails link to the customer's page under it | none (no link) |
  * | MILEPOST_WEBHOOK_SECRET | HMAC key for webhook signatures (16+ chars) | none (unsigned) |
  * | MILEPOST_WEBHOOK_URLS | `name=url,name=url` endpoints of `webhook:` actions | none |
  * | MILEPOST_SLACK_WEBHOOK_URL | Slack incoming webhook for `channel: slack` | none |
@@ -68,6 +69,7 @@ export const WorkerEnv = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'Postgres'),
   SMTP_URL: url(['smtp:', 'smtps:'], 'SMTP').optional(),
   MILEPOST_MAIL_FROM: z.string().trim().min(3).default('milepost@localhost'),
+  MILEPOST_PUBLIC_URL: url(['https:', 'http:'], 'HTTP(S)').optional(),
   MILEPOST_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MILEPOST_WEBHOOK_URLS: webhookUrls.optional(),
   MILEPOST_SLACK_WEBHOOK_URL: url(['https:', 'http:'], 'HTTP(S)').optional(),
@@ -89,6 +91,8 @@ export interface WorkerConfig {
   databaseUrl: string;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Base URL of the dashboard for links in emails (MILEPOST_PUBLIC_URL). */
+  publicUrl: string | undefined;
   webhookSecret: string | undefined;
   webhookUrls: Record<string, string>;
   slackWebhookUrl: string | undefined;
@@ -150,6 +154,7 @@ export function workerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     databaseUrl: e.DATABASE_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MILEPOST_MAIL_FROM,
+    publicUrl: e.MILEPOST_PUBLIC_URL,
     webhookSecret: e.MILEPOST_WEBHOOK_SECRET,
     webhookUrls: e.MILEPOST_WEBHOOK_URLS ?? {},
     slackWebhookUrl: e.MILEPOST_SLACK_WEBHOOK_URL,

@@ -33,6 +33,7 @@ import {
   nextWake, pendingEvents, processedUntil, startDriver, taskCloseRefusal, taskEntry, type DriverState, type Refusal,
 } from './journey-driver.ts';
 import { iso, ledgerEntries, migrationEntry } from './ledger-entries.ts';
+import { actionSummary, journeyMetadata } from './journey-metadata.ts';
 import { feedTypesFor, pulledEvents, pulling, startMetricPull, wakeAt, type MetricPull } from './metric-feed.ts';
 import { closeTask, completeMilestone, deliverEvents, getProgress, getReport, migrateJourney, type JourneyProgress } from './messages.ts';
 import { MilepostCustomer, MilepostOpenMilestones, MilepostOutcome, MilepostOverdueMilestones, MilepostPlaybook } from './search-attributes.ts';
@@ -60,8 +61,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   // Re-assigned by a migration to a new playbook version.
   let { ir, driver } = journey;
   const now = (): number => toDomain(clock, Date.now());
+  const name = journey.customer.attrs.name;
   let ref: JourneyRef = {
     journeyId: workflowInfo().workflowId, customerId: journey.customer.id, playbook: ir.playbook, playbookHash: ir.sourceHash,
+    ...(typeof name === 'string' && name !== '' ? { customerName: name } : {}),
   };
   let woken = false;
   let deliveries: Promise<void> = Promise.resolve();
@@ -116,7 +119,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     ref = { ...ref, playbookHash: ir.sourceHash };
     const migrated = ref;
     const entry = migrationEntry(ref.journeyId, { at, playbook: ir.playbook, from, to: ir.sourceHash, by: migration.by, events: migration.events.length });
-    deliveries = deliveries.then(() => store.recordLedger(migrated, [entry])).then(() => undefined);
+    deliveries = deliveries.then(() => store.recordLedger.executeWithOptions({ summary: `migration ${from.slice(0, 19)} -> ${ir.sourceHash.slice(0, 19)} by ${migration.by}` }, [migrated, [entry]])).then(() => undefined);
     woken = true;
     await deliveries;
     return progressOf(ir, driver, journey.customer, nextWake(ir, driver), clock);
@@ -128,7 +131,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   const pullMetrics = async (feedPull: MetricPull): Promise<void> => {
     const at = now();
     for (;;) {
-      const page = await store.pullMetricEvents(ref, feedPull.feed.types, feedPull.cursor);
+      const page = await store.pullMetricEvents.executeWithOptions({ summary: `pull ${feedPull.feed.types.join(', ')} stored since the last pull` }, [ref, feedPull.feed.types, feedPull.cursor]);
       const { events, refused } = pulledEvents(ir, page);
       for (const r of refused) log.warn('pulled event refused by the playbook; skipped', { eventId: r.id, problems: r.problems });
       acceptEvents(ir, driver, events);
@@ -221,13 +224,15 @@ async function startNextTerm(closing: {
 }): Promise<void> {
   const { ref, customer, next } = closing;
   const contract = { start: Date.parse(next.start), end: Date.parse(next.end) };
-  const prepared = await store.prepareNextTerm(ref, { playbook: next.playbook, customer, contract, metricTypes: closing.pull?.feed.types ?? [] });
+  const prepared = await store.prepareNextTerm.executeWithOptions({ summary: `next term on ${next.playbook} from ${next.start}` }, [
+    ref, { playbook: next.playbook, customer, contract, metricTypes: closing.pull?.feed.types ?? [] },
+  ]);
   const entry = (toState: string, detail: Record<string, unknown>) => ({
     idemKey: `${ref.journeyId}/next_term`, at: contract.start, kind: 'term' as const, subject: 'next_term', fromState: 'renewed', toState, detail,
   });
   if (prepared === null) {
     log.warn('the next term\'s playbook is not deployed; no next term started', { playbook: next.playbook });
-    await store.recordLedger(ref, [entry('not_deployed', { ...next })]);
+    await store.recordLedger.executeWithOptions({ summary: `next term: ${next.playbook} is not deployed` }, [ref, [entry('not_deployed', { ...next })]]);
     return;
   }
   const start: JourneyStart = {
@@ -238,14 +243,14 @@ async function startNextTerm(closing: {
   };
   try {
     await startChild(journeyWorkflow, {
-      workflowId: prepared.workflowId, args: [{ kind: 'start', start }],
+      workflowId: prepared.workflowId, args: [{ kind: 'start', start }], ...journeyMetadata(prepared.ir, customer, contract),
       parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
   } catch (err) {
     // Started before (this journey retried after a crash between start and completion): exactly once.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  await store.recordLedger(ref, [entry(prepared.workflowId, { ...next, playbookHash: prepared.ir.sourceHash })]);
+  await store.recordLedger.executeWithOptions({ summary: `next term started: ${prepared.workflowId}` }, [ref, [entry(prepared.workflowId, { ...next, playbookHash: prepared.ir.sourceHash })]]);
 }
 
 /** A pending wake-up: the domain instant it is for, and whether it fired. */
@@ -328,15 +333,18 @@ function openJourney(input: JourneyInput): OpenJourney {
  */
 async function deliver(journey: JourneyRef, batch: { fired: FiredAction[]; transitions: Transition[]; progress: InstantProgress | undefined }): Promise<void> {
   const tasks = batch.fired.filter((action) => action.kind === 'open_task');
-  await store.recordInstant(journey, ledgerEntries(journey.journeyId, batch.transitions, batch.fired), tasks, batch.progress);
+  const at = batch.progress === undefined ? '' : ` at ${iso(batch.progress.at)}`;
+  await store.recordInstant.executeWithOptions({ summary: `ledger${at}: ${batch.transitions.length} changes, ${batch.fired.length} actions, ${tasks.length} tasks opened` }, [
+    journey, ledgerEntries(journey.journeyId, batch.transitions, batch.fired), tasks, batch.progress,
+  ]);
   await Promise.all(batch.fired.map(async (action) => {
     const delivery: ActionDelivery = { journey, action };
     try {
       switch (action.kind) {
         case 'open_task': break; // opened with the ledger
-        case 'remind': await channels.sendReminder(delivery); break;
-        case 'escalate': await channels.escalate(delivery); break;
-        case 'webhook': await channels.postWebhook(delivery); break;
+        case 'remind': await channels.sendReminder.executeWithOptions({ summary: actionSummary(action) }, [delivery]); break;
+        case 'escalate': await channels.escalate.executeWithOptions({ summary: actionSummary(action) }, [delivery]); break;
+        case 'webhook': await channels.postWebhook.executeWithOptions({ summary: actionSummary(action) }, [delivery]); break;
         default: {
           // A new verb that is not delivered here fails to compile.
           const unknown: never = action;

@@ -74,15 +74,23 @@ export async function deliverPass(pool: Pool, gateway: ApiJourneyGateway, now: n
   // Two passes at once (two API servers on one database) would signal the same events twice and
   // interleave a journey's order; the lock is a session lock held on one connection, never a transaction.
   const lock = await pool.connect();
+  // A checked-out client has no pool listener: without this, Postgres ending the
+  // session (restart, failover) mid-pass emits an unhandled 'error' and kills the
+  // API process (seen on the cluster tier's Postgres restart). The session, and
+  // with it the lock, is gone; the client is discarded and the next pass reconnects.
+  let lost: Error | undefined;
+  const onError = (err: Error) => { lost = err; };
+  lock.on('error', onError);
   try {
     if (!(await tryLock(lock))) return { delivered: 0, failed: [], read: 0, busy: true };
     try {
       return await pass(pool, gateway, now, options);
     } finally {
-      await unlock(lock);
+      if (!lost) await unlock(lock).catch((err: Error) => { lost = err; });
     }
   } finally {
-    lock.release();
+    lock.off('error', onError);
+    lock.release(lost);
   }
 }
 

@@ -20,7 +20,7 @@ import { resolveStack } from './stack.ts';
 const COMMAND_NAMES = [
   'validate', 'compile', 'schema', 'graph', 'simulate', 'explain',
   'worker', 'enrol', 'event', 'status', 'plan', 'deploy',
-  'serve', 'import', 'report', 'task',
+  'serve', 'import', 'report', 'task', 'user',
 ] as const;
 
 function loadCommand(name: string): Promise<{ default: Command }> {

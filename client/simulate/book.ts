@@ -70,7 +70,7 @@ export function parseBookCsv(ir: PlaybookIR, text: string, shown: string): Timel
     columns.forEach((c, i) => {
       if (c.startsWith('data.') && (record.cells[i] ?? '') !== '') data[c.slice(5)] = record.cells[i]!;
     });
-    entry.events.push({ at: cell('at'), type: cell('type'), data, line: record.line });
+    entry.events.push({ at: cell('at'), type: cell('type'), data });
   }
   const book: Timeline[] = [];
   for (const [id, entry] of customers) {

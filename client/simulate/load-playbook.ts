@@ -8,6 +8,7 @@ import { printDiagnostics } from '../cli/diagnostics-printer.ts';
 import { readPlaybook } from '../cli/read-playbook.ts';
 import { wantsColour } from './colours.ts';
 import { compilePlaybook } from '../../dsl/index.ts';
+import { templatesBeside } from '../../dsl/files/template-files.ts';
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 
 /** The compiled playbook, or the exit code after the reason was printed. */
@@ -17,7 +18,7 @@ export async function loadPlaybookIR(file: string, io: CommandIO, command: strin
     io.stderr.write(`milepost ${command}: ${read.error}\n`);
     return { exit: 2 };
   }
-  const { ir, diagnostics } = compilePlaybook(read.source, file);
+  const { ir, diagnostics } = compilePlaybook(read.source, file, { templates: templatesBeside(file, io.cwd) });
   if (ir === undefined) {
     printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true, wantsColour(io.stderr, io.env));
     return { exit: 1 };

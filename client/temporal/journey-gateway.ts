@@ -8,6 +8,7 @@ import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { Contract, JourneyCustomer, JourneyEvent, JourneyReport } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
 import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
+import { journeyMetadata } from '../../workflows/journey-metadata.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import {
   closeTask, completeMilestone, deliverEvents, getProgress, getReport, migrateJourney,
@@ -112,6 +113,11 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
       ...(metrics === undefined || metrics.types.length === 0 ? {} : { metrics }),
     },
   });
+  // The start input, and what the Temporal UI shows of the journey (summary, details, memo).
+  const startOptions = (enrolment: Enrolment) => ({
+    args: [startInput(enrolment)] as [JourneyInput],
+    ...journeyMetadata(enrolment.ir, enrolment.customer, enrolment.contract),
+  });
   // One journey per customer and playbook, ever: a finished journey is not
   // restarted by enrolling again, nor by an event.
   const once = { taskQueue, workflowIdReusePolicy: 'REJECT_DUPLICATE' } as const;
@@ -125,7 +131,7 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
     if (startWith === undefined) return { delivered: false };
     try {
       await client.workflow.signalWithStart<typeof journeyWorkflow, [JourneyEvent[]]>(JOURNEY_WORKFLOW_TYPE, {
-        ...once, workflowId: journeyWorkflowId(playbook, customerId), args: [startInput(await startWith())], signal: deliverEvents, signalArgs: [events],
+        ...once, workflowId: journeyWorkflowId(playbook, customerId), ...startOptions(await startWith()), signal: deliverEvents, signalArgs: [events],
       });
       return { delivered: true };
     } catch (err) {
@@ -137,7 +143,7 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
     async enrol(enrolment) {
       const workflowId = journeyWorkflowId(enrolment.ir.playbook, enrolment.customer.id);
       try {
-        await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { ...once, workflowId, args: [startInput(enrolment)] });
+        await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { ...once, workflowId, ...startOptions(enrolment) });
         return { workflowId, alreadyEnrolled: false };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, alreadyEnrolled: true };

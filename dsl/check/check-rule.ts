@@ -15,9 +15,11 @@ import type { Ty } from './types.ts';
 import { BOOLEAN, DATE, describeType, ERROR, fromFieldType, NULL, NUMBER, STRING } from './types.ts';
 import type { FieldType } from '../ir/schema.ts';
 
-const QUERY_FNS: readonly QueryFn[] = ['happened', 'count', 'sum', 'avg', 'min', 'max', 'latest', 'days_since'];
-const SCALAR_ARITY: Record<ScalarFn, number> = { min: 2, max: 2, clamp: 3, abs: 1, round: 1 };
-const ALL_FNS = ['happened', 'count', 'sum', 'avg', 'min', 'max', 'latest', 'days_since', 'clamp', 'abs', 'round'];
+import { RULE_FUNCTION_NAMES, RULE_FUNCTIONS } from '../ir/vocabulary.ts';
+import type { RuleFunction, RuleFunctionName } from '../ir/vocabulary.ts';
+
+const functionNamed = (name: string): RuleFunction | undefined =>
+  (RULE_FUNCTION_NAMES as readonly string[]).includes(name) ? RULE_FUNCTIONS[name as RuleFunctionName] : undefined;
 /** Names that head a non-event reference; `days_since(<these>)` is a time, not a query. */
 const KEYWORD_HEADS = new Set(['customer', 'contract', 'health', 'start', 'opens', 'due', 'now']);
 
@@ -279,6 +281,9 @@ export class RuleChecker {
       case 'due':
         if (fields) return this.notInWhere(n, ctx);
         return this.timeValue(n, ctx);
+      case 'event':
+        if (this.decls.events.has('event') && n.members.length === 0) break;
+        return this.eventField(n, ctx, fields);
       case 'now':
         ctx.error('NOT_ALLOWED_HERE', '`now` cannot be used directly; measure time with `days_since(...)` or an event window (`within 30 days`)', n.span);
         return this.bad(n.span, ctx);
@@ -307,6 +312,31 @@ export class RuleChecker {
     const candidates = [...[...this.decls.customer.keys()].map((a) => `customer.${a}`), 'contract.start', 'contract.end', 'start', ...(this.decls.health ? ['health'] : [])];
     ctx.error('UNKNOWN_NAME', `unknown name \`${head.name}\`${didYouMean(head.name, [...this.decls.events.keys(), ...candidates.map((c) => c.replace(/^customer\./, ''))], (s) => (this.decls.customer.has(s) ? `customer.${s}` : s))}`, head.span);
     return this.bad(n.span, ctx);
+  }
+
+  /**
+   * (v2) `event.<field>` in a trigger's action `when`: the triggering event's
+   * field, read like a bare field inside `where` (a `field` reference).
+   */
+  private eventField(n: Extract<Node, { kind: 'path' }>, ctx: RuleContext, fields: FieldScope | null): Checked {
+    const trigger = ctx.scope.triggerEvent;
+    if (!trigger || fields) {
+      ctx.error('NOT_ALLOWED_HERE', fields
+        ? 'inside `where` the event\'s fields are written bare (`severity`, not `event.severity`)'
+        : '`event.<field>` reads the event that fired a trigger, so it can only be used in a trigger\'s actions (their `when` and templates)', n.span);
+      return this.bad(n.span, ctx);
+    }
+    const member = n.members[0];
+    const type = member ? trigger.fields.get(member.name) : undefined;
+    if (!member || !type) {
+      const what = member ? `the event \`${trigger.name}\` has no field \`${member.name}\`` : '`event` needs a field, as in `event.<field>`';
+      const hint = member ? didYouMean(member.name, trigger.fields.keys(), (f) => `event.${f}`) : '';
+      const declared = trigger.fields.size ? (hint ? '' : ` (its fields: ${[...trigger.fields.keys()].join(', ')})`) : ' (it declares no fields)';
+      ctx.error('UNKNOWN_FIELD', `${what}${hint}${declared}`, member?.span ?? n.span);
+      return this.bad(n.span, ctx);
+    }
+    if (this.extraMembers(n, 1, ctx)) return this.bad(n.span, ctx);
+    return { expr: this.node({ k: 'ref', ref: { kind: 'field', field: member.name } }, n.span, ctx), ty: fromFieldType(type) };
   }
 
   /** `where` reads the event's own fields and the customer only (SPEC §4); times belong in `since`. */
@@ -405,29 +435,30 @@ export class RuleChecker {
 
   private call(n: Extract<Node, { kind: 'call' }>, ctx: RuleContext, fields: FieldScope | null): Checked {
     const name = n.callee.name;
-    if (n.members.length > 0 || !ALL_FNS.includes(name)) {
+    const def = n.members.length > 0 ? undefined : functionNamed(name);
+    if (!def) {
       const full = [n.callee.name, ...n.members.map((m) => m.name)].join('.');
-      ctx.error('UNKNOWN_FUNCTION', `unknown function \`${full}\`${didYouMean(full, ALL_FNS)}`, [n.callee.span[0], (n.members.at(-1) ?? n.callee).span[1]]);
+      ctx.error('UNKNOWN_FUNCTION', `unknown function \`${full}\`${didYouMean(full, RULE_FUNCTION_NAMES)}`, [n.callee.span[0], (n.members.at(-1) ?? n.callee).span[1]]);
       // The arguments are not checked: their meaning depends on the function
       // the author meant, and guessing would add noise to the one real error.
       return this.bad(n.span, ctx);
     }
     const args = n.args;
+    // A function that is both (`min`, `max`) is the event function when given one argument.
     const isScalar =
-      name === 'clamp' || name === 'abs' || name === 'round' ||
-      ((name === 'min' || name === 'max') && args.length !== 1) ||
-      (name === 'days_since' && args.length === 1 && !looksLikeQuery(args[0]!));
-    if (name === 'days_since' && isScalar) {
+      (def.scalar !== undefined && (def.query === undefined || args.length !== 1)) ||
+      (def.time === true && args.length === 1 && !looksLikeQuery(args[0]!));
+    if (def.time && isScalar) {
       const a = args[0]!;
       const time = this.time(a.value, ctx);
       if (!time) return this.bad(n.span, ctx);
       return { expr: this.node({ k: 'days_since_time', time }, n.span, ctx), ty: NUMBER };
     }
-    if (isScalar) {
+    if (isScalar && def.scalar) {
       const fn = name as ScalarFn;
-      const arity = SCALAR_ARITY[fn];
+      const arity = def.scalar.arity;
       if (args.length !== arity) {
-        ctx.error('WRONG_ARGUMENTS', `\`${fn}\` takes ${arity} argument${arity > 1 ? 's' : ''}${fn === 'min' || fn === 'max' ? ` (or one event field, as in \`${fn}(usage.minutes)\`)` : ''}, found ${args.length}`, n.span);
+        ctx.error('WRONG_ARGUMENTS', `\`${fn}\` takes ${arity} argument${arity > 1 ? 's' : ''}${def.query ? ` (or one event field, as in \`${fn}(usage.minutes)\`)` : ''}, found ${args.length}`, n.span);
       }
       const checked = args.map((a) => {
         this.noClauses(a, ctx, fn);
@@ -438,7 +469,7 @@ export class RuleChecker {
       return { expr: this.node({ k: 'call', fn, args: checked }, n.span, ctx), ty: NUMBER };
     }
     const fn = name as QueryFn;
-    if (!QUERY_FNS.includes(fn)) return this.bad(n.span, ctx);
+    if (!def.query) return this.bad(n.span, ctx);
     if (args.length !== 1) {
       ctx.error('WRONG_ARGUMENTS', `\`${fn}\` takes one event query, as in \`${fn}(${exampleQuery(fn)})\`, found ${args.length} arguments`, n.span);
       return this.bad(n.span, ctx);
@@ -488,37 +519,22 @@ export class RuleChecker {
         ty = fromFieldType(ft);
       }
     }
-    switch (fn) {
-      case null:
-      case 'happened':
-      case 'count':
-      case 'days_since':
-        if (fieldName) {
-          ctx.error('WRONG_ARGUMENTS', fn ? `\`${fn}\` looks at whole events; drop \`.${fieldName.name}\`` : `a trigger fires on events; drop \`.${fieldName.name}\``, fieldName.span);
-          ok = false;
-        }
-        ty = fn === 'happened' ? BOOLEAN : NUMBER;
-        break;
-      case 'sum':
-      case 'avg':
-      case 'min':
-      case 'max':
-        if (!fieldName) {
-          ctx.error('WRONG_ARGUMENTS', `\`${fn}\` needs a number field of the event, as in \`${fn}(${event}.${[...eventFields].find(([, t]) => t.kind === 'number')?.[0] ?? 'field'})\``, v.span);
-          ok = false;
-        } else if (ty.t !== 'number' && ty.t !== 'error') {
-          ctx.error('RULE_TYPE_MISMATCH', `\`${fn}\` needs a number field, but \`${event}.${fieldName.name}\` is ${describeType(ty)}`, fieldName.span);
-          ok = false;
-        }
-        ty = NUMBER;
-        break;
-      case 'latest':
-        if (!fieldName) {
-          ctx.error('WRONG_ARGUMENTS', `\`latest\` reads a field of the most recent event, as in \`latest(${event}.${[...eventFields.keys()][0] ?? 'field'})\``, v.span);
-          ok = false;
-        }
-        break;
+    const spec = fn === null ? { field: 'none' as const, result: 'number' as const } : RULE_FUNCTIONS[fn].query;
+    if (spec.field === 'none') {
+      if (fieldName) {
+        ctx.error('WRONG_ARGUMENTS', fn ? `\`${fn}\` looks at whole events; drop \`.${fieldName.name}\`` : `a trigger fires on events; drop \`.${fieldName.name}\``, fieldName.span);
+        ok = false;
+      }
+    } else if (!fieldName) {
+      const example = spec.field === 'number' ? [...eventFields].find(([, t]) => t.kind === 'number')?.[0] : [...eventFields.keys()][0];
+      const why = spec.field === 'number' ? 'needs a number field of the event' : fn === 'latest' ? 'reads a field of the most recent event' : 'counts the distinct values of a field of the event';
+      ctx.error('WRONG_ARGUMENTS', `\`${fn}\` ${why}, as in \`${fn}(${event}.${example ?? 'field'})\``, v.span);
+      ok = false;
+    } else if (spec.field === 'number' && ty.t !== 'number' && ty.t !== 'error') {
+      ctx.error('RULE_TYPE_MISMATCH', `\`${fn}\` needs a number field, but \`${event}.${fieldName.name}\` is ${describeType(ty)}`, fieldName.span);
+      ok = false;
     }
+    if (spec.result !== 'field') ty = spec.result === 'boolean' ? BOOLEAN : NUMBER;
     const scope: FieldScope = { event, fields: eventFields };
     let where: Expr | null = null;
     if (a.where) {
@@ -575,11 +591,5 @@ function looksLikeQuery(a: Argument): boolean {
 }
 
 function exampleQuery(fn: QueryFn): string {
-  switch (fn) {
-    case 'happened': return 'activated';
-    case 'count': return 'ticket_opened within 30 days';
-    case 'latest': return 'usage.active_users';
-    case 'days_since': return 'usage';
-    default: return 'usage.minutes within 30 days';
-  }
+  return RULE_FUNCTIONS[fn].query.example;
 }

@@ -24,6 +24,8 @@ export interface RuleScope {
   health: boolean;
   /** The trigger's event fields, for `{{event.<field>}}`; `null` outside triggers. */
   triggerEvent: { name: string; fields: Map<string, FieldType> } | null;
+  /** (v2) Inside an open_task's `overdue:` actions, where `{{task.title}}` and `{{task.due}}` exist. */
+  task?: boolean;
   /** Describes the place for messages: "a milestone's done_when", ... */
   place: string;
 }

@@ -1,7 +1,8 @@
 /**
  * Templates (SPEC §8): text with `{{...}}` placeholders, split into literal
  * parts and checked placeholders. `{{event.<field>}}` exists only in
- * triggers, `{{milestone.*}}` only in milestones.
+ * triggers, `{{milestone.*}}` only in milestones, `{{task.*}}` only in an
+ * open_task's `overdue:` actions (v2).
  */
 import type { Placeholder, Template } from '../ir/schema.ts';
 import { didYouMean } from '../suggest.ts';
@@ -51,6 +52,7 @@ function placeholder(name: string, span: readonly [number, number], ctx: RuleCon
     ...(scope.milestone ? ['milestone.title', 'milestone.due'] : []),
     ...(decls.health ? ['health'] : []),
     ...(scope.triggerEvent ? [...scope.triggerEvent.fields.keys()].map((f) => `event.${f}`) : []),
+    ...(scope.task ? ['task.title', 'task.due'] : []),
   ];
   const unknown = (why = ''): undefined => {
     ctx.error('UNKNOWN_PLACEHOLDER', `unknown placeholder \`{{${name}}}\`${why}${didYouMean(name, known)}`, span);
@@ -81,6 +83,14 @@ function placeholder(name: string, span: readonly [number, number], ctx: RuleCon
       if (member && scope.triggerEvent.fields.has(member)) return { kind: 'event', field: member };
       return unknown(member ? `: the event \`${scope.triggerEvent.name}\` has no field \`${member}\`` : '');
     }
+    case 'task':
+      if (!scope.task) {
+        ctx.error('UNKNOWN_PLACEHOLDER', `\`{{${name}}}\` can only be used in the \`overdue:\` actions of an \`open_task\`, where there is a task`, span);
+        return undefined;
+      }
+      if (member === 'title') return { kind: 'task_title' };
+      if (member === 'due') return { kind: 'task_due' };
+      return unknown();
     default:
       return unknown();
   }

@@ -10,8 +10,9 @@
 import type { Document } from 'yaml';
 import { DiagnosticSink } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
-import type { Action, Duration, FieldType, HealthComponent, Milestone, PlaybookIR, Risk, Rule, Step, Template, TimeExpr, Trigger } from '../ir/schema.ts';
-import { IR_VERSION } from '../ir/schema.ts';
+import type { Action, Duration, FieldType, HealthComponent, Milestone, PlaybookIR, RenewalTerm, Risk, Rule, Step, Template, TemplateFile, TimeExpr, Trigger } from '../ir/schema.ts';
+import { IR_VERSION, LANGUAGE_VERSION } from '../ir/schema.ts';
+import { ACTION_VERB_NAMES, ACTION_VERBS, verbFields, verbOfField } from '../ir/vocabulary.ts';
 import { parseFieldType, TYPE_NAMES } from '../check/declarations.ts';
 import type { Declarations } from '../check/declarations.ts';
 import { RuleChecker } from '../check/check-rule.ts';
@@ -27,7 +28,10 @@ import { didYouMean } from '../suggest.ts';
 import { loadYaml, rangeAt, sourceTextAt } from '../yaml/load-document.ts';
 import type { Path } from '../yaml/load-document.ts';
 import { computeRetention } from './retention.ts';
-import { alwaysBefore, linear } from '../check/time-order.ts';
+import { checkTemplateFile, TEMPLATE_NAME } from '../check/template-file.ts';
+import type { TemplateSource } from '../check/template-file.ts';
+import { fieldsRead } from '../check/query-table.ts';
+import { alwaysBefore, differenceHours, linear } from '../check/time-order.ts';
 import { definingScope } from '../check/milestone-anchors.ts';
 
 /** The result of compiling one playbook. */
@@ -48,18 +52,19 @@ export interface CompileOptions {
    * a faster one producing the same string.
    */
   hash?: (source: string) => string;
+  /**
+   * (v2) Finds the template files the playbook names (`templates/<name>.md`
+   * beside the playbook; dsl/files/template-files.ts reads them with Node).
+   * Without it, template names are not checked and the IR carries no template
+   * text (for programs that compile a string on their own; every path that
+   * compiles a playbook file passes one).
+   */
+  templates?: TemplateSource;
 }
 
 const ID = /^[a-z][a-z0-9_]*$/;
 const PLAYBOOK_ID = /^[a-z][a-z0-9-]*$/;
-const VERBS = ['remind', 'open_task', 'escalate', 'webhook'] as const;
-type Verb = (typeof VERBS)[number];
-const VERB_FIELDS: Record<Verb, readonly string[]> = {
-  remind: ['template', 'message', 'channel'],
-  open_task: ['assignee', 'due_in', 'priority'],
-  escalate: ['message'],
-  webhook: ['payload'],
-};
+const VERBS = ACTION_VERB_NAMES;
 
 type Raw = Record<string, unknown>;
 
@@ -81,6 +86,19 @@ function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
+const UNIT_WORDS = /^(?:a|an|one)\s+(hour|day|week|month|year)s?$/i;
+
+/** What a duration looks like, for a value that does not parse as one. */
+function durationHelp(key: string, text: string): string {
+  const shown = text.trim();
+  const unit = UNIT_WORDS.exec(shown)?.[1]?.toLowerCase();
+  const point = /^(month|week|day)\s+(\d+)$/.exec(shown);
+  const fix = unit ? `; write \`1 ${unit}\``
+    : point ? `; \`${shown}\` is an instant, a length is \`${point[2]} ${point[1]}s\``
+      : /^\d+(\.\d+)?$/.test(shown) ? `; add a unit, as in \`${shown} days\`` : '';
+  return `\`${key}\` is a duration: a whole number and a unit (hours, days, weeks, months or years), such as \`30 days\`, \`2 weeks\` or \`1 month\`; found \`${shown}\`${fix}`;
+}
+
 /**
  * Compiles a playbook. Pure: no I/O; `file` is only used in diagnostics.
  * Never throws for bad input.
@@ -91,7 +109,7 @@ export function compilePlaybook(source: string, file: string, options: CompileOp
   if (!loaded.ok) return { diagnostics: sink.sorted(), positions: new Map() };
   const structureOk = checkStructure(loaded.data, loaded.doc, sink);
   if (!isRecord(loaded.data)) return { diagnostics: sink.sorted(), positions: new Map() };
-  const { positions, ...ir } = new PlaybookCompiler(source, loaded.doc, loaded.data, sink).compile(options.hash ?? sourceHash);
+  const { positions, ...ir } = new PlaybookCompiler(source, loaded.doc, loaded.data, sink, options.templates ?? null).compile(options.hash ?? sourceHash);
   const ok = structureOk && !sink.hasErrors;
   return { ...(ok ? { ir } : {}), diagnostics: sink.sorted(), positions };
 }
@@ -105,12 +123,18 @@ class PlaybookCompiler {
   private checker!: RuleChecker;
   /** Per event type, the fields trigger templates read. */
   private readonly templateFields = new Map<string, Set<string>>();
+  private readonly templateSource: TemplateSource | null;
+  /** (v2) The template files named so far, by name, and their texts (for the source hash). */
+  private readonly templateFiles = new Map<string, { ir: TemplateFile; text: string }>();
+  /** Names already found missing, so a template named twice is looked up once. */
+  private readonly missingTemplates = new Set<string>();
 
-  constructor(source: string, doc: Document.Parsed, data: Raw, sink: DiagnosticSink) {
+  constructor(source: string, doc: Document.Parsed, data: Raw, sink: DiagnosticSink, templates: TemplateSource | null) {
     this.source = source;
     this.doc = doc;
     this.data = data;
     this.sink = sink;
+    this.templateSource = templates;
   }
 
   compile(hash: (s: string) => string): PlaybookIR & { positions: Map<number, [number, number]> } {
@@ -128,14 +152,18 @@ class PlaybookCompiler {
     const appliesTo = d['applies_to'] === undefined ? null : this.rule(['applies_to'], { ...base, place: '`applies_to`' }, 'boolean') ?? null;
     const health = d['health'] === undefined ? null : { components: this.healthComponents(healthIds, base) };
     const milestones = this.milestones(base);
-    const risks = this.risks(base);
+    const signalIds: string[] = [];
+    const risks = this.risks(base, 'risks', signalIds);
+    const opportunities = this.risks(base, 'opportunities', signalIds);
     const triggers = this.triggers(base);
+    const renewalTerm = this.renewalTerm();
     const queries = this.checker.queries.queries;
     return {
       irVersion: IR_VERSION,
+      language: LANGUAGE_VERSION,
       playbook: id,
       title: str(d['title']) ?? '',
-      sourceHash: hash(this.source),
+      sourceHash: hash(this.hashedText()),
       appliesTo,
       customer: Object.fromEntries(this.decls.customer),
       events: Object.fromEntries([...this.decls.events].map(([k, v]) => [k, Object.fromEntries(v)])),
@@ -145,8 +173,75 @@ class PlaybookCompiler {
       triggers,
       queries,
       retention: computeRetention([...this.decls.events.keys()], queries, this.templateFields),
+      opportunities,
+      catchUp: d['catch_up'] === 'none' ? 'none' : 'latest',
+      renewalTerm,
+      templates: Object.fromEntries([...this.templateFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, v.ir])),
       positions: this.checker.positions,
     };
+  }
+
+  /**
+   * What the source hash covers: the playbook's text and (v2) the text of
+   * every template file it uses, so a changed template is a new version. A
+   * playbook using no template hashes exactly its source, as before.
+   */
+  private hashedText(): string {
+    if (this.templateFiles.size === 0) return this.source;
+    const names = [...this.templateFiles.keys()].sort();
+    return [this.source, ...names.map((n) => `\u0000template ${n}\u0000${this.templateFiles.get(n)!.text}`)].join('');
+  }
+
+  /** (v2) Checks the template file `name` names for a reminder at `path` (the `template:` value). */
+  private templateFile(name: string, path: Path, scope: RuleScope): void {
+    const at = rangeAt(this.doc, path);
+    if (!TEMPLATE_NAME.test(name)) {
+      this.sink.error('INVALID_ID', `a template name is lowercase letters, digits, dashes and underscores (the file templates/<name>.md), found \`${name}\``, at);
+      return;
+    }
+    // Without a source (a program compiling a string on its own) names are not
+    // checked and the IR carries no text for them; every file-based path passes one.
+    if (!this.templateSource) return;
+    if (this.missingTemplates.has(name)) return this.reportMissingTemplate(name, at);
+    const file = this.templateSource?.read(name) ?? null;
+    if (!file) {
+      this.missingTemplates.add(name);
+      return this.reportMissingTemplate(name, at);
+    }
+    const checked = checkTemplateFile(file, `templates/${name}.md`, scope, this.decls, this.sink, at);
+    if (!checked) return;
+    if (scope.triggerEvent) {
+      const set = this.templateFields.get(scope.triggerEvent.name) ?? new Set<string>();
+      for (const t of [checked.body, checked.subject]) for (const p of t?.parts ?? []) if (typeof p !== 'string' && p.kind === 'event') set.add(p.field);
+      this.templateFields.set(scope.triggerEvent.name, set);
+    }
+    this.templateFiles.set(name, { ir: checked, text: file.text });
+  }
+
+  private reportMissingTemplate(name: string, at: [number, number]): void {
+    const source = this.templateSource!;
+    const names = source.names?.() ?? [];
+    const hint = didYouMean(name, names);
+    const listed = hint || names.length === 0 ? '' : ` (there: ${names.join(', ')})`;
+    this.sink.error('TEMPLATE_NOT_FOUND', `unknown template \`${name}\`: there is no file ${source.folder}/${name}.md${hint}${listed}`, at);
+  }
+
+  /** (v2) `renewal_term: { playbook?, length? }`: default this playbook, 12 months. */
+  private renewalTerm(): RenewalTerm | null {
+    const t = this.data['renewal_term'];
+    if (!isRecord(t)) return null;
+    const playbook = str(t['playbook']) ?? null;
+    if (playbook !== null && !PLAYBOOK_ID.test(playbook)) {
+      this.sink.error('INVALID_ID', `\`renewal_term.playbook\` names a playbook id (lowercase letters, digits and dashes, starting with a letter), found \`${playbook}\``, rangeAt(this.doc, ['renewal_term', 'playbook']));
+    }
+    const base: RuleScope = { milestone: null, anchors: new Set(), health: false, triggerEvent: null, place: '`renewal_term.length`' };
+    let length: Duration = { amount: 12, unit: 'month' };
+    if (t['length'] !== undefined) {
+      const d = this.duration(['renewal_term', 'length'], base);
+      if (d && d.amount === 0) this.sink.error('NOT_A_DURATION', 'a term cannot last 0 units of time; write its length, as in `12 months`', rangeAt(this.doc, ['renewal_term', 'length']));
+      if (d) length = d;
+    }
+    return { playbook, length };
   }
 
   // -------------------------------------------------------------------------
@@ -273,8 +368,15 @@ class PlaybookCompiler {
   private duration(path: Path, scope: RuleScope, slice = 0): Duration | undefined {
     const ctx = this.context(path, scope, slice);
     if (!ctx) return undefined;
-    const ast = this.parsed(ctx);
-    return ast ? this.checker.duration(ast, ctx) : undefined;
+    const { ast, problems } = parseExpression(ctx.text);
+    if (problems.length > 0 || !ast || (ast.kind !== 'duration' && ast.kind !== 'error')) {
+      // Not a rule: a parser's "the rule should end here" says nothing to
+      // someone who wrote `cooldown: a month`. Say what a duration looks like.
+      const key = [...path].reverse().find((k): k is string => typeof k === 'string') ?? 'this';
+      ctx.error('NOT_A_DURATION', `${durationHelp(key, ctx.text)}`, [0, Math.max(1, ctx.text.length)]);
+      return undefined;
+    }
+    return this.checker.duration(ast, ctx);
   }
 
   private role(v: unknown, path: Path, scope: RuleScope): string {
@@ -288,7 +390,8 @@ class PlaybookCompiler {
     if (!type) {
       const roles = [...this.decls.customer].filter(([, t]) => t.kind === 'string').map(([k]) => k);
       if (scope.milestone) roles.push('owner');
-      this.sink.error('UNKNOWN_ROLE', `unknown role \`${v}\`: a role is ${scope.milestone ? '`owner` or ' : ''}a customer attribute holding a person${didYouMean(v, roles)}`, rangeAt(this.doc, path));
+      const declared = roles.length > 0 ? ` (the roles here: ${roles.join(', ')})` : ' (this playbook declares no text attribute under `customer:` to be a role)';
+      this.sink.error('UNKNOWN_ROLE', `unknown role \`${v}\`: a role is ${scope.milestone ? '`owner` or ' : ''}a customer attribute holding a person${didYouMean(v, roles)}${declared}`, rangeAt(this.doc, path));
     } else if (type.kind !== 'string') {
       this.sink.error('UNKNOWN_ROLE', `\`${v}\` is a ${type.kind} attribute; a role is a string attribute holding a person (an email address or user id)`, rangeAt(this.doc, path));
     }
@@ -305,6 +408,13 @@ class PlaybookCompiler {
       this.templateFields.set(scope.triggerEvent.name, set);
     }
     return t;
+  }
+
+  /** Records the trigger event's fields an action's `when` reads (`event.<field>`), for retention. */
+  private readsEventFields(event: string, expr: Rule['expr']): void {
+    const set = this.templateFields.get(event) ?? new Set<string>();
+    fieldsRead(expr, set);
+    this.templateFields.set(event, set);
   }
 
   // -------------------------------------------------------------------------
@@ -332,16 +442,21 @@ class PlaybookCompiler {
     for (const other of verbs.slice(1)) {
       this.sink.error('UNKNOWN_ACTION', `an action has one verb; \`${other}\` and \`${verb}\` are both here (make them two actions)`, rangeAt(this.doc, [...path, other], { key: true }));
     }
-    const allowed = new Set<string>([verb, ...VERB_FIELDS[verb], ...extraKeys]);
+    const allowed = new Set<string>([verb, ...verbFields(verb), ...extraKeys]);
     for (const k of Object.keys(a)) {
       if (allowed.has(k) || (VERBS as readonly string[]).includes(k)) continue;
-      const owner = VERBS.find((vb) => VERB_FIELDS[vb].includes(k));
+      const owner = verbOfField(k);
       if (owner) {
-        this.sink.error('ACTION_FIELD_NOT_ALLOWED', `\`${k}\` belongs to \`${owner}\`, not to \`${verb}\` (which takes ${VERB_FIELDS[verb].join(', ') || 'no other fields'})`, rangeAt(this.doc, [...path, k], { key: true }));
+        const takes = ACTION_VERBS[verb].fields.join(', ');
+        this.sink.error('ACTION_FIELD_NOT_ALLOWED', `\`${k}\` belongs to \`${owner}\`, not to \`${verb}\` (which takes ${takes || 'no other fields'}${takes ? ' and `when`' : ' but `when`'})`, rangeAt(this.doc, [...path, k], { key: true }));
       }
       // Keys unknown to every verb were already reported by the structure check.
     }
     const here = (k: string): Path => [...path, k];
+    const when = a['when'] === undefined ? null : this.rule(here('when'), { ...scope, place: 'an action\'s `when`' }, 'boolean') ?? null;
+    if (scope.triggerEvent && when) this.readsEventFields(scope.triggerEvent.name, when.expr);
+    // `when` is written into the IR only when the author wrote one: absent means always.
+    const withWhen = <A extends Action>(action: A): A => (when ? { ...action, when } : action);
     switch (verb) {
       case 'remind': {
         const hasTemplate = typeof a['template'] === 'string';
@@ -351,28 +466,33 @@ class PlaybookCompiler {
         } else if (hasTemplate && hasMessage) {
           this.sink.error('ACTION_FIELD_NOT_ALLOWED', 'a reminder has either a `template` or a `message`, not both', rangeAt(this.doc, here('message'), { key: true }));
         }
-        return {
+        if (hasTemplate && !hasMessage) this.templateFile(str(a['template'])!, here('template'), scope);
+        return withWhen({
           kind: 'remind',
           to: this.role(a['remind'], here('remind'), scope),
           template: str(a['template']) ?? null,
           message: hasMessage ? this.template(here('message'), scope) ?? null : null,
-          channel: (str(a['channel']) as 'email' | undefined) ?? 'email',
-        };
+          channel: (str(a['channel']) as 'email' | undefined) ?? ACTION_VERBS.remind.defaults.channel,
+        });
       }
-      case 'open_task':
-        return {
+      case 'open_task': {
+        const task: Action = withWhen({
           kind: 'open_task',
           title: this.template(here('open_task'), scope) ?? { source: '', parts: [] },
-          assignee: a['assignee'] === undefined ? 'csm' : this.role(a['assignee'], here('assignee'), scope),
+          assignee: a['assignee'] === undefined ? ACTION_VERBS.open_task.defaults.assignee : this.role(a['assignee'], here('assignee'), scope),
           dueIn: a['due_in'] === undefined ? { amount: 7, unit: 'day' } : this.duration(here('due_in'), scope) ?? { amount: 7, unit: 'day' },
-          priority: (str(a['priority']) as 'normal' | undefined) ?? 'normal',
-        };
+          priority: (str(a['priority']) as 'normal' | undefined) ?? ACTION_VERBS.open_task.defaults.priority,
+        });
+        if (typeof a['auto_close'] === 'boolean') task.autoClose = a['auto_close'];
+        if (a['overdue'] !== undefined) task.overdue = this.actions(a['overdue'], here('overdue'), { ...scope, task: true });
+        return task;
+      }
       case 'escalate':
-        return {
+        return withWhen({
           kind: 'escalate',
           to: this.role(a['escalate'], here('escalate'), scope),
           message: a['message'] === undefined ? null : this.template(here('message'), scope) ?? null,
-        };
+        });
       case 'webhook': {
         const payload = a['payload'];
         let compiled: Record<string, Template> | null = null;
@@ -383,7 +503,7 @@ class PlaybookCompiler {
             if (t) compiled[k] = t;
           }
         }
-        return { kind: 'webhook', name: str(a['webhook']) ?? '', payload: compiled };
+        return withWhen({ kind: 'webhook', name: str(a['webhook']) ?? '', payload: compiled });
       }
     }
   }
@@ -432,9 +552,11 @@ class PlaybookCompiler {
         if (at && action) steps.push({ at, action });
       });
       const onDone = this.actions(m['on_done'], [...path, 'on_done'], inside);
+      const closes = m['closes'] === undefined ? null : this.time([...path, 'closes'], { ...inside, place: '`closes`' });
       if (opens && due) this.checkOrder(path, opens, due, stepTimes);
-      if (!opens || !due || !doneWhen || appliesWhen === undefined) return;
-      out.push({ id, title, appliesWhen, opens, due, doneWhen, owner, renewal: m['renewal'] === true, repeat, steps, onDone });
+      if (opens && due && closes) this.checkCloses(path, opens, due, closes);
+      if (!opens || !due || !doneWhen || appliesWhen === undefined || closes === undefined) return;
+      out.push({ id, title, appliesWhen, opens, due, doneWhen, closes, owner, renewal: m['renewal'] === true, repeat, steps, onDone });
     });
     return out;
   }
@@ -446,6 +568,11 @@ class PlaybookCompiler {
     const d0 = fromDue ? linear(due, null, null) : null;
     const o = linear(opens, null, d0);
     const d = fromDue ? d0 : linear(due, o, null);
+    const end = { base: 'contract_end' as const, terms: [] };
+    const afterEnd = d ? differenceHours(d, end) : null;
+    if (afterEnd && afterEnd[0] > 0) {
+      this.sink.warning('DUE_AFTER_CONTRACT_END', `\`due\` (${due.source.trim()}) is after \`contract.end\`: the term closes first, so the milestone can only end up missed; write it before the end, as in \`contract.end - 2 weeks\``, rangeAt(this.doc, [...path, 'due']));
+    }
     if (alwaysBefore(d, o)) {
       this.sink.warning('DUE_BEFORE_OPENS', `\`due\` (${due.source}) is before \`opens\` (${opens.source}): the milestone is overdue the moment it opens`, rangeAt(this.doc, [...path, 'due']));
     }
@@ -453,6 +580,23 @@ class PlaybookCompiler {
       if (alwaysBefore(linear(at, o, d), o)) {
         this.sink.warning('STEP_NEVER_FIRES', `this step (${at.source}) is before the milestone opens (${opens.source}), so it can never fire`, rangeAt(this.doc, [...path, 'steps', index, 'at']));
       }
+    }
+  }
+
+  /** (v2) A `closes` before `due` is an error (SPEC §5) when it holds for every contract, a warning when it may hold for some. */
+  private checkCloses(path: Path, opens: TimeExpr, due: TimeExpr, closes: TimeExpr): void {
+    const fromDue = opens.anchor === 'due';
+    const d0 = fromDue ? linear(due, null, null) : null;
+    const o = linear(opens, null, d0);
+    const d = fromDue ? d0 : linear(due, o, null);
+    const c = linear(closes, o, d);
+    if (alwaysBefore(c, d)) {
+      this.sink.error('CLOSES_BEFORE_DUE', `\`closes\` (${closes.source.trim()}) is before \`due\` (${due.source.trim()}): a milestone closes at or after it is due; write \`closes: due + <duration>\``, rangeAt(this.doc, [...path, 'closes']));
+      return;
+    }
+    const diff = c && d ? differenceHours(c, d) : null;
+    if (diff && diff[0] < 0) {
+      this.sink.warning('CLOSES_MAY_PRECEDE_DUE', `\`closes\` (${closes.source.trim()}) falls before \`due\` (${due.source.trim()}) for some contracts (months are 28 to 31 days); write it from \`due\`, as in \`closes: due + 2 weeks\``, rangeAt(this.doc, [...path, 'closes']));
     }
   }
 
@@ -483,20 +627,25 @@ class PlaybookCompiler {
     return out;
   }
 
-  private risks(base: RuleScope): Risk[] {
+  /**
+   * The risks, or (v2) the opportunities: the same shape and semantics.
+   * `ids` is shared by both lists: risk and opportunity ids are one namespace.
+   */
+  private risks(base: RuleScope, key: 'risks' | 'opportunities', ids: string[]): Risk[] {
     const out: Risk[] = [];
-    const ids: string[] = [];
-    list(this.data['risks']).forEach((r, i) => {
-      const path: Path = ['risks', i];
+    const what = key === 'risks' ? 'risk' : 'opportunity';
+    list(this.data[key]).forEach((r, i) => {
+      const path: Path = [key, i];
       if (!isRecord(r)) return;
-      const id = this.id(r['id'], [...path, 'id'], 'risk', ids) ?? '';
+      const id = this.id(r['id'], [...path, 'id'], 'risk or opportunity', ids) ?? '';
       ids.push(id);
-      const when = this.rule([...path, 'when'], { ...base, place: 'a risk\'s `when`' }, 'boolean');
+      const when = this.rule([...path, 'when'], { ...base, place: `${what === 'risk' ? 'a risk' : 'an opportunity'}'s \`when\`` }, 'boolean');
+      const from = r['from'] === undefined ? null : this.time([...path, 'from'], { ...base, place: '`from`' });
       const cooldown = r['cooldown'] === undefined ? null : this.duration([...path, 'cooldown'], base) ?? null;
       const actions = this.actions(r['actions'], [...path, 'actions'], base);
       const level = str(r['level']);
-      if (!when || (level !== 'low' && level !== 'medium' && level !== 'high')) return;
-      out.push({ id, title: str(r['title']) ?? id, when, level, cooldown, actions });
+      if (!when || from === undefined || (level !== 'low' && level !== 'medium' && level !== 'high')) return;
+      out.push({ id, title: str(r['title']) ?? id, when, level, from, cooldown, actions });
     });
     return out;
   }

@@ -13,6 +13,7 @@
  * generated from it. Change the shape only together with {@link IR_VERSION}.
  */
 import { z } from 'zod';
+import { ACTION_VERB_NAMES, QUERY_FUNCTION_NAMES, SCALAR_FUNCTION_NAMES } from './vocabulary.ts';
 
 /** Bumped on every incompatible change of the IR's shape or meaning. */
 export const IR_VERSION = 1;
@@ -110,10 +111,11 @@ export const EventWindow = z.discriminatedUnion('kind', [
 ]);
 export type EventWindow = z.infer<typeof EventWindow>;
 
-export const QueryFn = z.enum(['happened', 'count', 'sum', 'avg', 'min', 'max', 'latest', 'days_since', 'count_distinct']);
+/** The event functions and the plain functions: both from the one table in ./vocabulary.ts. */
+export const QueryFn = z.enum(QUERY_FUNCTION_NAMES);
 export type QueryFn = z.infer<typeof QueryFn>;
 
-export const ScalarFn = z.enum(['min', 'max', 'clamp', 'abs', 'round']);
+export const ScalarFn = z.enum(SCALAR_FUNCTION_NAMES);
 export type ScalarFn = z.infer<typeof ScalarFn>;
 
 export const BinaryOp = z.enum(['or', 'and', '==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/']);
@@ -238,6 +240,14 @@ export type Action =
   }
   | { kind: 'escalate'; to: string; message: Template | null; when?: Rule | null }
   | { kind: 'webhook'; name: string; payload: Record<string, Template> | null; when?: Rule | null };
+
+/** The action verbs, from the one table in ./vocabulary.ts (the IR's `Action['kind']`). */
+export const ActionKind = z.enum(ACTION_VERB_NAMES);
+export type ActionKind = z.infer<typeof ActionKind>;
+
+/** Compile-time check: the IR's action union has exactly the table's verbs. */
+const actionKindsMatch: [Action['kind']] extends [ActionKind] ? ([ActionKind] extends [Action['kind']] ? true : false) : false = true;
+void actionKindsMatch;
 
 export const Channel = z.enum(['email', 'slack', 'webhook']);
 export const Priority = z.enum(['low', 'normal', 'high', 'urgent']);

@@ -6,6 +6,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import type { DiagnosticSink } from '../diagnostics.ts';
 import { scalarOffsets } from './scalar-offsets.ts';
+import { describeYamlErrors } from './yaml-problem.ts';
 import type { ScalarOffsets } from './scalar-offsets.ts';
 
 export type Path = ReadonlyArray<string | number>;
@@ -26,18 +27,12 @@ export interface LoadedYaml {
 export function loadYaml(source: string, sink: DiagnosticSink): LoadedYaml {
   const doc = parseDocument(source, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: false, strict: true });
   let fatal = false;
-  const lastChar = Math.max(0, source.trimEnd().length - 1);
-  for (const e of doc.errors) {
-    // Errors found at the end of the file (an unclosed `[`) point at its last character, not past it.
-    const a = Math.min(e.pos[0], lastChar);
-    const b = Math.max(a + 1, Math.min(e.pos[1], source.length));
+  if (doc.errors.length > 0) {
+    // One problem, in words: after the first error the parser misreads every
+    // line that follows, so the rest would be noise (see yaml-problem.ts).
     fatal = true;
-    const message = e.code === 'MULTIPLE_DOCS'
-      ? 'a playbook file holds one YAML document; remove this `---` line and what follows, or split the file'
-      : /call stack/i.test(e.message)
-        ? 'the YAML nests too deeply to be read'
-        : (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
-    sink.error('YAML_SYNTAX', `YAML: ${message}`, [a, b]);
+    const problem = describeYamlErrors(doc.errors, source);
+    sink.error('YAML_SYNTAX', problem.message, problem.range);
   }
   // The parser runs with uniqueKeys off (a duplicate key is not fatal); report them here.
   if (!fatal) reportDuplicateKeys(doc.contents, sink);

@@ -37,7 +37,7 @@ async function run(argv: string[], opts: { cwd?: string; tty?: boolean; env?: No
 
 const COMMANDS = [
   'validate', 'compile', 'schema', 'graph', 'simulate', 'explain', 'worker', 'enrol', 'event', 'status',
-  'plan', 'deploy', 'serve', 'import', 'report', 'task',
+  'plan', 'deploy', 'serve', 'import', 'report', 'task', 'user',
 ];
 
 const ESC = '\u001b[';

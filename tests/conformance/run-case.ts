@@ -23,7 +23,7 @@
  *     stderr: "regex"    # ...and a pattern for the one-line reason
  * ```
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -42,11 +42,17 @@ export interface ConformanceCase {
   expect?: Record<string, unknown>;
   exit?: number;
   stderr?: string;
+  /** (v2) Patterns the stderr warnings must match (SPEC §11: ignored fields and attributes). */
+  warnings?: string[];
+  /** (v2) Template files written beside the playbook, `templates/<name>.md` (SPEC §8). */
+  templates?: Record<string, string>;
 }
 
 /** A case file: a default playbook and its cases. */
 export interface CaseFile {
   playbook?: string;
+  /** (v2) Template files for every case of the file (a case's own `templates` adds to them). */
+  templates?: Record<string, string>;
   cases: ConformanceCase[];
 }
 
@@ -60,7 +66,8 @@ export function loadCaseFiles(dir: string): Array<{ file: string; cases: Array<C
       const cases = parsed.cases.map((c) => {
         const playbook = c.playbook ?? parsed.playbook;
         if (playbook === undefined) throw new Error(`${file}: case '${c.name}' has no playbook`);
-        return { ...c, playbook };
+        const templates = parsed.templates || c.templates ? { ...parsed.templates, ...c.templates } : undefined;
+        return { ...c, playbook, ...(templates ? { templates } : {}) };
       });
       return { file, cases };
     });
@@ -88,6 +95,10 @@ export interface CaseRun {
 export async function runCase(c: ConformanceCase & { playbook: string }): Promise<CaseRun> {
   const dir = mkdtempSync(join(tmpdir(), 'milepost-conformance-'));
   writeFileSync(join(dir, 'playbook.yaml'), c.playbook);
+  if (c.templates) {
+    mkdirSync(join(dir, 'templates'));
+    for (const [name, text] of Object.entries(c.templates)) writeFileSync(join(dir, 'templates', `${name}.md`), text);
+  }
   writeFileSync(join(dir, 'timeline.yaml'), c.timeline);
   const out = sink();
   const err = sink();

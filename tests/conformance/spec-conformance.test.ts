@@ -36,11 +36,13 @@ for (const { file, cases } of loadCaseFiles(folder)) {
           if (c.exit === 2) expect(run.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^milepost ${c.command ?? 'simulate'}: `));
           return;
         }
-        expect(run.stderr).toBe('');
+        // SPEC §11 (v2): what a timeline has that the playbook ignores is a warning line; nothing else on stderr.
+        expect(run.stderr.split('\n').filter((l) => l !== '' && !/^[^:]+:\d+:\d+: warning: /.test(l)).join('\n')).toBe('');
+        for (const pattern of c.warnings ?? []) expect(run.stderr).toMatch(new RegExp(pattern));
         expect(run.exit).toBe(0);
         const report = JSON.parse(run.stdout) as Record<string, unknown>;
-        // SPEC §12: the report's keys, in order.
-        expect(Object.keys(report)).toEqual(['playbook', 'customer', 'until', 'outcome', 'milestones', 'actions', 'risks']);
+        // SPEC §12: the report's keys, in order (v2 adds tasks, opportunities, next_term).
+        expect(Object.keys(report)).toEqual(['playbook', 'customer', 'until', 'outcome', 'milestones', 'actions', 'risks', 'tasks', 'opportunities', 'next_term']);
         for (const [key, want] of Object.entries(c.expect ?? {})) {
           expect(report[key], key).toEqual(want);
           expect(JSON.stringify(report[key]), `${key} (key order)`).toBe(JSON.stringify(want));

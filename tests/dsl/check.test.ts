@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePlaybook } from '../../dsl/index.ts';
+import { compilePlaybook, templatesFrom } from '../../dsl/index.ts';
 import type { DiagnosticCode } from '../../dsl/index.ts';
 import { compileRule, lineColOf, milestoneSource, pos, where, HEADER } from './helpers.ts';
 
@@ -114,7 +114,7 @@ steps:
   - at: due - 7 days
     remind: owner
     template: x`);
-    const r = compilePlaybook(source, 'm.yaml');
+    const r = compilePlaybook(source, 'm.yaml', { templates: templatesFrom({ x: 'Due {{milestone.due}}' }) });
     expect(r.diagnostics).toEqual([]);
     const m = r.ir!.milestones[0]!;
     expect(m.due).toEqual({ anchor: 'opens', terms: [{ sign: 1, duration: { amount: 30, unit: 'day' } }], source: 'opens + 30 days' });

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../client/cli/main.ts';
 import { PlaybookIR } from '../../dsl/index.ts';
+import { templatesBeside } from '../../dsl/files/template-files.ts';
 import { codeFrame } from '../../client/cli/diagnostics-printer.ts';
 import { compilePlaybook } from '../../dsl/index.ts';
 
@@ -87,7 +88,7 @@ describe('milepost compile', () => {
   it('hashes like the pure compiler does', async () => {
     const r = await run(['compile', 'playbooks/at-risk-save.yaml']);
     const { readFileSync } = await import('node:fs');
-    const pure = compilePlaybook(readFileSync(join(root, 'playbooks/at-risk-save.yaml'), 'utf8'), 'x');
+    const pure = compilePlaybook(readFileSync(join(root, 'playbooks/at-risk-save.yaml'), 'utf8'), 'x', { templates: templatesBeside(join(root, 'playbooks/at-risk-save.yaml')) });
     expect(JSON.parse(r.stdout).sourceHash).toBe(pure.ir!.sourceHash);
   });
 

@@ -1,13 +1,25 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook, PlaybookIR } from '../../dsl/index.ts';
-import type { Expr, Rule } from '../../dsl/ir/schema.ts';
+import { templatesBeside } from '../../dsl/files/template-files.ts';
+import type { Action, Expr, Rule } from '../../dsl/ir/schema.ts';
 import { sha256Hex } from '../../dsl/sha256.ts';
 
 const dir = new URL('../../playbooks/', import.meta.url);
 const playbooks = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => ({ file: f, source: readFileSync(new URL(f, dir), 'utf8') }));
+
+/** Every action of a playbook, with the `overdue` actions of its tasks. */
+function actionsOf(ir: PlaybookIR): Action[] {
+  const all = (list: readonly Action[]): Action[] => list.flatMap((a) => [a, ...(a.kind === 'open_task' ? all(a.overdue ?? []) : [])]);
+  return all([
+    ...ir.milestones.flatMap((m) => [...m.steps.map((s) => s.action), ...m.onDone]),
+    ...[...ir.risks, ...(ir.opportunities ?? [])].flatMap((r) => r.actions),
+    ...ir.triggers.flatMap((t) => t.actions),
+  ]);
+}
 
 function nodes(e: Expr, out: Expr[] = []): Expr[] {
   out.push(e);
@@ -23,12 +35,15 @@ function nodes(e: Expr, out: Expr[] = []): Expr[] {
 }
 
 describe.each(playbooks)('IR invariants of $file', ({ file, source }) => {
-  const { ir, positions } = compilePlaybook(source, file);
+  const { ir, positions } = compilePlaybook(source, file, { templates: templatesBeside(fileURLToPath(new URL(file, dir))) });
   const rules: Rule[] = [
     ...(ir!.appliesTo ? [ir!.appliesTo] : []),
     ...ir!.milestones.flatMap((m) => [m.doneWhen, ...(m.appliesWhen ? [m.appliesWhen] : [])]),
     ...(ir!.health?.components.map((c) => c.score) ?? []),
     ...ir!.risks.map((r) => r.when),
+    // (v2) opportunities and every action's own `when`, overdue actions included.
+    ...(ir!.opportunities ?? []).map((r) => r.when),
+    ...actionsOf(ir!).flatMap((a) => (a.when ? [a.when] : [])),
   ];
   const all = [...rules.flatMap((r) => nodes(r.expr)), ...ir!.queries.flatMap((q) => (q.where ? nodes(q.where) : []))];
 

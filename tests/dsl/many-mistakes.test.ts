@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePlaybook, formatDiagnostic } from '../../dsl/index.ts';
+import { compilePlaybook, formatDiagnostic, templatesFrom } from '../../dsl/index.ts';
 import { lineColOf, pos } from './helpers.ts';
 
 /** A playbook with one mistake per marked line; each needle is the exact token the error must point at. */
@@ -73,7 +73,7 @@ const expected: Array<[string, string, number?]> = [
 ];
 
 describe('a playbook with many mistakes', () => {
-  const r = compilePlaybook(source, 'playbooks/mistakes.yaml');
+  const r = compilePlaybook(source, 'playbooks/mistakes.yaml', { templates: templatesFrom({ soon: 'Soon: {{milestone.title}}' }) });
 
   it('reports every mistake in one run, in source order, at the exact line and column', () => {
     const got = r.diagnostics.map((d) => [d.code, pos(d)]);

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook, PlaybookIR } from '../../dsl/index.ts';
+import { templatesBeside } from '../../dsl/files/template-files.ts';
 
 const dir = new URL('../../playbooks/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
@@ -12,14 +14,14 @@ describe('reference playbooks', () => {
 
   it.each(files)('%s compiles without a diagnostic to a schema-valid IR', (file) => {
     const source = readFileSync(new URL(file, dir), 'utf8');
-    const r = compilePlaybook(source, `playbooks/${file}`);
+    const r = compilePlaybook(source, `playbooks/${file}`, { templates: templatesBeside(fileURLToPath(new URL(file, dir))) });
     expect(r.diagnostics).toEqual([]);
     expect(() => PlaybookIR.parse(r.ir)).not.toThrow();
     expect(r.ir!.playbook).toBe(file.replace(/\.yaml$/, ''));
   });
 
   it('enterprise-vip repeats its QBR every 3 months, each instance counting QBRs since it opened', () => {
-    const r = compilePlaybook(readFileSync(new URL('enterprise-vip.yaml', dir), 'utf8'), 'enterprise-vip.yaml');
+    const r = compilePlaybook(readFileSync(new URL('enterprise-vip.yaml', dir), 'utf8'), 'enterprise-vip.yaml', { templates: templatesBeside(fileURLToPath(new URL('enterprise-vip.yaml', dir))) });
     const qbr = r.ir!.milestones.find((m) => m.id === 'qbr')!;
     expect(qbr.repeat).toEqual({ amount: 3, unit: 'month' });
     const q = r.ir!.queries.find((x) => x.event === 'qbr_held' && x.window?.kind === 'since')!;

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook, PlaybookIR } from '../../dsl/index.ts';
+import { templatesBeside } from '../../dsl/files/template-files.ts';
 
 const path = 'playbooks/clinic-first-year.yaml';
 const source = readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
-const { ir, diagnostics } = compilePlaybook(source, path);
+const { ir, diagnostics } = compilePlaybook(source, path, { templates: templatesBeside(fileURLToPath(new URL(`../../${path}`, import.meta.url))) });
 
 describe('the SPEC examples in clinic-first-year', () => {
   it('compiles cleanly to an IR the schema accepts', () => {
@@ -15,8 +17,11 @@ describe('the SPEC examples in clinic-first-year', () => {
     expect(ir!.playbook).toBe('clinic-first-year');
   });
 
-  it('hashes the source bytes with SHA-256', () => {
-    expect(ir!.sourceHash).toBe(`sha256:${createHash('sha256').update(source, 'utf8').digest('hex')}`);
+  it('hashes the source bytes and (v2) the text of each template it uses, by name, with SHA-256', () => {
+    const templates = Object.keys(ir!.templates!).sort();
+    expect(templates).toEqual(['activation-due-soon', 'campaign-ideas']);
+    const hashed = source + templates.map((n) => `\u0000template ${n}\u0000${readFileSync(new URL(`../../playbooks/templates/${n}.md`, import.meta.url), 'utf8')}`).join('');
+    expect(ir!.sourceHash).toBe(`sha256:${createHash('sha256').update(hashed, 'utf8').digest('hex')}`);
   });
 
   it('declares the customer and events of SPEC §2', () => {

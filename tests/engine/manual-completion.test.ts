@@ -116,7 +116,8 @@ describe('manual completion', () => {
     const step = advanced(state, t);
     expect(step.transitions).toEqual([{ at: t, kind: 'milestone', milestone: 'review#2', from: 'open', to: 'done', manual: by }]);
     const states = Object.fromEntries(journeyReport(playbook, step.state, t).milestones.map((m) => [m.id, m.state]));
-    expect(states).toMatchObject({ 'review#1': 'overdue', 'review#2': 'done', 'review#3': 'pending' });
+    // Language version 2 (SPEC §5.1): review#1 closed, missed, when review#2 opened.
+    expect(states).toMatchObject({ 'review#1': 'missed', 'review#2': 'done', 'review#3': 'pending' });
   });
 
   it('survives a JSON round trip of the state while queued', () => {

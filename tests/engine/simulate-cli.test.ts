@@ -43,7 +43,8 @@ describe('milepost simulate', () => {
     expect(r.code).toBe(0);
     const expected = JSON.parse(readFileSync(join(root, 'tests/golden/spec-worked-example-june/expected.json'), 'utf8'));
     expect(JSON.parse(r.stdout)).toEqual(expected);
-    expect(Object.keys(JSON.parse(r.stdout))).toEqual(['playbook', 'customer', 'until', 'outcome', 'milestones', 'actions', 'risks']);
+    // SPEC §12 (language version 2): tasks, opportunities and next_term after risks.
+    expect(Object.keys(JSON.parse(r.stdout))).toEqual(['playbook', 'customer', 'until', 'outcome', 'milestones', 'actions', 'risks', 'tasks', 'opportunities', 'next_term']);
   });
 
   it('prints a readable timeline, coloured only on a TTY without NO_COLOR', async () => {

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook } from '../../dsl/index.ts';
+import { templatesBeside } from '../../dsl/files/template-files.ts';
 import { parseTimeline } from '../../client/simulate/timeline.ts';
 import { simulateJourney } from '../../client/simulate/run-journey.ts';
 import { parseInstant } from '../../workflows/engine/index.ts';
@@ -33,7 +34,7 @@ export function goldenCases(): Array<{ name: string; dir: string; spec: GoldenCa
 
 function run(dir: string, spec: GoldenCase) {
   const playbookPath = resolve(dir, spec.playbook);
-  const { ir, diagnostics } = compilePlaybook(readFileSync(playbookPath, 'utf8'), playbookPath);
+  const { ir, diagnostics } = compilePlaybook(readFileSync(playbookPath, 'utf8'), playbookPath, { templates: templatesBeside(playbookPath) });
   if (ir === undefined) throw new Error(`${spec.playbook} does not compile: ${diagnostics.map((d) => d.message).join('; ')}`);
   const timeline = parseTimeline(ir, readFileSync(join(dir, spec.timeline), 'utf8'), spec.timeline);
   const until = spec.until === undefined ? undefined : parseInstant(spec.until)!;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook, type PlaybookIR } from '../../dsl/index.ts';
+import { templatesBeside } from '../../dsl/files/template-files.ts';
 import { appliesTo, checkCustomer, checkEvent, readCustomerAttrs, readEvent } from '../../workflows/engine/index.ts';
 import { simulateJourney } from '../../client/simulate/run-journey.ts';
 import { demoBook } from '../../scripts/demo/demo-book.ts';
@@ -13,7 +14,7 @@ const NOW = Date.parse('2026-11-23T18:00:00.000Z');
 
 function compiled(playbook: string): PlaybookIR {
   const file = `playbooks/${playbook}.yaml`;
-  const { ir, diagnostics } = compilePlaybook(readFileSync(file, 'utf8'), file);
+  const { ir, diagnostics } = compilePlaybook(readFileSync(file, 'utf8'), file, { templates: templatesBeside(file) });
   if (!ir) throw new Error(diagnostics.map((d) => d.message).join('\n'));
   return ir;
 }

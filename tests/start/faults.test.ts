@@ -10,7 +10,10 @@
  * A request cut off by a kill is sent again with the same id until it gets
  * its 202 (the id is the idempotency key), as an integration would.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { ROOT } from '../../scripts/temporal/binaries.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -102,5 +105,16 @@ describe('npm start under faults', () => {
     const backlog = await (await fetch(`${api}/events/backlog`, { headers })).json() as { waiting: number };
     expect(backlog.waiting).toBe(0);
     expect(started.npm.exitCode).toBeNull();
+
+    // Issue 14's first finding, on the same stack: `milepost deploy --migrate` from the CLI, with nothing
+    // in its environment, reaches the running stack's database and Temporal and moves its journeys.
+    const edited = join(home, 'clinic-first-year.yaml');
+    writeFileSync(edited, readFileSync(join(ROOT, 'playbooks/clinic-first-year.yaml'), 'utf8').replace('reached {{milestone.title}}', 'has reached {{milestone.title}}'));
+    const env: NodeJS.ProcessEnv = { ...process.env, MILEPOST_HOME: home };
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'MILEPOST_API_URL', 'MILEPOST_API_TOKEN'] as const) delete env[name];
+    const deployed = await promisify(execFile)(process.execPath, [join(ROOT, 'client/bin/milepost.js'), 'deploy', edited, '--migrate', '--by', 'faults-test'], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(deployed.stderr).toMatch(/^milepost deploy: acting on the stack of npm start \(pid \d+, .*stack\.json\): database embedded PGlite served at 127\.0\.0\.1:\d+; Temporal 127\.0\.0\.1:\d+\/default\n/);
+    expect(deployed.stdout).toContain('deployed clinic-first-year version 2');
+    expect(deployed.stdout).toContain(`migrated ${CUSTOMERS.length} of ${CUSTOMERS.length} running journeys`);
   }, 900_000);
 });

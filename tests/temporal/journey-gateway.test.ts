@@ -11,6 +11,7 @@ import { createJourneyGateway, journeyWorkflowId } from '../../client/temporal/j
 import { createJourneyWorker } from '../../worker/journey-worker.ts';
 import { startDevServer, type DevServer } from '../support/temporal.ts';
 import { compileFile, timelineFile } from './support/reference.ts';
+import { eventually } from './support/eventually.ts';
 
 let server: DevServer;
 beforeAll(async () => {
@@ -52,6 +53,22 @@ it('enrols once, takes events, and reports', { timeout: 90_000 }, async () => {
     expect(report.actions.filter((a) => a.source === 'milestone/activation/on_done/0')).toHaveLength(1);
     const progress = await gateway.progress(ir.playbook, customer.id);
     expect(progress).toMatchObject({ playbook: ir.playbook, customer: customer.id, outcome: 'running', pendingEvents: 0, clockOffsetMs: 0 });
+
+    // What the Temporal UI shows: who and what the journey is, and a line per activity.
+    const description = await new Client({ connection }).workflow.getHandle(first.workflowId).describe();
+    expect(await description.staticSummary()).toBe(`Acme Clinic on ${ir.title} (clinic-first-year)`);
+    expect(await description.staticDetails()).toContain('**Customer** Acme Clinic (`acme-clinic`)');
+    expect(description.memo).toMatchObject({ customer: 'acme-clinic', customerName: 'Acme Clinic', playbook: 'clinic-first-year', playbookHash: ir.sourceHash });
+    const activitySummaries = async () => (await new Client({ connection }).workflow.getHandle(first.workflowId).fetchHistory()).events!.flatMap((e) =>
+      (e.activityTaskScheduledEventAttributes && e.userMetadata?.summary?.data
+        ? [`${e.activityTaskScheduledEventAttributes.activityType?.name}: ${JSON.parse(Buffer.from(e.userMetadata.summary.data).toString()) as string}`] : []));
+    // The on_done reminder is sent behind the journey's clock: wait for its activity.
+    const summaries = await eventually('the on_done reminder to be scheduled', async () => {
+      const lines = await activitySummaries();
+      return lines.some((line) => line.startsWith('sendReminder:')) ? lines : undefined;
+    });
+    expect(summaries.some((line) => /^recordInstant: ledger at \S+: \d+ changes, \d+ actions, \d+ tasks opened$/.test(line))).toBe(true);
+    expect(summaries).toContainEqual('sendReminder: remind manager by email: Acme Clinic reached Customer activated (milestone/activation/on_done/0 at ' + new Date(at).toISOString() + ')');
 
     expect(await gateway.deliverEvent({ playbook: ir.playbook, customerId: 'nobody', event: { at, type: 'activated', data: {} } })).toEqual({ delivered: false });
   } finally {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJourneyGateway, JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
 import { diffPlaybooks, journeyImpacts, renderPlan } from '../../client/temporal/playbook-plan.ts';
 import { startSimulationHarness, type TemporalHarness } from '../../client/temporal/simulate-on-temporal.ts';
+import { advanceJourney, journeyReport, migrateJourney, receiveEvents, startJourney } from '../../workflows/engine/index.ts';
 import type { JourneyReport } from '../../workflows/engine/types.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { getProgress, getReport } from '../../workflows/messages.ts';
@@ -78,12 +79,27 @@ describe('migrateJourney', () => {
     const migratedAt = Date.parse(progress.processedUntil!) + 1;
 
     const report: JourneyReport = await handle.result();
-    // SPEC §10: the new version as if enrolled at the migration instant, and the report keeps
-    // the actions the old version fired before it (before this, `status` dropped them).
-    const reference = referenceReport(v2, { ...timeline, events }, { enrolledAt: migratedAt });
+    // SPEC §10: a migration is an enrolment in the new version at the migration instant with
+    // catch-up that never re-fires a source the journey already fired, and the report keeps the
+    // actions (and tasks) fired before it. The workflow must agree with the pure engine's
+    // migration, run in-process on the same events (the simulator's path).
+    let previous = receiveEvents(v1, startJourney(v1, { customer: timeline.customer, contract: timeline.contract, enrolledAt: timeline.contract.start }), events);
+    previous = advanceJourney(v1, previous, migratedAt - 1).state;
+    const migrated = advanceJourney(v2, migrateJourney(v2, previous, { at: migratedAt, events }), timeline.contract.end).state;
+    expect(report).toEqual(journeyReport(v2, migrated, timeline.contract.end));
     const firedBefore = before.actions.filter((a) => Date.parse(a.at) < migratedAt);
     expect(firedBefore.length).toBeGreaterThan(0);
-    expect(report).toEqual({ ...reference, actions: [...firedBefore, ...reference.actions] });
+    expect(report.actions.slice(0, firedBefore.length)).toEqual(firedBefore);
+    // Nothing fired before the migration fires again by catch-up.
+    const sourcesBefore = new Set(firedBefore.map((a) => a.source));
+    const caughtUp = report.actions.filter((a) => (a as { catch_up?: boolean }).catch_up === true);
+    expect(caughtUp.filter((a) => sourcesBefore.has(a.source))).toEqual([]);
+    // What the new version does from the migration on is what a plain enrolment at that instant
+    // does, but for the catch-up of sources already fired.
+    const enrolled = referenceReport(v2, { ...timeline, events }, { enrolledAt: migratedAt });
+    expect(report.actions.slice(firedBefore.length)).toEqual(
+      enrolled.actions.filter((a) => !((a as { catch_up?: boolean }).catch_up === true && sourcesBefore.has(a.source))),
+    );
     expect(report.milestones[0]).toMatchObject({ id: 'activation', due_at: '2026-03-31T00:00:00.000Z' });
   });
 });

@@ -8,6 +8,8 @@
  * report turns them into ISO-8601 strings with milliseconds.
  */
 
+import type { ActionKind as IRActionKind } from '../../dsl/ir/schema.ts';
+
 /** A customer attribute or event field value. Dates are epoch milliseconds. */
 export type Value = string | number | boolean | null;
 
@@ -35,7 +37,8 @@ export interface JourneyEvent {
 
 export type MilestoneState = 'pending' | 'open' | 'overdue' | 'done' | 'late' | 'missed' | 'skipped';
 export type Outcome = 'running' | 'renewed' | 'churned' | 'ended';
-export type ActionKind = 'remind' | 'open_task' | 'escalate' | 'webhook';
+/** The action verbs: the IR's `ActionKind`, from the one verb table in dsl/ir/vocabulary.ts (issue 10 item 4). */
+export type ActionKind = IRActionKind;
 
 /** What a fired action is about (v2 IRs only): for the email's "which milestone, risk or task, due when". */
 export type ActionAbout =

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { compilePlaybook } from '../../../dsl/index.ts';
+import { templatesBeside } from '../../../dsl/files/template-files.ts';
 import { printDiagnostics } from '../diagnostics-printer.ts';
 import { readPlaybook } from '../read-playbook.ts';
 import { wantsColour } from '../../simulate/colours.ts';
@@ -28,7 +29,7 @@ const compile: Command = {
       io.stderr.write(`milepost compile: ${read.error}\n`);
       return 2;
     }
-    const { ir, diagnostics } = compilePlaybook(read.source, file, { hash: nodeHash });
+    const { ir, diagnostics } = compilePlaybook(read.source, file, { hash: nodeHash, templates: templatesBeside(file, io.cwd) });
     printDiagnostics(diagnostics, read.source, io.stderr, io.stderr.isTTY === true, wantsColour(io.stderr, io.env));
     if (!ir) return 1;
     io.stdout.write(`${JSON.stringify(ir, null, 2)}\n`);

@@ -74,6 +74,7 @@ const serve: Command = {
       temporalHealth: async () => { await connection.client.connection.workflowService.describeNamespace({ namespace: temporal.namespace }); },
     });
     backlog = () => app.deliveries.backlog();
+    if (database.applied.length > 0) logger.info({ migrations: database.applied }, 'migrations applied');
     const address = await app.listen({ port, host });
     stopWithSupervisor(io.env);
     io.stdout.write(`milepost serve: listening on ${address} (database: ${database.description}; temporal: ${temporal.address}/${temporal.namespace})\n`);

@@ -83,6 +83,8 @@ const simulate: Command = {
       }
       throw err;
     }
+    // SPEC §11 (v2): what the timeline has that the playbook ignores, one warning a line (the exit code stays 0).
+    for (const warning of timeline.warnings ?? []) io.stderr.write(`${warning.replace(path, timelinePath)}\n`);
     if (!appliesTo(ir, timeline.customer, timeline.contract)) {
       io.stderr.write(`milepost simulate: ${timelinePath}: customer '${timeline.customer.id}' does not match the playbook's applies_to (${ir.appliesTo?.source})\n`);
       return 2;

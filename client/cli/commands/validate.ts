@@ -9,6 +9,7 @@ import type { Diagnostic } from '../../../dsl/index.ts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { compilePlaybook } from '../../../dsl/index.ts';
+import { templatesBeside } from '../../../dsl/files/template-files.ts';
 import { printDiagnostics } from '../diagnostics-printer.ts';
 import { readPlaybook } from '../read-playbook.ts';
 import { wantsColour } from '../../simulate/colours.ts';
@@ -31,7 +32,7 @@ const validate: Command = {
         unreadable = true;
         continue;
       }
-      const { diagnostics } = compilePlaybook(read.source, file);
+      const { diagnostics } = compilePlaybook(read.source, file, { templates: templatesBeside(file, io.cwd) });
       const failed = diagnostics.some((d) => d.severity === 'error');
       if (failed) invalid = true;
       if (json) {

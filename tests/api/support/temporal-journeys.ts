@@ -4,12 +4,14 @@
  * writing tasks, outbox and ledger into the test database (email and Slack
  * kept in the outbox, no webhooks), and the real journey gateway.
  */
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../../activities/index.ts';
 import { compilePlaybook } from '../../../dsl/index.ts';
+import { templatesBeside } from '../../../dsl/files/template-files.ts';
 import type { PlaybookIR } from '../../../dsl/ir/schema.ts';
 import { insertPlaybookVersion } from '../../../store/playbooks.ts';
 import type { Pool } from '../../../store/pool.ts';
@@ -73,7 +75,7 @@ export async function startTemporalJourneys(pool: Pool): Promise<TemporalJourney
 /** Compiles a playbook file of the repository and deploys it; returns its IR. */
 export async function deployPlaybookFile(pool: Pool, file: string): Promise<PlaybookIR> {
   const source = await readFile(new URL(`../../../${file}`, import.meta.url), 'utf8');
-  const { ir, diagnostics } = compilePlaybook(source, file);
+  const { ir, diagnostics } = compilePlaybook(source, file, { templates: templatesBeside(fileURLToPath(new URL(`../../../${file}`, import.meta.url))) });
   if (ir === undefined) throw new Error(`${file} does not compile: ${diagnostics.map((d) => d.message).join('; ')}`);
   await insertPlaybookVersion(pool, { source, ir, deployedBy: 'test' });
   return ir;

@@ -3,12 +3,14 @@
  * playbooks/, v2 with activation due a month later, the complaint trigger
  * gone and a new risk.
  */
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { compilePlaybook } from '../../../dsl/index.ts';
+import { templatesBeside } from '../../../dsl/files/template-files.ts';
 import type { PlaybookIR } from '../../../dsl/ir/schema.ts';
 
 function compile(text: string): PlaybookIR {
-  const { ir, diagnostics } = compilePlaybook(text, 'clinic.yaml');
+  const { ir, diagnostics } = compilePlaybook(text, 'clinic.yaml', { templates: templatesBeside(fileURLToPath(new URL('../../../playbooks/clinic-first-year.yaml', import.meta.url))) });
   if (!ir) throw new Error(JSON.stringify(diagnostics.map((d) => d.message)));
   return ir;
 }

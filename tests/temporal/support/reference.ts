@@ -4,13 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { compilePlaybook } from '../../../dsl/index.ts';
+import { templatesBeside } from '../../../dsl/files/template-files.ts';
 import type { PlaybookIR } from '../../../dsl/ir/schema.ts';
 import { parseTimeline, type Timeline } from '../../../client/simulate/timeline.ts';
 import { simulateJourney } from '../../../client/simulate/run-journey.ts';
 import type { JourneyReport } from '../../../workflows/engine/types.ts';
 
 export function compileFile(path: string): PlaybookIR {
-  const { ir, diagnostics } = compilePlaybook(readFileSync(path, 'utf8'), path);
+  const { ir, diagnostics } = compilePlaybook(readFileSync(path, 'utf8'), path, { templates: templatesBeside(path) });
   if (!ir) throw new Error(`${path} does not compile: ${JSON.stringify(diagnostics)}`);
   return ir;
 }

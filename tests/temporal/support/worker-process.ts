@@ -16,15 +16,20 @@ export interface WorkerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `milepost worker` with `env` and waits until it polls its task queue. */
-export async function startWorkerProcess(env: Record<string, string>, args: string[] = []): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `milepost worker` with `env` and waits until it polls its task queue.
+ * `options.cli`/`options.cwd` run another checkout's worker (an older release, for upgrade tests).
+ */
+export async function startWorkerProcess(env: Record<string, string>, args: string[] = [], options: { cli?: string; cwd?: string } = {}): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [options.cli ?? CLI, 'worker', ...args], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`worker did not start in 90 s:\n${output}`)), 90_000);
     const check = () => {
       if (output.includes('polling task queue')) {
         clearTimeout(timer);
