@@ -43,7 +43,7 @@ export interface ApiDeps {
    */
   metrics?: MetricFeed;
   /** Delivery loop pacing (event-delivery.ts); tests shorten it. */
-  delivery?: { retryEveryMs?: number; sweepEveryMs?: number };
+  delivery?: { retryEveryMs?: number; sweepEveryMs?: number; taskCloseRetryMs?: number };
   /** Log requests (pino through Fastify): a logger (client/observability/logger.ts), or true for Fastify's own. Default false. */
   logger?: boolean | FastifyBaseLogger;
   /** Prometheus metrics and `GET /metrics` (client/observability/metrics.ts). Default: none. */

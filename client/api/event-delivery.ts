@@ -194,6 +194,8 @@ export interface DeliveryLoopOptions {
   retryEveryMs?: number;
   /** Sweep for anything stored by another process, ms. Default 5 s. */
   sweepEveryMs?: number;
+  /** Ask a journey again for a person's task close it has not made after this long, ms. Default 10 s. */
+  taskCloseRetryMs?: number;
   warn?: (message: string) => void;
   /** Hears each pass that delivered something: how many events, and how long the pass took (ms). */
   onDelivered?: (count: number, passMs: number) => void;
@@ -232,7 +234,8 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
           warn(`${pass.failed.length} stored events not yet delivered: ${pass.failed[0]!.error}`);
         }
         more = pass.read > 0 && (pass.delivered > 0 || pass.read === 1000);
-        await deliverTaskCloses(pool, gateway, clock());
+        // Wall-clock age of the request (its row has the database's now()), whatever the domain clock.
+        await deliverTaskCloses(pool, gateway, Date.now(), options.taskCloseRetryMs);
       } catch (err) {
         failed = true;
         warn(`event delivery: ${(err as Error).message}`);

@@ -79,7 +79,7 @@ h1{font-size:1.35rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.6rem 0 .5r
 table{border-collapse:collapse;background:#fff;min-width:min(100%,40rem)}
 caption{text-align:left;font-weight:600;padding:.2rem 0;caption-side:top}
 th,td{border:1px solid #dde3e8;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
-th{background:#eef1f4;font-weight:600}td.num,th.num{text-align:right;white-space:nowrap}
+th{background:#eef1f4;font-weight:600}td.num,th.num{text-align:right}td.num{white-space:nowrap}th.num{max-width:8rem}
 td.empty{color:#78909c;font-style:italic}
 tr.overdue td{background:#fff4e5}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.7rem;margin-bottom:1rem}

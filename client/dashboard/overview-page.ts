@@ -38,8 +38,8 @@ ${card('risks', 'raised risks', String(figures.risks.length))}
 <h2>Milestones</h2>${chart}${legend}
 ${renderTable(milestonesTable(figures), csv('milestones'))}
 <h2>On-time rate by cohort</h2>${rateColumns('cohort-chart', cohorts)}
-${renderTable(byCohortTable(figures), csv('by-cohort'))}
-<h2>By CSM</h2>${renderTable(byCsmTable(figures), csv('by-csm'))}
+${renderTable(byCohortTable(figures), csv('by-cohort'), LIST_LIMIT)}
+<h2>By CSM</h2>${renderTable(byCsmTable(figures), csv('by-csm'), LIST_LIMIT)}
 <h2>Renewals</h2>${renderTable(renewalsTable(figures), csv('renewals'), LIST_LIMIT)}
 <h2>Risks</h2>${renderTable(risksTable(figures), csv('risks'), LIST_LIMIT)}`;
   return page('Overview', body, { nav: filter, viewer });

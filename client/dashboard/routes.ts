@@ -61,17 +61,26 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
 
   app.get('/', async (_request, reply) => reply.redirect('/dashboard'));
 
+  // The dropdowns' values (every playbook, every CSM) read the whole portfolio: kept like the snapshots.
+  const choices = snapshotCache(() => filterValues(deps.pool), TEAM_SNAPSHOT_MAX_AGE_MS);
+
+  const overviewSnapshots = snapshotCache(async (key: string) => {
+    const [playbook, csm] = key.split('\u0000');
+    return computeFigures(await loadPortfolio(deps.pool, { ...(playbook ? { playbook } : {}), ...(csm ? { csm } : {}) }), deps.clock());
+  }, TEAM_SNAPSHOT_MAX_AGE_MS);
+
   app.get('/dashboard', async (request, reply) => {
     const f = filterOf(request.query, reply);
     if (f === null) return reply;
-    const figures = computeFigures(await loadPortfolio(deps.pool, f), deps.clock());
-    return html(reply, renderOverview(figures, f, viewerOf(request), await filterValues(deps.pool)));
+    // From a snapshot, like the team's pages: the figures read every journey of the portfolio.
+    const snapshot = await overviewSnapshots.get(`${f.playbook ?? ''}\u0000${f.csm ?? ''}`);
+    return html(reply, renderOverview(snapshot.value, f, viewerOf(request), (await choices.get('')).value));
   });
 
   // A CSM's page: their own book by default; anyone may look at another's (read-only unless they may work it).
   app.get<{ Querystring: { csm?: string; page?: string } }>('/dashboard/me', async (request, reply) => {
     const viewer = viewerOf(request);
-    const values = await filterValues(deps.pool);
+    const values = (await choices.get('')).value;
     const asked = typeof request.query.csm === 'string' && request.query.csm !== '' ? request.query.csm : undefined;
     const csm = asked ?? (request.user?.via === 'machine' ? values.csms[0] : request.user?.email) ?? '';
     const now = deps.clock();
@@ -93,7 +102,8 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
     const [playbook, from, to, capacity] = key.split('\u0000');
     const now = deps.clock();
     const journeys = await loadPortfolio(deps.pool, playbook ? { playbook } : {});
-    return computeTeamFigures(journeys, await taskCountsByAssignee(deps.pool, now), now, { capacity: Number(capacity), period: { from: Number(from), to: Number(to) } });
+    const figures = computeTeamFigures(journeys, await taskCountsByAssignee(deps.pool, now), now, { capacity: Number(capacity), period: { from: Number(from), to: Number(to) } });
+    return { figures, trend: await healthTrend(deps.pool, now, 90, playbook ? { playbook } : {}) };
   }, TEAM_SNAPSHOT_MAX_AGE_MS);
   const teamQuery = (query: Record<string, string | undefined>) => {
     const now = deps.clock();
@@ -108,19 +118,19 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/dashboard/team', { config: { permission: 'team' } }, async (request, reply) => {
     const q = teamQuery(request.query);
-    const [snapshot, values] = await Promise.all([teamSnapshots.get(q.key), filterValues(deps.pool)]);
-    return html(reply, renderTeamPage(snapshot.value, {
+    const [snapshot, values] = await Promise.all([teamSnapshots.get(q.key), choices.get('').then((c) => c.value)]);
+    return html(reply, renderTeamPage(snapshot.value.figures, {
       playbook: q.playbook, playbooks: values.playbooks, viewer: viewerOf(request), ageMs: Date.now() - snapshot.computedAt,
       page: Math.max(1, Number.parseInt(request.query.page ?? '1', 10) || 1),
+      overduePage: Math.max(1, Number.parseInt(request.query.overdue_page ?? '1', 10) || 1),
     }));
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/dashboard/forecast', { config: { permission: 'team' } }, async (request, reply) => {
     const q = teamQuery(request.query);
-    const [snapshot, values, trend] = await Promise.all([
-      teamSnapshots.get(q.key), filterValues(deps.pool), healthTrend(deps.pool, deps.clock(), 90, q.playbook ? { playbook: q.playbook } : {}),
-    ]);
-    return html(reply, renderForecastPage(snapshot.value, {
+    const [snapshot, values] = await Promise.all([teamSnapshots.get(q.key), choices.get('').then((c) => c.value)]);
+    const { trend } = snapshot.value;
+    return html(reply, renderForecastPage(snapshot.value.figures, {
       playbook: q.playbook, playbooks: values.playbooks, viewer: viewerOf(request), from: isoDay(q.from), to: isoDay(q.to - 86_400_000),
       trend: trend.length === 0 ? '<p class="muted">No health recorded yet.</p>' : columnBars('health-trend', trend.filter((_, i) => i % 7 === (trend.length - 1) % 7).map((d) => ({ label: d.day.slice(5), value: d.mean, text: d.mean.toFixed(0) }))),
     }));
@@ -129,7 +139,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
   app.get<{ Querystring: Record<string, string | undefined> }>('/dashboard/team/customers', { config: { permission: 'team' } }, async (request, reply) => {
     const q = teamQuery(request.query);
     const snapshot = await teamSnapshots.get(q.key);
-    const found = drillDownOf(snapshot.value, request.query.figure ?? '');
+    const found = drillDownOf(snapshot.value.figures, request.query.figure ?? '');
     if (found === null) return reply.code(404).type('text/html; charset=utf-8').send(page('Not found', `<p>No figure '${esc(request.query.figure)}'.</p>`, { viewer: viewerOf(request) }));
     return html(reply, renderDrillDown(found.title, found.customers, {
       viewer: viewerOf(request), page: Math.max(1, Number.parseInt(request.query.page ?? '1', 10) || 1),
@@ -141,22 +151,22 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
     const f = filterOf(request.query, reply);
     if (f === null) return reply;
     const grids = portfolioGrids(await loadPortfolio(deps.pool, f), deps.clock());
-    return html(reply, renderPortfolio(grids, f, f.page - 1, viewerOf(request), await filterValues(deps.pool)));
+    return html(reply, renderPortfolio(grids, f, f.page - 1, viewerOf(request), (await choices.get('')).value));
   });
 
   app.get('/dashboard/tasks', async (request, reply) => {
     const f = filterOf(request.query, reply);
     if (f === null) return reply;
-    return html(reply, page('Tasks', filterForm('/dashboard/tasks', f, await filterValues(deps.pool)) + renderTable(tasksTable(await listTasks(deps.pool, { playbook: f.playbook, csm: f.csm, state: 'open', limit: 1000 }), {
+    return html(reply, page('Tasks', filterForm('/dashboard/tasks', f, (await choices.get('')).value) + renderTable(tasksTable(await listTasks(deps.pool, { playbook: f.playbook, csm: f.csm, state: 'open', limit: 1000 }), {
       now: deps.clock(), viewer: viewerOf(request), may: (t) => mayWork(request.user, { csm: null, assignee: t.assignee }),
-      assignees: [...new Set([...(await listUsers(deps.pool)).filter((u) => u.role !== 'operator').map((u) => u.email), ...(await filterValues(deps.pool)).csms])].sort(),
+      assignees: [...new Set([...(await listUsers(deps.pool)).filter((u) => u.role !== 'operator').map((u) => u.email), ...((await choices.get('')).value).csms])].sort(),
     }), '/dashboard/export/tasks.csv'), { nav: f, viewer: viewerOf(request) }));
   });
 
   app.get('/dashboard/outbox', async (request, reply) => {
     const f = filterOf(request.query, reply);
     if (f === null) return reply;
-    return html(reply, page('Outbox', filterForm('/dashboard/outbox', f, await filterValues(deps.pool)) + renderTable(outboxTable(await listOutbox(deps.pool, { playbook: f.playbook, csm: f.csm, limit: 1000 })), '/dashboard/export/outbox.csv'), { nav: f, viewer: viewerOf(request) }));
+    return html(reply, page('Outbox', filterForm('/dashboard/outbox', f, (await choices.get('')).value) + renderTable(outboxTable(await listOutbox(deps.pool, { playbook: f.playbook, csm: f.csm, limit: 1000 })), '/dashboard/export/outbox.csv'), { nav: f, viewer: viewerOf(request) }));
   });
 
   app.get<{ Params: { table: string } }>('/dashboard/export/:table', async (request, reply) => {

@@ -24,10 +24,12 @@ export function playbookSelect(action: string, playbooks: readonly string[], cur
 }
 
 /** The team page. */
-export function renderTeamPage(f: TeamFigures, options: { playbook?: string | undefined; playbooks: readonly string[]; viewer: Viewer | null; ageMs: number; page: number }): string {
+export function renderTeamPage(f: TeamFigures, options: { playbook?: string | undefined; playbooks: readonly string[]; viewer: Viewer | null; ageMs: number; page: number; overduePage: number }): string {
   const pb = options.playbook;
   const stageHead = f.stages.map((s) => `<th class="num" title="${esc(s.title)}">${esc(s.title)}<br><span class="muted">on time</span></th>`).join('');
-  const rows = f.csms.map((r) => `<tr data-csm="${esc(r.csm)}"><td><a href="${href('/dashboard/me', { csm: r.csm })}">${esc(r.csm)}</a></td>
+  const csmPages = Math.max(1, Math.ceil(f.csms.length / TEAM_PAGE_SIZE));
+  const csmPage = Math.min(options.page, csmPages) - 1;
+  const rows = f.csms.slice(csmPage * TEAM_PAGE_SIZE, (csmPage + 1) * TEAM_PAGE_SIZE).map((r) => `<tr data-csm="${esc(r.csm)}"><td><a href="${href('/dashboard/me', { csm: r.csm })}">${esc(r.csm)}</a></td>
 <td class="num">${drill(String(r.book.length), `book:${r.csm}`, r.book, pb)}</td><td class="num">${esc(shortMoney(r.arr))}</td>
 ${f.stages.map((s) => { const st = r.stages[s.id]; return `<td class="num" title="${st ? `${st.onTime} of ${st.due} due on time` : 'none due'}">${st ? pct(st.rate) : '—'}</td>`; }).join('')}
 <td class="num">${drill(String(r.overdueNow.length), `overdue:${r.csm}`, r.overdueNow, pb)}</td><td class="num">${r.openTasks}</td><td class="num">${r.overdueTasks}</td>
@@ -35,14 +37,14 @@ ${f.stages.map((s) => { const st = r.stages[s.id]; return `<td class="num" title
 <td class="num"><span title="${esc(shortMoney(r.arr))} of ${esc(shortMoney(f.capacity))}">${pct(r.load)}</span></td></tr>`).join('');
   const team = `<div class="box"><table id="team"><caption>${plural(f.csms.length, 'CSM')} · capacity ${esc(shortMoney(f.capacity))} per CSM</caption>
 <thead><tr><th>CSM</th><th class="num">book</th><th class="num">ARR</th>${stageHead}<th class="num">overdue now</th><th class="num">open tasks</th><th class="num">overdue tasks</th><th class="num">ARR at risk</th><th class="num">load</th></tr></thead>
-<tbody>${rows || `<tr><td class="empty" colspan="${8 + f.stages.length}">no running journeys</td></tr>`}</tbody></table></div>`;
+<tbody>${rows || `<tr><td class="empty" colspan="${8 + f.stages.length}">no running journeys</td></tr>`}</tbody></table></div>${pager('/dashboard/team', { playbook: pb }, csmPage + 1, csmPages)}`;
   const pages = Math.max(1, Math.ceil(f.overdue.length / TEAM_PAGE_SIZE));
-  const current = Math.min(options.page, pages) - 1;
+  const current = Math.min(options.overduePage, pages) - 1;
   const shown = f.overdue.slice(current * TEAM_PAGE_SIZE, (current + 1) * TEAM_PAGE_SIZE);
   const overdue = `<div class="box"><table id="overdue"><caption>Overdue now across the team: ${plural(f.overdue.length, 'milestone')}</caption>
 <thead><tr><th>customer</th><th>CSM</th><th>milestone</th><th>due</th></tr></thead><tbody>${shown.map((o) =>
     `<tr class="overdue"><td><a href="${href(`/dashboard/customers/${encodeURIComponent(o.customerId)}`)}">${esc(o.customerId)}</a></td><td>${esc(o.csm ?? '—')}</td><td>${esc(o.title)}<span class="muted"> · ${esc(o.playbook)}</span></td><td>${when(o.dueAt, f.asOf)}</td></tr>`).join('')
-    || '<tr><td class="empty" colspan="4">nothing overdue</td></tr>'}</tbody></table></div>${pager('/dashboard/team', { playbook: pb }, current + 1, pages)}`;
+    || '<tr><td class="empty" colspan="4">nothing overdue</td></tr>'}</tbody></table></div>${pager('/dashboard/team', { playbook: pb, page: String(csmPage + 1) }, current + 1, pages, 'overdue_page')}`;
   const bucketColours = ['#c62828', '#ef6c00', '#f9a825', '#7cb342', '#2e7d32'];
   const health = columnBars('health-distribution', f.health.buckets.map((b, i) => ({
     label: b.label, value: b.customers.length, colour: bucketColours[i]!, href: href('/dashboard/team/customers', { figure: `health:${b.from}`, playbook: pb }),
@@ -94,9 +96,9 @@ export function renderDrillDown(title: string, customers: readonly string[], opt
 }
 
 /** Previous / next links of a paged list (1-based page). */
-export function pager(path: string, query: Record<string, string | undefined>, current: number, pages: number): string {
+export function pager(path: string, query: Record<string, string | undefined>, current: number, pages: number, param = 'page'): string {
   if (pages <= 1) return '';
-  return `<p class="pager">${current > 1 ? `<a href="${href(path, { ...query, page: current - 1 })}">← previous</a>` : ''}<span>page ${current} of ${pages}</span>${current < pages ? `<a href="${href(path, { ...query, page: current + 1 })}">next →</a>` : ''}</p>`;
+  return `<p class="pager">${current > 1 ? `<a href="${href(path, { ...query, [param]: current - 1 })}">← previous</a>` : ''}<span>page ${current} of ${pages}</span>${current < pages ? `<a href="${href(path, { ...query, [param]: current + 1 })}">next →</a>` : ''}</p>`;
 }
 
 /** The title and customers of a drill-down key (`book:<csm>`, `forecast:<month>:<status>`, ...), or null for an unknown one. */

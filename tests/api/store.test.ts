@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-import { loadMigrations, migrate } from '../../store/migrate.ts';
+import { copyFile, readdir, writeFile, appendFile } from 'node:fs/promises';
+import { EditedMigrationError, loadMigrations, migrate, MIGRATIONS_DIR } from '../../store/migrate.ts';
 import { createPool } from '../../store/pool.ts';
 import { startEmbeddedPostgres } from '../../store/embedded-postgres.ts';
 
@@ -28,6 +29,33 @@ describe('migrate', () => {
   it('is safe when several processes migrate at once', async () => {
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
     expect(results.flat()).toEqual([]);
+  });
+
+  it('records each file\'s checksum, and refuses to start on a database whose applied migration was edited since', async () => {
+    const recorded = (await db.pool.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations ORDER BY name')).rows;
+    expect(recorded.map((r) => r.checksum)).toEqual((await loadMigrations()).map((m) => m.checksum));
+    const dir = await mkdtemp(join(tmpdir(), 'milepost-migrations-'));
+    try {
+      for (const name of await readdir(MIGRATIONS_DIR)) await copyFile(join(MIGRATIONS_DIR, name), join(dir, name));
+      expect(await migrate(db.pool, dir)).toEqual([]);
+      await appendFile(join(dir, '002_journey_actions.sql'), '\n-- an afterthought\n');
+      const edited = migrate(db.pool, dir);
+      await expect(edited).rejects.toThrow(EditedMigrationError);
+      await expect(edited).rejects.toThrow(/migration 002_journey_actions.sql was edited after it was applied .*put the change in a new migration/);
+      // A new file is what a change is: applied, recorded.
+      await copyFile(join(MIGRATIONS_DIR, '002_journey_actions.sql'), join(dir, '002_journey_actions.sql'));
+      await writeFile(join(dir, '009_test_extra.sql'), 'CREATE TABLE test_extra (x int);\n');
+      expect(await migrate(db.pool, dir)).toEqual(['009_test_extra.sql']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fills in the checksum of a migration applied before checksums were recorded', async () => {
+    await db.pool.query(`UPDATE schema_migrations SET checksum = NULL WHERE name = '001_core.sql'`);
+    expect(await migrate(db.pool)).toEqual([]);
+    const { rows } = await db.pool.query(`SELECT checksum FROM schema_migrations WHERE name = '001_core.sql'`);
+    expect(rows[0].checksum).toBe((await loadMigrations())[0]!.checksum);
   });
 
   it('creates the core tables', async () => {
