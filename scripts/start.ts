@@ -105,11 +105,17 @@ async function shutdown(code: number): Promise<void> {
  * swallows them), but a killed npm forwards nothing.
  */
 function handleSignals(): void {
+  // Ctrl-C in a terminal signals the whole process group, and npm forwards the
+  // same SIGINT to us again: a repeat within a second is that echo, not a
+  // person pressing Ctrl-C twice, so it must not cut the orderly stop short.
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
+      if (Date.now() - firstSignalAt < 1000) return;
       say(`${signal} again: exiting without waiting`);
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     void shutdown(0);
   };
   process.on('SIGINT', onSignal);
