@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { compilePlaybook } from '../dsl/index.ts';
-import { templatesBeside } from '../dsl/files/template-files.ts';
+import { templatesBeside } from '../client/files/template-files.ts';
 import type { PlaybookIR } from '../dsl/index.ts';
 import { advanceJourney, receiveEvents, startJourney } from '../workflows/engine/index.ts';
 import type { JourneyEvent } from '../workflows/engine/index.ts';

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { compilePlaybook } from '../dsl/index.ts';
-import { templatesBeside } from '../dsl/files/template-files.ts';
+import { templatesBeside } from '../client/files/template-files.ts';
 import { advanceJourney, nextInstant, receiveEvents, startJourney } from '../workflows/engine/index.ts';
 import { compiled, evaluate, newContext } from '../workflows/engine/evaluator.ts';
 import type { JourneyEvent, JourneyState } from '../workflows/engine/types.ts';

@@ -28,7 +28,7 @@ import type { Timeline } from '../client/simulate/timeline.ts';
 import { createJourneyGateway } from '../client/temporal/journey-gateway.ts';
 import { runJourneyOnTemporal, startSimulationHarness } from '../client/temporal/simulate-on-temporal.ts';
 import { compilePlaybook } from '../dsl/index.ts';
-import { templatesBeside } from '../dsl/files/template-files.ts';
+import { templatesBeside } from '../client/files/template-files.ts';
 import { parseTimeline } from '../client/simulate/timeline.ts';
 import { createJourneyWorker } from '../worker/journey-worker.ts';
 import type { JourneyEvent } from '../workflows/engine/types.ts';

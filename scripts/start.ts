@@ -34,7 +34,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { removeStackState, writeStackState } from '../client/cli/stack.ts';
 import { compilePlaybook } from '../dsl/index.ts';
-import { templatesBeside } from '../dsl/files/template-files.ts';
+import { templatesBeside } from '../client/files/template-files.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../store/embedded-postgres.ts';
 import { migrate } from '../store/migrate.ts';
 import { insertPlaybookVersion } from '../store/playbooks.ts';

@@ -8,7 +8,7 @@ import { printDiagnostics } from '../cli/diagnostics-printer.ts';
 import { readPlaybook } from '../cli/read-playbook.ts';
 import { wantsColour } from './colours.ts';
 import { compilePlaybook } from '../../dsl/index.ts';
-import { templatesBeside } from '../../dsl/files/template-files.ts';
+import { templatesBeside } from '../files/template-files.ts';
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 
 /** The compiled playbook, or the exit code after the reason was printed. */

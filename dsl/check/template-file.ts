@@ -24,7 +24,7 @@ export interface TemplateFileText {
 
 /**
  * Where the compiler finds template files. The compiler stays pure: the
- * caller reads files (dsl/files/template-files.ts does it with Node).
+ * caller reads files (client/files/template-files.ts does it with Node).
  */
 export interface TemplateSource {
   /** The text of template `name` (`templates/<name>.md` beside the playbook); `null` when there is no such file. */

@@ -54,7 +54,7 @@ export interface CompileOptions {
   hash?: (source: string) => string;
   /**
    * (v2) Finds the template files the playbook names (`templates/<name>.md`
-   * beside the playbook; dsl/files/template-files.ts reads them with Node).
+   * beside the playbook; client/files/template-files.ts reads them with Node).
    * Without it, template names are not checked and the IR carries no template
    * text (for programs that compile a string on their own; every path that
    * compiles a playbook file passes one).

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { ensureDatabase as createDatabaseIfMissing, waitUntilAnswering } from '../../store/server-admin.ts';
 
 export interface ClusterPostgres {
   host: string;
@@ -86,40 +86,14 @@ export async function ensurePostgres(options: PostgresOptions): Promise<ClusterP
   };
 }
 
-/** Creates `name` on the server unless it exists. */
-export async function ensureDatabase(server: ClusterPostgres, name: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: server.url('postgres') });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount) return false;
-    await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-    return true;
-  } finally {
-    await client.end();
-  }
+/** Creates `name` on the server unless it exists; whether it was created now. */
+export function ensureDatabase(server: ClusterPostgres, name: string): Promise<boolean> {
+  return createDatabaseIfMissing(server.url('postgres'), name);
 }
 
 function urlOf(server: { host: string; port: number; user: string; password: string }, database: string): string {
   const auth = server.password ? `${encodeURIComponent(server.user)}:${encodeURIComponent(server.password)}` : encodeURIComponent(server.user);
   return `postgres://${auth}@${server.host}:${server.port}/${database}`;
-}
-
-async function waitUntilAnswering(url: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Postgres at ${url.replace(/:[^:@/]*@/, ':***@')} does not answer: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 300));
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
 }
 
 function chownPostgres(dir: string): void {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../client/cli/main.ts';
 import { PlaybookIR } from '../../dsl/index.ts';
-import { templatesBeside } from '../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../client/files/template-files.ts';
 import { codeFrame } from '../../client/cli/diagnostics-printer.ts';
 import { compilePlaybook } from '../../dsl/index.ts';
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { compilePlaybook } from '../../dsl/index.ts';
-import { templatesBeside } from '../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../client/files/template-files.ts';
 
 const guide = readFileSync(new URL('../../docs/language-guide.md', import.meta.url), 'utf8');
 const clinic = readFileSync(new URL('../../playbooks/clinic-first-year.yaml', import.meta.url), 'utf8');

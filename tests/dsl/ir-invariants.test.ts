@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook, PlaybookIR } from '../../dsl/index.ts';
-import { templatesBeside } from '../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../client/files/template-files.ts';
 import type { Action, Expr, Rule } from '../../dsl/ir/schema.ts';
 import { sha256Hex } from '../../dsl/sha256.ts';
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook, PlaybookIR } from '../../dsl/index.ts';
-import { templatesBeside } from '../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../client/files/template-files.ts';
 
 const path = 'playbooks/clinic-first-year.yaml';
 const source = readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../client/cli/main.ts';
 import { parseTimeline, TimelineError } from '../../client/simulate/timeline.ts';
 import { compilePlaybook } from '../../dsl/index.ts';
-import { templatesBeside } from '../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../client/files/template-files.ts';
 import { where } from './helpers.ts';
 
 const root = new URL('../../', import.meta.url).pathname;

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook } from '../../dsl/index.ts';
-import { templatesBeside } from '../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../client/files/template-files.ts';
 import { parseTimeline } from '../../client/simulate/timeline.ts';
 import { simulateJourney } from '../../client/simulate/run-journey.ts';
 import { parseInstant } from '../../workflows/engine/index.ts';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compilePlaybook, type PlaybookIR } from '../../dsl/index.ts';
-import { templatesBeside } from '../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../client/files/template-files.ts';
 import { appliesTo, checkCustomer, checkEvent, readCustomerAttrs, readEvent } from '../../workflows/engine/index.ts';
 import { simulateJourney } from '../../client/simulate/run-journey.ts';
 import { demoBook } from '../../scripts/demo/demo-book.ts';

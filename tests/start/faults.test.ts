@@ -11,7 +11,7 @@
  * its 202 (the id is the idempotency key), as an integration would.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { ROOT } from '../../scripts/temporal/binaries.ts';
 import { tmpdir } from 'node:os';
@@ -110,6 +110,8 @@ describe('npm start under faults', () => {
     // in its environment, reaches the running stack's database and Temporal and moves its journeys.
     const edited = join(home, 'clinic-first-year.yaml');
     writeFileSync(edited, readFileSync(join(ROOT, 'playbooks/clinic-first-year.yaml'), 'utf8').replace('reached {{milestone.title}}', 'has reached {{milestone.title}}'));
+    // The playbook's reminders name template files, looked up beside it.
+    cpSync(join(ROOT, 'playbooks/templates'), join(home, 'templates'), { recursive: true });
     const env: NodeJS.ProcessEnv = { ...process.env, MILEPOST_HOME: home };
     for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'MILEPOST_API_URL', 'MILEPOST_API_TOKEN'] as const) delete env[name];
     const deployed = await promisify(execFile)(process.execPath, [join(ROOT, 'client/bin/milepost.js'), 'deploy', edited, '--migrate', '--by', 'faults-test'], { cwd: ROOT, env, encoding: 'utf8' });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Command } from '../command.ts';
 import { UsageError } from '../command.ts';
 import { compilePlaybook } from '../../../dsl/index.ts';
-import { templatesBeside } from '../../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../files/template-files.ts';
 import { printDiagnostics } from '../diagnostics-printer.ts';
 import { readPlaybook } from '../read-playbook.ts';
 import { wantsColour } from '../../simulate/colours.ts';

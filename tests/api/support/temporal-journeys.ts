@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../../activities/index.ts';
 import { compilePlaybook } from '../../../dsl/index.ts';
-import { templatesBeside } from '../../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../../client/files/template-files.ts';
 import type { PlaybookIR } from '../../../dsl/ir/schema.ts';
 import { insertPlaybookVersion } from '../../../store/playbooks.ts';
 import type { Pool } from '../../../store/pool.ts';

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { compilePlaybook } from '../../../dsl/index.ts';
-import { templatesBeside } from '../../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../../client/files/template-files.ts';
 import type { PlaybookIR } from '../../../dsl/ir/schema.ts';
 
 function compile(text: string): PlaybookIR {

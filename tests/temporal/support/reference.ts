@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { compilePlaybook } from '../../../dsl/index.ts';
-import { templatesBeside } from '../../../dsl/files/template-files.ts';
+import { templatesBeside } from '../../../client/files/template-files.ts';
 import type { PlaybookIR } from '../../../dsl/ir/schema.ts';
 import { parseTimeline, type Timeline } from '../../../client/simulate/timeline.ts';
 import { simulateJourney } from '../../../client/simulate/run-journey.ts';

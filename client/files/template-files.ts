@@ -1,6 +1,6 @@
 /**
  * Template files from disk (SPEC §8): `templates/<name>.md` in the folder
- * beside the playbook file. This is dsl/'s one module with Node APIs; the
+ * beside the playbook file. It lives outside dsl/ because it reads files: the
  * compiler itself is pure and gets the files through a {@link TemplateSource}.
  * Every composition root that compiles a playbook from a file (the CLI's
  * validate/compile/simulate/deploy/plan..., `npm start`, tests) passes
@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { TemplateSource } from '../check/template-file.ts';
+import type { TemplateSource } from '../../dsl/check/template-file.ts';
 
 /**
  * The templates folder beside `playbookPath`.
