@@ -105,7 +105,7 @@ export type JourneyActivities = ReturnType<typeof createActivities>;
 /**
  * The task closes one wake-up carries: the ledger's task rows (`kind: 'task'`,
  * `toState: 'closed'`, the task id as subject, `detail: { reason, by?, note? }`)
- * and the report's closed tasks (SPEC §12 `tasks`), so a task row follows
+ * and the report's closed tasks (reference §12 `tasks`), so a task row follows
  * its journey whichever the workflow sends. The first close of a task stands.
  */
 export function taskCloses(entries: LedgerEntry[], progress: InstantProgress | undefined): TaskClose[] {

@@ -1,5 +1,5 @@
 /**
- * The next contract term (SPEC §9 "The next term"): what a journey whose term
+ * The next contract term (reference §9 "The next term"): what a journey whose term
  * closed renewed needs to start its successor. The journey itself starts the
  * next term's workflow (a child it abandons, under a workflow id fixed by
  * customer, playbook and contract start, so it starts exactly once); this

@@ -143,7 +143,7 @@ export class DiagnosticSink {
   }
 }
 
-/** `path:line:col: error: message`, the one-line form of SPEC §13. */
+/** `path:line:col: error: message`, the one-line form of reference §13. */
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.linePos.line}:${d.linePos.col}: ${d.severity}: ${d.message}`;
 }

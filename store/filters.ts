@@ -47,7 +47,7 @@ export function where(): Where {
 export interface ListFilter {
   customerId?: string;
   playbook?: string;
-  /** The customer's CSM (tasks: the task's assignee, SPEC §15). */
+  /** The customer's CSM (tasks: the task's assignee, reference §15). */
   csm?: string;
   limit?: number;
   offset?: number;

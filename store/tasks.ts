@@ -25,7 +25,7 @@ export interface TaskRow {
 const COLUMNS = `id::int, task_id, journey_id, customer_id, playbook, source, title, assignee_role, assignee, priority, due_at,
   status, closed_at, closed_because, closed_by, close_note, close_requested_by, close_requested_note, close_requested_at, fired_at, created_at`;
 
-/** A task's close as the journey decided it (SPEC §5.2). */
+/** A task's close as the journey decided it (reference §5.2). */
 export interface TaskClose {
   /** The task's id within its journey (`<source>@<opened_at>`). */
   taskId: string;
@@ -78,7 +78,7 @@ export interface TaskFilter extends ListFilter {
   overdueAt?: number;
 }
 
-/** Tasks, soonest due first. `csm` is the assignee (SPEC §15). */
+/** Tasks, soonest due first. `csm` is the assignee (reference §15). */
 export async function listTasks(db: Queryable, filter: TaskFilter = {}): Promise<TaskRow[]> {
   const w = where()
     .add('customer_id = ?', filter.customerId)

@@ -5,7 +5,7 @@
  *
  * ## The equal-instant rule
  *
- * An event with `at == t` must be visible at instant `t` (SPEC §10: events
+ * An event with `at == t` must be visible at instant `t` (reference §10: events
  * first, then milestones, steps, risks). A timer for `t` and a signal carrying
  * an event at `t` can reach the workflow in either order, in the same
  * workflow task or in different ones. The driver therefore processes instant
@@ -88,7 +88,7 @@ export function messagesQueued(driver: DriverState): boolean {
   return (driver.engine.manual?.length ?? 0) > 0 || queuedTaskCloses(driver) > 0;
 }
 
-/** A task of the journey as its report lists it (SPEC §12 `tasks`). */
+/** A task of the journey as its report lists it (reference §12 `tasks`). */
 export type TaskEntry = NonNullable<JourneyReport['tasks']>[number];
 
 /** A task closed by a person: `at` is the journey's domain instant when the close was received. */
@@ -200,7 +200,7 @@ export function migrateDriver(
 ): DriverState {
   let next: DriverState;
   if (how.keepsFired) {
-    // SPEC §10: an enrolment in the new version at `at` with catch-up (version 2) that never
+    // reference §10: an enrolment in the new version at `at` with catch-up (version 2) that never
     // re-fires a source that already fired, keeping every action fired before `at` in the report.
     next = { engine: migrateJourney(to, from.engine, { at, events }), recentEventIds: from.recentEventIds.slice(), actionsFired: from.actionsFired };
   } else {

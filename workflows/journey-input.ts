@@ -29,7 +29,7 @@ export interface JourneyStart {
   events?: JourneyEvent[];
   /**
    * Closes by people known ahead, each at its own instant (the simulator's
-   * timeline `tasks:`, SPEC §11), queued like events; in production people
+   * timeline `tasks:`, reference §11), queued like events; in production people
    * close tasks through the `closeTask` update instead.
    */
   taskCloses?: TaskCloseInput[];

@@ -79,7 +79,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   setHandler(completeMilestone, async (completion) => {
     // Queued at the current domain instant: the main loop wakes 1 ms after it
     // (the equal-instant rule) and the engine completes the milestone in
-    // SPEC §10 step 3 of that instant, firing its on_done.
+    // reference §10 step 3 of that instant, firing its on_done.
     const at = now();
     acceptManualCompletion(ir, driver, { milestone: completion.milestone, at, note: completion.note, by: completion.by });
     woken = true;
@@ -99,7 +99,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
     const entry = taskEntry(ir, driver, close.task, contract.start);
     // Idempotent: a task already closed (by a person, or by the journey itself) is returned as it is.
     if (entry !== undefined && entry.closed_at !== null) return entry;
-    // Queued at the current domain instant and processed with it (SPEC §10 step 1), like a manual completion.
+    // Queued at the current domain instant and processed with it (reference §10 step 1), like a manual completion.
     const at = now();
     acceptTaskClose(ir, driver, { task: close.task, at, by: close.by, note: close.note ?? null });
     woken = true;
@@ -200,7 +200,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyRepor
   await deliveries;
   await condition(allHandlersFinished);
   const final = driverReport(ir, driver, Math.min(processedUntil(driver) ?? contract.end, contract.end));
-  // A term closed renewed whose playbook has `renewal_term` starts the next term (SPEC §9).
+  // A term closed renewed whose playbook has `renewal_term` starts the next term (reference §9).
   // Only version-2 IRs carry next_term, so no journey recorded before this reaches the patch.
   if (final.next_term != null && patched(NEXT_TERM_STARTED)) {
     await startNextTerm({ ref, customer: journey.customer, clock, pull, searchAttributes: journey.searchAttributes, next: final.next_term });
@@ -267,7 +267,7 @@ interface WakeTimer {
 const TIMERS_KEPT = 'timers-kept-across-signals';
 
 /**
- * The workflow patch under which a migration is the engine's (SPEC §10: an
+ * The workflow patch under which a migration is the engine's (reference §10: an
  * enrolment in the new version with catch-up, the actions fired before it
  * kept in the report); journeys migrated before it replay the old way.
  */

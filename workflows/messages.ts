@@ -20,7 +20,7 @@ export type { TaskEntry };
 export const deliverEvents = defineSignal<[JourneyEvent[]]>('deliverEvents');
 
 /**
- * The journey's report (SPEC §12). `until` (domain epoch ms) defaults to the
+ * The journey's report (reference §12). `until` (domain epoch ms) defaults to the
  * last instant the journey has processed.
  */
 export const getReport = defineQuery<JourneyReport, [number?]>('getReport');
@@ -77,9 +77,9 @@ export interface JourneyMigration {
  */
 export const migrateJourney = defineUpdate<JourneyProgress, [JourneyMigration]>('migrateJourney');
 
-/** A task closed by a person (SPEC §5.2 reason `done`). */
+/** A task closed by a person (reference §5.2 reason `done`). */
 export interface TaskClose {
-  /** The journey's task id (SPEC §5.2: `<source>@<ISO opened_at>[#n]`). */
+  /** The journey's task id (reference §5.2: `<source>@<ISO opened_at>[#n]`). */
   task: string;
   /** Who closed it (a person), recorded with the close. */
   by: string;

@@ -19,14 +19,14 @@ import type { CheckedEvents } from './event-delivery.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import { rejectionsToKeep } from './rejections.ts';
 
-/** One refused event of a batch (SPEC §15). */
+/** One refused event of a batch (reference §15). */
 export interface EventError {
   index: number;
   id: string | null;
   error: string;
 }
 
-/** A data field no playbook of the customer declares for the event's type (SPEC §15 `ignored_fields`). */
+/** A data field no playbook of the customer declares for the event's type (reference §15 `ignored_fields`). */
 export interface IgnoredField {
   index: number;
   field: string;

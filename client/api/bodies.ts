@@ -1,5 +1,5 @@
 /**
- * The request bodies of the HTTP API (SPEC §15) as zod schemas: the shape
+ * The request bodies of the HTTP API (reference §15) as zod schemas: the shape
  * only. Whether a customer or an event matches its playbook's declarations is
  * checked afterwards against the playbook (see declaration-checks.ts).
  */
@@ -67,7 +67,7 @@ export const HistoryEventBody = EventBody.omit({ customer: true });
 
 /**
  * `POST /customers`: enrol a customer in a playbook. `events` (an extension
- * of SPEC §15) is the customer's history before enrolment, for bringing an
+ * of reference §15) is the customer's history before enrolment, for bringing an
  * existing book over: checked like `POST /events`, stored, and visible to the
  * journey from its start, so states and risks reflect what already happened.
  */

@@ -21,7 +21,7 @@ import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import { viaGateway } from './journeys-unavailable.ts';
 import { DEFAULT_PULL_EVERY_MS, feedTypesFor, type MetricFeed } from '../../workflows/metric-feed.ts';
 
-/** The body of a successful enrolment, the same for 201 and 200 (SPEC §15). */
+/** The body of a successful enrolment, the same for 201 and 200 (reference §15). */
 export interface EnrolmentBody {
   workflow_id: string;
   playbook: string;

@@ -9,7 +9,7 @@ import { JourneysUnavailableError } from './journeys-unavailable.ts';
 import { allowedMethods } from './route-catalogue.ts';
 import { applySecurityHeaders } from './security-headers.ts';
 
-/** Largest request body accepted: 1 MiB (SPEC §15); larger gets 413. */
+/** Largest request body accepted: 1 MiB (reference §15); larger gets 413. */
 export const BODY_LIMIT = 1024 * 1024;
 
 /**

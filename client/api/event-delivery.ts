@@ -3,7 +3,7 @@
  * declare them, in arrival order per journey, and a person's task closes
  * recorded but not yet heard by their journey (POST /tasks/:task/close).
  *
- * `POST /events` answers 202 once a batch is stored (SPEC §15) and only
+ * `POST /events` answers 202 once a batch is stored (reference §15) and only
  * {@link DeliveryLoop.notify}s this loop, handing it the events it already
  * checked against each journey's IR, so delivery neither re-parses IRs nor
  * re-reads the events' fields; after a restart the loop finds what is still

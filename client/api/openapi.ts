@@ -97,7 +97,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'GET', url: '/customers/:id/journeys/:playbook', operationId: 'getJourneyReport', tag: 'journeys',
-    summary: "The journey's report as of now (SPEC §12)",
+    summary: "The journey's report as of now (reference §12)",
     params: JourneyPath,
     responses: { 200: { description: 'the report', component: 'JourneyReport' }, 404: notEnrolled, 503: unavailable },
   },

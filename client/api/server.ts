@@ -1,5 +1,5 @@
 /**
- * The HTTP API and dashboard server (SPEC §15), built from injected
+ * The HTTP API and dashboard server (reference §15), built from injected
  * dependencies so `milepost serve`, the tests and the benchmarks run the same
  * code. Routes live in `routes/` (API) and `../dashboard/` (HTML).
  */
@@ -21,7 +21,7 @@ import { messagePage } from '../dashboard/html.ts';
 import { registerSignInRoutes } from '../dashboard/sign-in.ts';
 import { installMetrics } from '../observability/metrics.ts';
 
-/** Largest request body accepted: 1 MiB (SPEC §15); larger gets 413. */
+/** Largest request body accepted: 1 MiB (reference §15); larger gets 413. */
 export { BODY_LIMIT };
 
 /** Builds the server; call `listen` on it (port 0 in tests). */

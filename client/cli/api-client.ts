@@ -1,10 +1,10 @@
 /**
- * The CLI's client of the Milepost HTTP API (SPEC §15), shared by every
+ * The CLI's client of the Milepost HTTP API (reference §15), shared by every
  * command that goes through a running server (`enrol`, `event`, `status`,
  * `import`, `report --api`): where the API is, the bearer token, one request,
  * and the API's errors printed as one line each with the exit code they mean.
  *
- * Exit codes (SPEC §13): 1 when the API refused the input (400, 404, 413),
+ * Exit codes (reference §13): 1 when the API refused the input (400, 404, 413),
  * 2 when it cannot be used at all (unreachable, 401, a server error).
  */
 import type { CommandIO } from './command.ts';

@@ -26,7 +26,7 @@ export interface Command {
   uses?: readonly StackPart[] | ((argv: string[]) => readonly StackPart[]);
   /**
    * Runs the command. Returns the exit code: 0 success, 1 the input has
-   * problems (validation failures), 2 wrong usage or unreadable input (SPEC §13).
+   * problems (validation failures), 2 wrong usage or unreadable input (reference §13).
    */
   run(argv: string[], io: CommandIO): Promise<number>;
 }

@@ -1,5 +1,5 @@
 /**
- * Prints compiler diagnostics: `path:line:col: error: message` (SPEC §13),
+ * Prints compiler diagnostics: `path:line:col: error: message` (reference §13),
  * and on a terminal a code frame with a caret run under the exact token.
  */
 import type { Diagnostic } from '../../dsl/index.ts';

@@ -1,6 +1,6 @@
 /**
  * Reads a playbook file for the CLI. An unreadable file is wrong input of
- * the kind SPEC §13 answers with exit 2 and a one-line reason.
+ * the kind reference §13 answers with exit 2 and a one-line reason.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';

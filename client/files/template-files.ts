@@ -1,5 +1,5 @@
 /**
- * Template files from disk (SPEC §8): `templates/<name>.md` in the folder
+ * Template files from disk (reference §8): `templates/<name>.md` in the folder
  * beside the playbook file. It lives outside dsl/ because it reads files: the
  * compiler itself is pure and gets the files through a {@link TemplateSource}.
  * Every composition root that compiles a playbook from a file (the CLI's

@@ -4,7 +4,7 @@
  * disagree.
  *
  * Input is the read model: each journey's report as of its last wake-up
- * (SPEC §12), written by the journey itself (store/journey-progress.ts),
+ * (reference §12), written by the journey itself (store/journey-progress.ts),
  * plus what its pinned playbook says about its milestones. A journey wakes
  * at every instant its state can change (a due, an open, the term's close),
  * so its stored states are its states now; nothing here re-derives an engine

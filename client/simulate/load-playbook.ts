@@ -1,7 +1,7 @@
 /**
  * Reads and compiles the playbook a simulator command names: exit 2 when it
  * cannot be read, exit 1 (with the compiler's diagnostics) when it does not
- * compile (SPEC §13).
+ * compile (reference §13).
  */
 import type { CommandIO } from '../cli/command.ts';
 import { printDiagnostics } from '../cli/diagnostics-printer.ts';

@@ -11,7 +11,7 @@ import { TimelineError } from './timeline.ts';
 import type { Timeline } from './timeline.ts';
 
 /**
- * (v2) A task closed by a person, as the timeline's `tasks:` lists it (SPEC §11),
+ * (v2) A task closed by a person, as the timeline's `tasks:` lists it (reference §11),
  * read by client/simulate/timeline.ts: the task id, the instant (epoch ms), who
  * and why, and the line it is on (for the error when no such task opens).
  */
@@ -55,7 +55,7 @@ export function simulateJourney(ir: PlaybookIR, timeline: Timeline, options: Sim
 }
 
 /**
- * SPEC §11: a timeline closing a task the journey never opens is an error
+ * reference §11: a timeline closing a task the journey never opens is an error
  * (exit 2) naming its line. A task opened after `until` still counts as
  * opened (the journey is run to its end to know).
  */

@@ -1,5 +1,5 @@
 /**
- * The timeline file (SPEC §11): a customer, a contract, events and (v2) the
+ * The timeline file (reference §11): a customer, a contract, events and (v2) the
  * task closes people made, read from YAML and checked against a playbook's
  * declarations with the engine's own checks (workflows/engine/declarations.ts),
  * so the simulator, the API and the workflow agree on what is valid.
@@ -49,12 +49,12 @@ export interface Timeline {
   tasks?: TimelineTaskClose[];
   /**
    * (v2) What was read and ignored, one line each, `file:line:col: warning: ...`
-   * (SPEC §11): print them on stderr; they do not change the exit code.
+   * (reference §11): print them on stderr; they do not change the exit code.
    */
   warnings?: string[];
 }
 
-/** A timeline that cannot be read or does not match the playbook (exit 2, SPEC §13). */
+/** A timeline that cannot be read or does not match the playbook (exit 2, reference §13). */
 export class TimelineError extends Error {
   override name = 'TimelineError';
 }

@@ -10,7 +10,7 @@ export function journeyWorkflowId(playbook: string, customerId: string): string 
 /**
  * The workflow id of the term of `customerId` on `playbook` that starts at
  * `contractStart` (epoch ms), for every term after a customer's first on a
- * playbook (SPEC §9: a term is its customer, playbook and contract start).
+ * playbook (reference §9: a term is its customer, playbook and contract start).
  * A renewed journey starts its next term under this id, so a retried or
  * replayed start finds it started; the API enrols a new term under it too.
  */

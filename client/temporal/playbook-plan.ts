@@ -13,7 +13,7 @@ export interface PlanChange {
   /**
    * `milestone/<id>`, `milestone/<id>/step/<i>`, `risk/<id>`, `opportunity/<id>`,
    * `trigger/<id>`, `health`, `applies_to`, `language` (the language version:
-   * the same text behaves differently under version 2, SPEC "Language versions").
+   * the same text behaves differently under version 2, reference, introduction).
    */
   subject: string;
   /** What changed, readable: `due: month 1 → month 2`. */
@@ -131,7 +131,7 @@ function describeActionChanges(a: unknown[], b: unknown[]): string {
 
 /**
  * What the same playbook text does differently under language version 2
- * than under version 1 (SPEC "Language versions"), for a plan that replaces
+ * than under version 1 (reference, introduction), for a plan that replaces
  * a version-1 IR by a version-2 one: running journeys keep version 1 until
  * migrated, and migrating them changes these behaviours.
  */

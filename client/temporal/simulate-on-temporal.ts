@@ -122,7 +122,7 @@ export async function runJourneyOnTemporal({ env, taskQueue }: TemporalHarness, 
   const later: JourneyEvent[] = [];
   for (const event of events) (event.at <= enrolledAt + lead ? early : later).push(event);
 
-  // The timeline's closes by people (SPEC §11), each at its instant, as the in-process simulator queues them.
+  // The timeline's closes by people (reference §11), each at its instant, as the in-process simulator queues them.
   const closes = ((timeline as Timeline & { tasks?: readonly TimelineTaskClose[] }).tasks ?? []).filter((c) => c.at <= until);
   const feed = options.metricFeed;
   const pulled = (event: JourneyEvent) => feed !== undefined && feed.feed.types.includes(event.type);

@@ -1,5 +1,5 @@
 /**
- * The type checker for rules (SPEC §4), which also lowers the checked AST
+ * The type checker for rules (reference §4), which also lowers the checked AST
  * to IR expressions in the same pass. Every problem is reported through the
  * rule's context; an erroneous sub-expression gets the `error` type, which
  * is compatible with everything, so one mistake is reported once.
@@ -339,7 +339,7 @@ export class RuleChecker {
     return { expr: this.node({ k: 'ref', ref: { kind: 'field', field: member.name } }, n.span, ctx), ty: fromFieldType(type) };
   }
 
-  /** `where` reads the event's own fields and the customer only (SPEC §4); times belong in `since`. */
+  /** `where` reads the event's own fields and the customer only (reference §4); times belong in `since`. */
   private notInWhere(n: Node, ctx: RuleContext): Checked {
     ctx.error('NOT_ALLOWED_HERE', `inside \`where\` only the event's fields and \`customer.*\` can be used; to limit events by time, use \`within\` or \`since\` after the \`where\` condition`, n.span);
     return this.bad(n.span, ctx);
@@ -363,7 +363,7 @@ export class RuleChecker {
   }
 
   /**
-   * Normalises a time expression (SPEC §3) to an anchor plus signed duration
+   * Normalises a time expression (reference §3) to an anchor plus signed duration
    * terms: `month 3 - 7 days` is `start + 3 months - 7 days`.
    */
   time(n: Node, ctx: RuleContext): TimeExpr | undefined {

@@ -1,5 +1,5 @@
 /**
- * The playbook's declarations (SPEC §2): customer attributes, event types
+ * The playbook's declarations (reference §2): customer attributes, event types
  * and their fields, and health components. Type strings are parsed here.
  */
 import type { FieldType } from '../ir/schema.ts';

@@ -1,6 +1,6 @@
 /**
  * Which of a milestone's own instants (`opens`, `due`) a time expression may
- * start from (SPEC §3), and why one is refused. `opens` and `due` may each be
+ * start from (reference §3), and why one is refused. `opens` and `due` may each be
  * written from the other, but not both at once and neither from itself: the
  * engine computes first the one that does not use the other (see
  * workflows/engine/journey.ts, `startJourney`), so only a cycle is refused.

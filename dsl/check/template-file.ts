@@ -1,5 +1,5 @@
 /**
- * (v2) Template files (SPEC §8): `playbooks/templates/<name>.md`, an optional
+ * (v2) Template files (reference §8): `playbooks/templates/<name>.md`, an optional
  * front matter block with `subject:`, then a Markdown body, both with the
  * placeholders of the place that names the template. A problem inside the
  * file is reported at the playbook's `template:` line (the file the author

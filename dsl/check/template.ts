@@ -1,5 +1,5 @@
 /**
- * Templates (SPEC §8): text with `{{...}}` placeholders, split into literal
+ * Templates (reference §8): text with `{{...}}` placeholders, split into literal
  * parts and checked placeholders. `{{event.<field>}}` exists only in
  * triggers, `{{milestone.*}}` only in milestones, `{{task.*}}` only in an
  * open_task's `overdue:` actions (v2).

@@ -1,6 +1,6 @@
 /**
  * Static ordering of a milestone's instants, to warn about steps that can
- * never fire (SPEC §5: a step before `opens` never fires) and a `due` before
+ * never fire (reference §5: a step before `opens` never fires) and a `due` before
  * `opens`. Sound, not complete: it warns only when the order holds for every
  * possible contract start. Calendar months are 28 to 31 days and years 365
  * to 366, so two instants on the same anchor are compared through the bounds

@@ -534,7 +534,7 @@ class PlaybookCompiler {
         else renewal = id;
       }
       const repeat = this.repeat(m['repeat'], [...path, 'repeat'], ms);
-      // Either instant may be written from the other (SPEC §3), not both: `due: opens + N`
+      // Either instant may be written from the other (reference §3), not both: `due: opens + N`
       // is the usual way, so in a cycle it is `opens` that is refused.
       const due = this.time([...path, 'due'], definingScope(ms, 'due', null));
       const opens = m['opens'] === undefined ? { anchor: 'start' as const, terms: [], source: 'start' } : this.time([...path, 'opens'], definingScope(ms, 'opens', due ?? null));
@@ -583,7 +583,7 @@ class PlaybookCompiler {
     }
   }
 
-  /** (v2) A `closes` before `due` is an error (SPEC §5) when it holds for every contract, a warning when it may hold for some. */
+  /** (v2) A `closes` before `due` is an error (reference §5) when it holds for every contract, a warning when it may hold for some. */
   private checkCloses(path: Path, opens: TimeExpr, due: TimeExpr, closes: TimeExpr): void {
     const fromDue = opens.anchor === 'due';
     const d0 = fromDue ? linear(due, null, null) : null;

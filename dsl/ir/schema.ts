@@ -19,7 +19,7 @@ import { ACTION_VERB_NAMES, QUERY_FUNCTION_NAMES, SCALAR_FUNCTION_NAMES } from '
 export const IR_VERSION = 1;
 
 /**
- * The playbook language versions (SPEC's "Language versions"). An IR records
+ * The playbook language versions (the reference's introduction). An IR records
  * the version it was compiled under in {@link PlaybookIR.language}; a journey
  * keeps the behaviour of the version its IR was compiled under. IRs compiled
  * before version 2 existed carry no `language` key and read as version 1.
@@ -33,7 +33,7 @@ export const LanguageVersion = z.union([z.literal(1), z.literal(2)]);
 export type LanguageVersion = z.infer<typeof LanguageVersion>;
 
 // ---------------------------------------------------------------------------
-// Types of declared customer attributes and event fields (SPEC §2)
+// Types of declared customer attributes and event fields (reference §2)
 
 export const FieldType = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('string') }),
@@ -45,7 +45,7 @@ export const FieldType = z.discriminatedUnion('kind', [
 export type FieldType = z.infer<typeof FieldType>;
 
 // ---------------------------------------------------------------------------
-// Time (SPEC §3)
+// Time (reference §3)
 
 export const DurationUnit = z.enum(['hour', 'day', 'week', 'month', 'year']);
 export type DurationUnit = z.infer<typeof DurationUnit>;
@@ -83,7 +83,7 @@ export const TimeExpr = z.object({
 export type TimeExpr = z.infer<typeof TimeExpr>;
 
 // ---------------------------------------------------------------------------
-// Expressions (SPEC §4)
+// Expressions (reference §4)
 
 /**
  * The static type the checker inferred for an expression node. `null` is the
@@ -168,7 +168,7 @@ export const Rule = z.object({
 export type Rule = z.infer<typeof Rule>;
 
 /**
- * An event query (SPEC §4): `<event>[.<field>] [where <cond>] [within d | since t]`.
+ * An event query (reference §4): `<event>[.<field>] [where <cond>] [within d | since t]`.
  * Queries are interned in {@link PlaybookIR.queries} so the engine can keep one
  * running aggregate per query instead of every event.
  */
@@ -188,7 +188,7 @@ export const Query = z.object({
 export type Query = z.infer<typeof Query>;
 
 // ---------------------------------------------------------------------------
-// Templates and actions (SPEC §8)
+// Templates and actions (reference §8)
 
 export const Placeholder = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('customer'), attr: z.string() }),
@@ -289,7 +289,7 @@ export const Action: z.ZodType<Action> = z.lazy(() =>
 );
 
 // ---------------------------------------------------------------------------
-// Milestones, health, risks, triggers (SPEC §5–7)
+// Milestones, health, risks, triggers (reference §5–7)
 
 export const Step = z.object({
   at: TimeExpr,

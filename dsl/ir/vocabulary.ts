@@ -1,6 +1,6 @@
 /**
  * The language's two vocabularies, each as one table (issue 10 item 4): the
- * rule functions (SPEC §4) and the action verbs (SPEC §8). Everything that
+ * rule functions (reference §4) and the action verbs (reference §8). Everything that
  * lists functions or verbs derives from here: the type checker's lists and
  * its scalar/query split (dsl/check/check-rule.ts), the IR enums
  * (dsl/ir/schema.ts), the editor schema and the compiler's per-verb field
@@ -64,7 +64,7 @@ export const RULE_FUNCTION_NAMES: readonly RuleFunctionName[] = names;
 export const QUERY_FUNCTION_NAMES = names.filter((n) => entry(n).query) as [QueryFnName, ...QueryFnName[]];
 export const SCALAR_FUNCTION_NAMES = names.filter((n) => entry(n).scalar) as [ScalarFnName, ...ScalarFnName[]];
 
-/** One action verb (SPEC §8): the fields it takes beside the verb key, and their defaults. */
+/** One action verb (reference §8): the fields it takes beside the verb key, and their defaults. */
 export interface ActionVerb {
   /** What the verb's own value is: a role, a task title (a template) or a webhook name. */
   value: 'role' | 'template' | 'name';

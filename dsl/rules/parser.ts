@@ -1,5 +1,5 @@
 /**
- * The rules grammar (SPEC §4) as a Chevrotain CstParser. Precedence is
+ * The rules grammar (reference §4) as a Chevrotain CstParser. Precedence is
  * encoded by the rule order, lowest first: `or`, `and`, `not`, comparison,
  * `+ -`, `* /`, unary `-`, primary. The parser only describes syntax; the
  * visitor in to-ast.ts builds the typed AST and check.ts gives it meaning.

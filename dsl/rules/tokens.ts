@@ -1,5 +1,5 @@
 /**
- * The vocabulary of the Milepost rules language (SPEC §4). Token order
+ * The vocabulary of the Milepost rules language (reference §4). Token order
  * matters: Chevrotain tries tokens in this order, so multi-character
  * operators come before their one-character prefixes, and keywords come
  * before `Identifier` with `longer_alt: Identifier` so `customer_tier` or
@@ -12,7 +12,7 @@ import type { TokenType } from 'chevrotain';
 export const AnyName = createToken({ name: 'AnyName', pattern: Lexer.NA, label: 'a name' });
 /** `month`, `week`, `day`: both a time keyword (`month 3`) and a duration unit (`1 month`). */
 export const TimeKeyword = createToken({ name: 'TimeKeyword', pattern: Lexer.NA, label: '`month`, `week` or `day`' });
-/** Units of a duration (SPEC §3). */
+/** Units of a duration (reference §3). */
 export const Unit = createToken({ name: 'Unit', pattern: Lexer.NA, label: 'a duration unit (days, weeks, months, ...)' });
 export const CompareOp = createToken({ name: 'CompareOp', pattern: Lexer.NA, label: 'a comparison (==, !=, <, <=, >, >=)' });
 
@@ -99,7 +99,7 @@ export const allTokens: TokenType[] = [
   Plus, Minus, Star, Slash, LParen, RParen, LBracket, RBracket, Comma, Dot,
 ];
 
-/** The reserved words of SPEC §2: never usable as ids, attribute, event or field names. */
+/** The reserved words of reference §2: never usable as ids, attribute, event or field names. */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   'customer', 'contract', 'health', 'start', 'due', 'opens', 'now', 'true', 'false', 'null',
   'and', 'or', 'not', 'in', 'is', 'where', 'within', 'since', 'month', 'week', 'day',

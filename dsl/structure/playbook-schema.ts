@@ -1,5 +1,5 @@
 /**
- * The YAML structure of a playbook (SPEC §2, §5–§9) as zod schemas: which
+ * The YAML structure of a playbook (reference §2, §5–§9) as zod schemas: which
  * keys exist, which are required, and the shape of their values. Rules,
  * times, durations and templates are strings here; their meaning is checked
  * by the rules parser and type checker. The same schemas produce the

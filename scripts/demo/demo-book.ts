@@ -6,7 +6,7 @@
  *
  * Deterministic: the same `now` gives the same book, so a restart finds the
  * same customers (and enrols none twice). Instants are ISO-8601 strings, the
- * shapes of `POST /customers` and `POST /events` (SPEC §15).
+ * shapes of `POST /customers` and `POST /events` (reference §15).
  */
 import { addMonths } from '../../workflows/engine/index.ts';
 import { seededRandom as random } from './seeded-random.ts';

@@ -1,5 +1,5 @@
 /**
- * The HTTP contract (SPEC §15) over real HTTP on loopback against real
+ * The HTTP contract (reference §15) over real HTTP on loopback against real
  * Postgres: what is accepted, and that every bad input gets a clear error
  * and leaves the data unchanged.
  */

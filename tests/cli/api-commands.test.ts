@@ -27,7 +27,7 @@ afterAll(async () => {
 
 const cli = (args: string[], env: Record<string, string> = { MILEPOST_API_TOKEN: TOKEN }) => runCli(args, dir, env);
 
-/** A timeline-style customer file (SPEC §11) for the `onboarding` playbook of tests/api/support/playbook.ts. */
+/** A timeline-style customer file (reference §11) for the `onboarding` playbook of tests/api/support/playbook.ts. */
 async function customerFile(id: string, extra: { tier?: string; arr?: string; events?: string } = {}): Promise<string> {
   const file = `${id}.yaml`;
   await writeFile(join(dir, file), `customer:
@@ -190,7 +190,7 @@ describe('milepost status', () => {
     const json = await cli(['status', 'acme', '--playbook', 'onboarding', '--json', '--api', fixture.api.base]);
     expect(json.code).toBe(0);
     const reports = JSON.parse(json.out);
-    // SPEC §12's keys, in its order.
+    // reference §12's keys, in its order.
     expect(reports.map((r: object) => Object.keys(r))).toEqual([['playbook', 'customer', 'until', 'outcome', 'milestones', 'actions', 'risks']]);
     expect(reports[0]).toMatchObject({ playbook: 'onboarding', customer: 'acme', outcome: 'running' });
   });

@@ -1,6 +1,6 @@
 /**
  * Differential check of the engine against a naive, independent model of
- * SPEC §3–§12 (naive-reference.ts): random scenarios of one playbook family
+ * reference §3–§12 (naive-reference.ts): random scenarios of one playbook family
  * (windows in hours and days, days_since, health with a null component,
  * since opens in weekly-ish repeats, cooldown, enrolment, until; and a
  * second family on calendar months, naive-months.ts; a third on windowed
@@ -49,7 +49,7 @@ describe('engine vs a naive hour-by-hour model of SPEC', () => {
 
 // Language version 2 (closes, repeats' default close, tasks and people's closes, overdue, when, from,
 // opportunities, count_distinct, catch-up at enrolment): the engine driven directly, so closes of
-// tasks that never open (a trigger held back by its when) are simply dropped, as SPEC §5.2 says.
+// tasks that never open (a trigger held back by its when) are simply dropped, as reference §5.2 says.
 describe('engine vs a naive hour-by-hour model of SPEC language version 2', () => {
   it(`agrees on ${RUNS} random version-2 scenarios`, () => {
     for (let seed = 1; seed <= RUNS; seed++) {
@@ -68,7 +68,7 @@ describe('engine vs a naive hour-by-hour model of SPEC language version 2', () =
   });
 });
 
-// `MILEPOST_CONFORMANCE_ENGINE=temporal`: the same scenarios on the durable workflow (SPEC §13: the same
+// `MILEPOST_CONFORMANCE_ENGINE=temporal`: the same scenarios on the durable workflow (reference §13: the same
 // report), a few per family on one shared time-skipping server.
 describe.runIf(process.env['MILEPOST_CONFORMANCE_ENGINE'] === 'temporal')('--engine temporal vs the naive models', () => {
   const TEMPORAL_RUNS = Number(process.env['MILEPOST_CONFORMANCE_TEMPORAL_RUNS'] ?? 15);

@@ -1,8 +1,8 @@
 /**
- * SPEC §1: the IR carries the source's content hash. `milepost compile` of a
+ * reference §1: the IR carries the source's content hash. `milepost compile` of a
  * playbook prints an IR whose `sourceHash` is the SHA-256 of the file's bytes
  * (checked with node:crypto, independently of the compiler's own sha256.ts),
- * and (v2, SPEC §8: "the source hash covers them") of the template files it
+ * and (v2, reference §8: "the source hash covers them") of the template files it
  * names: the source, then per template name in sorted order
  * `\0template <name>\0<file text>`.
  */
@@ -15,7 +15,7 @@ import { runCase } from './run-case.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-describe('SPEC §1 IR content hash', () => {
+describe('reference §1 IR content hash', () => {
   for (const name of ['clinic-first-year', 'at-risk-save', 'enterprise-vip']) {
     it(`compile ${name}: sourceHash is the SHA-256 of the file`, async () => {
       const source = readFileSync(join(root, 'playbooks', `${name}.yaml`), 'utf8');

@@ -1,6 +1,6 @@
 /**
  * A third naive model (see naive-reference.ts) for the aggregate functions of
- * SPEC §4 over windows: `sum/avg/min/max/latest` with `where` and `within`,
+ * reference §4 over windows: `sum/avg/min/max/latest` with `where` and `within`,
  * null field values, `days_since` of a windowed query, `not happened(...)`,
  * `since day N`, `since opens` in repeats, and null arithmetic. Hour by hour,
  * everything recomputed from the event list. Field values are multiples of
@@ -88,7 +88,7 @@ events:${lines.length === 0 ? ' []' : `\n${lines.join('\n')}`}
 `;
 }
 
-/** The SPEC §12 report of an aggregate scenario, computed naively. */
+/** The reference §12 report of an aggregate scenario, computed naively. */
 export function naiveAggregateReport(sc: AggregateScenario): unknown {
   const c = sc.c as Record<string, number>;
   const events = sc.events.map((e, i) => ({ ...e, i })).sort((a, b) => a.at - b.at || a.i - b.i);

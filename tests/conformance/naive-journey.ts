@@ -1,10 +1,10 @@
 /**
  * The part of the naive SPEC models (naive-*.ts) that every playbook family
- * shares: one instant in SPEC §10 order over milestone instances and risks,
- * and the report of SPEC §12. Each model supplies its conditions and actions.
+ * shares: one instant in reference §10 order over milestone instances and risks,
+ * and the report of reference §12. Each model supplies its conditions and actions.
  */
 
-/** ISO-8601 with milliseconds (SPEC §3). */
+/** ISO-8601 with milliseconds (reference §3). */
 export const iso = (t: number): string => new Date(t).toISOString();
 
 /** A milestone instance as the naive models track it. */
@@ -52,7 +52,7 @@ export class NaiveJourney<I extends NaiveInstance> {
     this.open = risks.map(() => null);
   }
 
-  /** SPEC §10 steps 2–7 at instant t (step 1, the triggers, is the model's). */
+  /** reference §10 steps 2–7 at instant t (step 1, the triggers, is the model's). */
   instant(t: number): void {
     for (const inst of this.insts) if (inst.state === 'pending' && inst.opens <= t) inst.state = 'open';
     for (const inst of this.insts) {
@@ -80,7 +80,7 @@ export class NaiveJourney<I extends NaiveInstance> {
     if (t === this.end) for (const inst of this.insts) if (['pending', 'open', 'overdue'].includes(inst.state)) inst.state = 'missed';
   }
 
-  /** The SPEC §12 report. */
+  /** The reference §12 report. */
   report(playbook: string, until: number, outcome: string, actions: Array<Record<string, unknown>>): unknown {
     return {
       playbook,

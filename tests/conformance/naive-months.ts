@@ -4,7 +4,7 @@
  * `repeat: every N months` from a clamped instant, steps and `due_in` in
  * months, starts on the 28th–31st in leap and common years. Hour by hour,
  * everything recomputed from the event list; the month arithmetic is its own
- * (SPEC §3: calendar months, day clamped to the target month).
+ * (reference §3: calendar months, day clamped to the target month).
  */
 import { iso, NaiveJourney } from './naive-journey.ts';
 import type { NaiveInstance } from './naive-journey.ts';
@@ -13,7 +13,7 @@ import { prng } from './naive-reference.ts';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** SPEC §3 calendar months, written independently of the engine's calendar.ts. */
+/** reference §3 calendar months, written independently of the engine's calendar.ts. */
 export function addMonthsNaive(t: number, n: number): number {
   const d = new Date(t);
   const m = d.getUTCMonth() + n;
@@ -136,11 +136,11 @@ interface Inst extends NaiveInstance {
   rep: boolean;
 }
 
-/** The SPEC §12 report of a month scenario, computed naively. */
+/** The reference §12 report of a month scenario, computed naively. */
 export function naiveMonthReport(sc: MonthScenario): unknown {
   const events = sc.events.map((e, i) => ({ ...e, i })).sort((a, b) => a.at - b.at || a.i - b.i);
   const of = (type: string, t: number) => events.filter((e) => e.type === type && e.at <= t);
-  // SPEC §4 counts an event while `now - d < at`. With clamped months that set is not an interval
+  // reference §4 counts an event while `now - d < at`. With clamped months that set is not an interval
   // (an event on Feb 29 at 09:00 is out at Mar 29 09:00 and back at Mar 30 00:00, since Mar 30 - 1 month
   // clamps to Feb 29 00:00); FINDINGS.md A3. The model takes the event out at the first instant the
   // formula excludes it, for good, which is what the engine does.

@@ -1,10 +1,10 @@
 /**
- * An independent, deliberately naive model of SPEC §3–§12 for one family of
+ * An independent, deliberately naive model of reference §3–§12 for one family of
  * playbooks (generated with random constants by {@link generateScenario}),
  * used to check the engine differentially.
  *
  * Naive on purpose: every quantity is recomputed from the whole event list at
- * every hour of the term, in SPEC §10 order, with no wake-ups, look-ahead,
+ * every hour of the term, in reference §10 order, with no wake-ups, look-ahead,
  * windows or aggregates. All inputs sit on whole hours (the start at
  * midnight, events on the hour, durations in hours and days), so every
  * instant at which a condition can change is an hour, and the first hour at
@@ -60,7 +60,7 @@ export function generateScenario(seed: number): Scenario {
   const events: Scenario['events'] = [];
   const n = int(0, 40);
   for (let i = 0; i < n; i++) {
-    // Some events share an instant with the previous one (SPEC §10/§11: timeline order within an instant).
+    // Some events share an instant with the previous one (reference §10/§11: timeline order within an instant).
     const at = i > 0 && rnd() < 0.15 ? events[i - 1]!.at : start + int(-72, termHours) * HOUR;
     if (rnd() < 0.6) events.push({ at, type: 'ping', v: rnd() < 0.1 ? null : int(0, 12) });
     else events.push({ at, type: 'ticket', v: null });
@@ -173,12 +173,12 @@ events:${lines.length === 0 ? ' []' : `\n${lines.join('\n')}`}
 
 interface Inst extends NaiveInstance { steps: Array<{ at: number; action: Record<string, unknown> }>; kind: 'm1' | 'm2' | 'q' | 'renewal' }
 
-/** SPEC §8: at most two decimals, no trailing zeros (toFixed, then trimmed). */
+/** reference §8: at most two decimals, no trailing zeros (toFixed, then trimmed). */
 function renderNumber(x: number): string {
   return x.toFixed(2).replace(/\.?0+$/, '');
 }
 
-/** The SPEC §12 report of a scenario, computed naively. */
+/** The reference §12 report of a scenario, computed naively. */
 export function naiveReport(sc: Scenario): unknown {
   // Stable sort by instant (the file order is the generation order).
   const events = sc.events.map((e, i) => ({ ...e, i })).sort((a, b) => a.at - b.at || a.i - b.i);

@@ -6,7 +6,7 @@
  * check the engine differentially (differential.test.ts).
  *
  * Naive on purpose: every quantity is recomputed from the whole event list at
- * every hour, in SPEC §10 order, with its own task list; no wake-ups, windows
+ * every hour, in reference §10 order, with its own task list; no wake-ups, windows
  * or aggregates. All inputs sit on whole hours, so every instant at which
  * anything can change is an hour.
  *
@@ -213,7 +213,7 @@ interface Task {
   closed: number | null; because: string | null; owner: string | null; overdue: boolean;
 }
 
-/** The SPEC §12 report of a scenario, computed naively. */
+/** The reference §12 report of a scenario, computed naively. */
 export function naiveV2Report(sc: V2Scenario): unknown {
   const events = sc.events.map((e, i) => ({ ...e, i })).sort((a, b) => a.at - b.at || a.i - b.i);
   const pings = (t: number) => events.filter((e) => e.type === 'ping' && e.at <= t);

@@ -17,7 +17,7 @@
  *     command: validate  # optional; default simulate
  *     argv: [...]        # optional: the whole argument list after the command
  *                        # (default: playbook.yaml timeline.yaml --json ...args)
- *     expect:            # any subset of the SPEC §12 report's top-level keys
+ *     expect:            # any subset of the reference §12 report's top-level keys
  *       milestones: [...]
  *     exit: 2            # instead of `expect`: the exit code...
  *     stderr: "regex"    # ...and a pattern for the one-line reason
@@ -42,9 +42,9 @@ export interface ConformanceCase {
   expect?: Record<string, unknown>;
   exit?: number;
   stderr?: string;
-  /** (v2) Patterns the stderr warnings must match (SPEC §11: ignored fields and attributes). */
+  /** (v2) Patterns the stderr warnings must match (reference §11: ignored fields and attributes). */
   warnings?: string[];
-  /** (v2) Template files written beside the playbook, `templates/<name>.md` (SPEC §8). */
+  /** (v2) Template files written beside the playbook, `templates/<name>.md` (reference §8). */
   templates?: Record<string, string>;
 }
 

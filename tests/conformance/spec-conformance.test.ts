@@ -18,7 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 // `MILEPOST_CONFORMANCE_FAILING=1` runs the known disagreements instead (they fail until fixed).
 const folder = process.env['MILEPOST_CONFORMANCE_FAILING'] === '1' ? join(here, 'cases', 'failing') : join(here, 'cases');
-// `MILEPOST_CONFORMANCE_ENGINE=temporal` runs every report case with `--engine temporal` (SPEC §13:
+// `MILEPOST_CONFORMANCE_ENGINE=temporal` runs every report case with `--engine temporal` (reference §13:
 // the same report); slow (a time-skipping server per case), so opt-in.
 const engineArgs = process.env['MILEPOST_CONFORMANCE_ENGINE'] === 'temporal' ? ['--engine', 'temporal'] : [];
 
@@ -36,12 +36,12 @@ for (const { file, cases } of loadCaseFiles(folder)) {
           if (c.exit === 2) expect(run.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^milepost ${c.command ?? 'simulate'}: `));
           return;
         }
-        // SPEC §11 (v2): what a timeline has that the playbook ignores is a warning line; nothing else on stderr.
+        // reference §11 (v2): what a timeline has that the playbook ignores is a warning line; nothing else on stderr.
         expect(run.stderr.split('\n').filter((l) => l !== '' && !/^[^:]+:\d+:\d+: warning: /.test(l)).join('\n')).toBe('');
         for (const pattern of c.warnings ?? []) expect(run.stderr).toMatch(new RegExp(pattern));
         expect(run.exit).toBe(0);
         const report = JSON.parse(run.stdout) as Record<string, unknown>;
-        // SPEC §12: the report's keys, in order (v2 adds tasks, opportunities, next_term).
+        // reference §12: the report's keys, in order (v2 adds tasks, opportunities, next_term).
         expect(Object.keys(report)).toEqual(['playbook', 'customer', 'until', 'outcome', 'milestones', 'actions', 'risks', 'tasks', 'opportunities', 'next_term']);
         for (const [key, want] of Object.entries(c.expect ?? {})) {
           expect(report[key], key).toEqual(want);
@@ -52,7 +52,7 @@ for (const { file, cases } of loadCaseFiles(folder)) {
   });
 }
 
-// SPEC §13: `--engine temporal --json` prints the report, and nothing else, on stdout. Only a real
+// reference §13: `--engine temporal --json` prints the report, and nothing else, on stdout. Only a real
 // process shows this (the Temporal core writes its logs to file descriptor 1, not to `io.stdout`).
 describe.runIf(engineArgs.length > 0)('--engine temporal as a process', () => {
   it('prints only the JSON report on stdout', { timeout: 120_000 }, () => {

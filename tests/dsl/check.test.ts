@@ -174,7 +174,7 @@ risks:
     expect(remind).toMatchObject({ kind: 'remind', to: 'manager', channel: 'email', message: { parts: [{ kind: 'milestone_title' }, ' by ', { kind: 'milestone_due' }] } });
   });
 
-  it('checks template placeholders per SPEC §8', () => {
+  it('checks template placeholders per reference §8', () => {
     const source = `${HEADER}milestones:
   - id: m
     title: M

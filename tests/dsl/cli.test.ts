@@ -119,7 +119,7 @@ describe('milepost graph', () => {
     expect(lines[0]).toBe('gantt');
     expect(lines).toContain('  dateFormat YYYY-MM-DD');
     // Each instance shifts the unshifted instant in one calendar addition
-    // (SPEC §5.1): opens Jan 31 -> Apr 30; due Apr 30 (month 3) -> Jul 30.
+    // (reference §5.1): opens Jan 31 -> Apr 30; due Apr 30 (month 3) -> Jul 30.
     expect(lines.filter((l) => l.startsWith('  qbr 1 (') || l.startsWith('  qbr 2 ('))).toEqual([
       // Each instance labelled with its own window (#15: all said "(start to month 3)").
       '  qbr 1 (2026-01-31 to 2026-04-30) :m3, 2026-01-31, 2026-04-30',

@@ -78,7 +78,7 @@ describe('rules grammar', () => {
     expect(parse('3 days')).toBe('3day');
   });
 
-  it('binds by SPEC §4 precedence: or < and < not < comparison < + - < * / < unary -', () => {
+  it('binds by reference §4 precedence: or < and < not < comparison < + - < * / < unary -', () => {
     expect(parse('a or b and c')).toBe('(or a (and b c))');
     expect(parse('a and b or c')).toBe('(or (and a b) c)');
     expect(parse('not a and b')).toBe('(and (not a) b)');

@@ -1,5 +1,5 @@
 /**
- * SPEC §3: inside a milestone a time expression may start from `opens` or
+ * reference §3: inside a milestone a time expression may start from `opens` or
  * `due`, `opens:` and `due:` included. Only a cycle is refused: a field from
  * itself, or `opens` from `due` while `due` is from `opens`.
  */

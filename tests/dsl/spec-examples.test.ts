@@ -24,7 +24,7 @@ describe('the SPEC examples in clinic-first-year', () => {
     expect(ir!.sourceHash).toBe(`sha256:${createHash('sha256').update(hashed, 'utf8').digest('hex')}`);
   });
 
-  it('declares the customer and events of SPEC §2', () => {
+  it('declares the customer and events of reference §2', () => {
     expect(ir!.customer['tier']).toEqual({ kind: 'enum', members: ['vip', 'growth', 'stable'] });
     expect(ir!.customer['arr']).toEqual({ kind: 'number' });
     expect(ir!.events['activated']).toEqual({});
@@ -33,7 +33,7 @@ describe('the SPEC examples in clinic-first-year', () => {
     expect(ir!.appliesTo).toMatchObject({ source: 'customer.segment == "clinic"', type: 'boolean', expr: { k: 'binary', op: '==', left: { k: 'ref', ref: { kind: 'customer', attr: 'segment' } }, right: { k: 'literal', value: 'clinic' } } });
   });
 
-  it('compiles the activation milestone of SPEC §5', () => {
+  it('compiles the activation milestone of reference §5', () => {
     const m = ir!.milestones[0]!;
     expect(m.id).toBe('activation');
     expect(m.title).toBe('Customer activated');
@@ -60,7 +60,7 @@ describe('the SPEC examples in clinic-first-year', () => {
     ]);
   });
 
-  it('compiles the health of SPEC §6 and the low_health risk', () => {
+  it('compiles the health of reference §6 and the low_health risk', () => {
     const [usage, support] = ir!.health!.components;
     expect(usage).toMatchObject({ id: 'usage', weight: 2, score: { source: 'clamp(latest(usage.active_users) * 10, 0, 100)', type: 'number', expr: { k: 'call', fn: 'clamp' } } });
     expect(support).toMatchObject({ id: 'support', weight: 1, score: { type: 'number' } });
@@ -71,7 +71,7 @@ describe('the SPEC examples in clinic-first-year', () => {
     ]);
   });
 
-  it('compiles the complaint_sla trigger of SPEC §7', () => {
+  it('compiles the complaint_sla trigger of reference §7', () => {
     const t = ir!.triggers.find((x) => x.id === 'complaint_sla')!;
     expect(ir!.queries[t.on]).toMatchObject({ event: 'complaint', field: null, window: null, where: { k: 'binary', op: '>=', left: { k: 'ref', ref: { kind: 'field', field: 'severity' } }, right: { k: 'literal', value: 2 } } });
     expect(t.actions).toEqual([

@@ -1,5 +1,5 @@
 /**
- * (v2) Template files (SPEC §8): found beside the playbook, checked at the
+ * (v2) Template files (reference §8): found beside the playbook, checked at the
  * `template:` line with the template file's own line in the message, carried
  * in the IR and covered by the source hash.
  */

@@ -1,5 +1,5 @@
 /**
- * (v2) Strict timelines (SPEC §11): unknown keys are errors naming their
+ * (v2) Strict timelines (reference §11): unknown keys are errors naming their
  * line, undeclared fields and attributes are warnings with their line, the
  * `tasks:` section is read with its lines, and every timeline error says
  * where it is.

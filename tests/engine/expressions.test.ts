@@ -1,5 +1,5 @@
 /**
- * Expression semantics (SPEC §4), as a table: each row is a risk whose `when`
+ * Expression semantics (reference §4), as a table: each row is a risk whose `when`
  * must be true (raised) or false at contract.start, with no events seen.
  */
 import { describe, expect, it } from 'vitest';

@@ -153,7 +153,7 @@ describe('continuous time', () => {
 });
 
 describe('milestone instants', () => {
-  it('computes opens from due when opens is written from due (SPEC §3 allows either anchor)', () => {
+  it('computes opens from due when opens is written from due (reference §3 allows either anchor)', () => {
     const base = compileYaml(`
 playbook: opens-from-due
 title: Opens from due

@@ -1,6 +1,6 @@
 /**
  * Milestones completed by hand (`receiveManualCompletion`): queued like an
- * event, processed in SPEC §10 step 3 of their instant as if `done_when`
+ * event, processed in reference §10 step 3 of their instant as if `done_when`
  * held then.
  */
 import { describe, expect, it } from 'vitest';
@@ -116,7 +116,7 @@ describe('manual completion', () => {
     const step = advanced(state, t);
     expect(step.transitions).toEqual([{ at: t, kind: 'milestone', milestone: 'review#2', from: 'open', to: 'done', manual: by }]);
     const states = Object.fromEntries(journeyReport(playbook, step.state, t).milestones.map((m) => [m.id, m.state]));
-    // Language version 2 (SPEC §5.1): review#1 closed, missed, when review#2 opened.
+    // Language version 2 (reference §5.1): review#1 closed, missed, when review#2 opened.
     expect(states).toMatchObject({ 'review#1': 'missed', 'review#2': 'done', 'review#3': 'pending' });
   });
 

@@ -1,5 +1,5 @@
 /**
- * The `simulate` and `explain` commands (SPEC §12–13) through the CLI entry
+ * The `simulate` and `explain` commands (reference §12–13) through the CLI entry
  * point, with in-memory streams.
  */
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
@@ -38,12 +38,12 @@ function tmp(name: string, text: string): string {
 const specTimeline = readFileSync(join(root, spec), 'utf8');
 
 describe('milepost simulate', () => {
-  it('prints the SPEC §12 report with --json', async () => {
+  it('prints the reference §12 report with --json', async () => {
     const r = await run(['simulate', clinic, spec, '--json', '--until', '2026-06-30']);
     expect(r.code).toBe(0);
     const expected = JSON.parse(readFileSync(join(root, 'tests/golden/spec-worked-example-june/expected.json'), 'utf8'));
     expect(JSON.parse(r.stdout)).toEqual(expected);
-    // SPEC §12 (language version 2): tasks, opportunities and next_term after risks.
+    // reference §12 (language version 2): tasks, opportunities and next_term after risks.
     expect(Object.keys(JSON.parse(r.stdout))).toEqual(['playbook', 'customer', 'until', 'outcome', 'milestones', 'actions', 'risks', 'tasks', 'opportunities', 'next_term']);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Language version 2 in the engine (SPEC §5, §5.1, §5.2, §10, §12): closes,
+ * Language version 2 in the engine (reference §5, §5.1, §5.2, §10, §12): closes,
  * the default close of repeating instances, tasks and their close reasons,
  * overdue ladders and closes by people. Every expectation is worked out by
  * hand from SPEC (the reasoning beside it), never copied from the engine.
@@ -12,7 +12,7 @@ import { days, iso, milestone, rule, run, stepAction, text, v2Playbook } from '.
 const CUSTOMER = 'customer: { csm: string, manager: string, name: string, tier: string }\n';
 const ATTRS = { csm: 'ada@example.com', manager: 'max@example.com', name: 'Acme', tier: 'growth' };
 
-describe('closes (SPEC §5, §10 steps 3, 5, 6)', () => {
+describe('closes (reference §5, §10 steps 3, 5, 6)', () => {
   // due = day 10 = Jan 11; closes = due + 5 days = Jan 16; steps at due (0) and at closes (1).
   const yaml = `playbook: p
 title: P
@@ -63,7 +63,7 @@ milestones:
   });
 });
 
-describe('the default close of repeating instances (SPEC §5.1)', () => {
+describe('the default close of repeating instances (reference §5.1)', () => {
   // q#k opens Jan 1 / Feb 1 / Mar 1, due opens + 20 days, closes at the next opens (q#3: contract.end, the term).
   // A step at opens + 1 day opens a task, closed with its instance.
   const yaml = `playbook: p
@@ -99,7 +99,7 @@ milestones:
     ]);
   });
 
-  it('an event at exactly the next opens: both instances are open at step 3, so both complete (SPEC §10 order)', () => {
+  it('an event at exactly the next opens: both instances are open at step 3, so both complete (reference §10 order)', () => {
     const { report } = run(v2Playbook(yaml), term, [ev('2026-03-01', 'call')]);
     expect(report.milestones.map((x) => [x.id, x.state, x.completed_at])).toEqual([
       ['q#1', 'missed', null], ['q#2', 'late', iso('2026-03-01')], ['q#3', 'done', iso('2026-03-01')],
@@ -114,7 +114,7 @@ milestones:
   });
 });
 
-describe('tasks and their close reasons (SPEC §5.2, §12)', () => {
+describe('tasks and their close reasons (reference §5.2, §12)', () => {
   // start Jan 1. Steps at day 2 (Jan 3, Kickoff, due Jan 6) and day 3 (Jan 4, Sticky, auto_close false, due Jan 5).
   const yaml = `playbook: p
 title: P
@@ -198,7 +198,7 @@ triggers:
   });
 });
 
-describe('overdue ladders (SPEC §5.2, §10 step 8)', () => {
+describe('overdue ladders (reference §5.2, §10 step 8)', () => {
   // Resolve (due 24 hours after the complaint); overdue: an escalation, a VIP-only reminder (`when` false
   // for a growth customer: not listed), and a follow-up task due a day later with its own escalation.
   const yaml = `playbook: p

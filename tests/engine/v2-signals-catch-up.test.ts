@@ -1,5 +1,5 @@
 /**
- * Language version 2 in the engine (SPEC §4, §6, §8, §9, §10, §12): `when` on
+ * Language version 2 in the engine (reference §4, §6, §8, §9, §10, §12): `when` on
  * actions, `from`, opportunities, `count_distinct`, catch-up at enrolment and
  * at migration, the next term, template subjects. Expectations are worked out
  * by hand from SPEC (the reasoning beside each).
@@ -13,7 +13,7 @@ import { days, iso, milestone, rule, run, stepAction, take, text, v2Playbook } f
 const CUSTOMER = 'customer: { csm: string, manager: string, name: string, tier: string }\n';
 const ATTRS = { csm: 'ada@example.com', manager: 'max@example.com', name: 'Acme', tier: 'growth' };
 
-describe('when on actions (SPEC §8)', () => {
+describe('when on actions (reference §8)', () => {
   // Steps at day 1 (Jan 2, VIP only) and day 2 (Jan 3, when happened(ping): the first ping is Jan 4).
   // Trigger on ping: a reminder when event.v >= 5. Risk low: raised Jan 4 (v=3) with its action held back
   // (when days_since(start) >= 5 is false on day 3), cleared Jan 5 (v=7), raised again Jan 6 (v=2): the
@@ -95,7 +95,7 @@ triggers:
   });
 });
 
-describe('from: a grace period (SPEC §6)', () => {
+describe('from: a grace period (reference §6)', () => {
   // count(usage within 7 days) == 0 is true from the start; from = start + 10 days = Jan 11.
   const yaml = `playbook: p
 title: P
@@ -136,7 +136,7 @@ risks:
   });
 });
 
-describe('opportunities and count_distinct (SPEC §4, §6)', () => {
+describe('opportunities and count_distinct (reference §4, §6)', () => {
   // upsell: count_distinct(login.user within 3 days) >= 2; adoption: count_distinct(login.user) >= 3.
   // Logins: Jan 2 user 1, Jan 3 null, Jan 3 12:00 user 1, Jan 4 user 2 (window: 1, null, 1, 2: two distinct,
   // raised). Exits at +3 days: Jan 5 (user 1), Jan 6 (null), Jan 6 12:00 (user 1): then only 2: cleared.
@@ -192,7 +192,7 @@ risks:
   });
 });
 
-describe('catch-up at enrolment (SPEC §10 step 9)', () => {
+describe('catch-up at enrolment (reference §10 step 9)', () => {
   // prep opens day 10 (Jan 11), due day 40 (Feb 10); steps at opens (task), opens + 5 days (Jan 16, reminder),
   // due (escalation). quiet: no ping within 30 days: raised at the start. Enrolled Jan 20 08:00: the latest
   // step before it and not before opens is the Jan 16 reminder; quiet is still raised: both fire at enrolment.
@@ -275,7 +275,7 @@ risks:
   });
 });
 
-describe('the next term and templates (SPEC §9, §8, §12)', () => {
+describe('the next term and templates (reference §9, §8, §12)', () => {
   const yaml = `playbook: first-year
 title: P
 ${CUSTOMER}events: { signed: {} }

@@ -48,7 +48,7 @@ describe('golden simulation reports', () => {
       const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
       const { report } = run(dir, spec);
       expect(report).toEqual(expected);
-      // SPEC §12 key order, key for key.
+      // reference §12 key order, key for key.
       expect(JSON.stringify(report)).toBe(JSON.stringify(expected));
     });
   }

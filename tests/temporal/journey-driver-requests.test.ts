@@ -74,7 +74,7 @@ describe('migrations', () => {
       const report = driverReport(v2, moved, at - 1);
       expect(report.milestones.find((m) => m.id === 'activation')).toMatchObject({ state: 'done', completed_at: new Date(mid).toISOString() });
       // Enrolled in the new version at the migration instant: nothing it would have fired before
-      // then fires; the engine's migration (SPEC §10) keeps what the old version fired in the report.
+      // then fires; the engine's migration (reference §10) keeps what the old version fired in the report.
       expect(report.actions).toEqual(keepsFired ? before : []);
     }
   });

@@ -1,5 +1,5 @@
 /**
- * The next term (SPEC §9), on the time-skipping server with real Postgres: a
+ * The next term (reference §9), on the time-skipping server with real Postgres: a
  * term that closes renewed on a playbook with `renewal_term` starts the next
  * term's journey on the named playbook's deployed version, at the closing
  * instant, under the term's workflow id (customer, playbook, contract start),

@@ -20,7 +20,7 @@ const contract = { start, end: start + 30 * DAY };
 const callTask = 'milestone/activation/step/0@2026-01-05T00:00:00.000Z';
 const trainTask = 'milestone/training/step/0@2026-01-11T00:00:00.000Z';
 
-/** A timeline with its `tasks:` closes (SPEC §11), as client/simulate/timeline.ts will read them. */
+/** A timeline with its `tasks:` closes (reference §11), as client/simulate/timeline.ts will read them. */
 function timeline(events: Timeline['events'], tasks: TimelineTaskClose[]): Timeline & { tasks: TimelineTaskClose[] } {
   return { file: 'calls-timeline.yaml', customer, contract, events, tasks };
 }

@@ -79,7 +79,7 @@ describe('migrateJourney', () => {
     const migratedAt = Date.parse(progress.processedUntil!) + 1;
 
     const report: JourneyReport = await handle.result();
-    // SPEC §10: a migration is an enrolment in the new version at the migration instant with
+    // reference §10: a migration is an enrolment in the new version at the migration instant with
     // catch-up that never re-fires a source the journey already fired, and the report keeps the
     // actions (and tasks) fired before it. The workflow must agree with the pure engine's
     // migration, run in-process on the same events (the simulator's path).

@@ -1,6 +1,6 @@
 /**
- * Firing actions (SPEC §8): templates rendered, roles resolved, the report
- * entry built in SPEC §12's key order, and a replay-stable key.
+ * Firing actions (reference §8): templates rendered, roles resolved, the report
+ * entry built in reference §12's key order, and a replay-stable key.
  */
 import type { Action, PlaybookIR, Template } from '../../dsl/ir/schema.ts';
 import { addDuration, assertNever } from './calendar.ts';
@@ -8,7 +8,7 @@ import { roundHalfAway } from './evaluator.ts';
 import { formatDate, formatInstant } from './instant.ts';
 import type { ActionAbout, FiredAction, FiredReminder, JourneyState, RenderedPart, ReportedAction, Value } from './types.ts';
 
-/** What a template may read besides the customer (SPEC §8). */
+/** What a template may read besides the customer (reference §8). */
 export interface TemplateScope {
   /** the milestone (instance) an action belongs to */
   milestone: { title: string; dueAt: number } | null;
@@ -28,7 +28,7 @@ export interface FiringExtra {
   taskId: string | null;
 }
 
-/** A number with at most two decimals and no trailing zeros (SPEC §8); halves round away from zero, as `round()` does. */
+/** A number with at most two decimals and no trailing zeros (reference §8); halves round away from zero, as `round()` does. */
 export function formatNumber(x: number): string {
   const r = roundHalfAway(x * 100) / 100;
   return String(Object.is(r, -0) ? 0 : r);
@@ -58,7 +58,7 @@ function joinParts(parts: RenderedPart[]): string {
   return out;
 }
 
-/** One placeholder's rendered value (SPEC §8). */
+/** One placeholder's rendered value (reference §8). */
 function placeholderValue(ir: PlaybookIR, state: JourneyState, part: Exclude<Template['parts'][number], string>, scope: TemplateScope): string {
   let out = '';
   {
@@ -83,7 +83,7 @@ function placeholderValue(ir: PlaybookIR, state: JourneyState, part: Exclude<Tem
 }
 
 /**
- * Builds the fired action and its report entry (SPEC §12 key order: at, kind,
+ * Builds the fired action and its report entry (reference §12 key order: at, kind,
  * source, to, then the verb's own keys).
  */
 export function buildAction(

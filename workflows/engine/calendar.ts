@@ -1,5 +1,5 @@
 /**
- * Calendar arithmetic for the journey engine (SPEC §3), in one place.
+ * Calendar arithmetic for the journey engine (reference §3), in one place.
  *
  * Every instant is UTC epoch milliseconds. Hours, days and weeks are exact
  * (24 h, 7·24 h); months and years are calendar arithmetic with the day
@@ -94,7 +94,7 @@ export function addDuration(instant: number, duration: Duration, times = 1): num
 
 /**
  * The first instant at which an event at `at` no longer counts for `within d`
- * (SPEC §4: it counts while `now - d < at`). For hours, days and weeks that is
+ * (reference §4: it counts while `now - d < at`). For hours, days and weeks that is
  * `at + d`. For months and years, subtraction clamps (Mar 31 − 1 month =
  * Feb 28), so an event on Jan 31 still counts on Feb 28 (Feb 28 − 1 month =
  * Jan 28 < Jan 31) and leaves at Mar 1 00:00, the first instant whose
@@ -111,7 +111,7 @@ export function windowExit(at: number, d: Duration): number {
   return month === 11 ? daysFromCivil(year + 1, 0, 1) * DAY_MS : daysFromCivil(year, month + 1, 1) * DAY_MS;
 }
 
-/** The anchors a time expression may start from (SPEC §3). */
+/** The anchors a time expression may start from (reference §3). */
 export interface TimeAnchors {
   start: number;
   end: number;

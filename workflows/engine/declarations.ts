@@ -1,6 +1,6 @@
 /**
  * Checking and converting customer attributes and events against a playbook's
- * declarations (SPEC §2, §11). One implementation shared by the simulator's
+ * declarations (reference §2, §11). One implementation shared by the simulator's
  * timeline checks, the HTTP API and the workflow, so "valid" means the same
  * everywhere:
  *

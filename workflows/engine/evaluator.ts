@@ -1,5 +1,5 @@
 /**
- * The expression evaluator (SPEC §4): each IR expression is compiled once into
+ * The expression evaluator (reference §4): each IR expression is compiled once into
  * a closure, cached per IR object, so an instant's re-evaluation is a few
  * function calls rather than a tree walk with a `switch` per node.
  *

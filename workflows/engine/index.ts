@@ -1,5 +1,5 @@
 /**
- * The journey engine: Milepost's semantics (SPEC §3–§12) as a pure,
+ * The journey engine: Milepost's semantics (reference §3–§12) as a pure,
  * deterministic function, run unchanged by the simulator and inside the
  * Temporal workflow sandbox (no Node API, no clock, no randomness, no I/O).
  *
@@ -8,7 +8,7 @@
  * state = receiveEvent(ir, state, event);          // queue; visible at event.at
  * const { state: next, fired, transitions } = advanceJourney(ir, state, to);
  * const wake = nextInstant(ir, next);              // sleep until then (null: term closed)
- * const report = journeyReport(ir, next, until);   // SPEC §12
+ * const report = journeyReport(ir, next, until);   // reference §12
  * ```
  *
  * See docs/engine.md for the decisions SPEC leaves open (late events, opens

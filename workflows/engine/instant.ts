@@ -1,6 +1,6 @@
 /**
  * Instants as text: reading ISO-8601 into epoch milliseconds and writing them
- * back (SPEC §3: UTC, ISO-8601 with milliseconds; a date without a time is
+ * back (reference §3: UTC, ISO-8601 with milliseconds; a date without a time is
  * 00:00:00Z of that day). Pure, deterministic (`Date.UTC` only).
  */
 import { civilFromDays, daysInMonth } from './calendar.ts';
@@ -111,7 +111,7 @@ export function integerText(t: number): string {
   return SMALL_TEXT[high]! + text;
 }
 
-/** Epoch ms as `2026-01-31` (how templates render dates, SPEC §8). */
+/** Epoch ms as `2026-01-31` (how templates render dates, reference §8). */
 export function formatDate(instant: number): string {
   return formatInstant(instant).slice(0, 10);
 }

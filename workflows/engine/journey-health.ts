@@ -1,7 +1,7 @@
 /**
  * Health for the read model (the dashboard's figure per journey): the value
- * SPEC §6 defines and each component's clamped score, at an instant. Not part
- * of the SPEC §12 report.
+ * reference §6 defines and each component's clamped score, at an instant. Not part
+ * of the reference §12 report.
  */
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { compiled, newContext } from './evaluator.ts';

@@ -5,7 +5,7 @@
  * Time is continuous: {@link nextInstant} names the next instant at which
  * anything can change (an event, an `opens`/`due`/step instant, a window exit,
  * a `days_since` threshold, `contract.end`), and {@link advanceJourney}
- * processes every such instant up to a bound, each in SPEC §10 order.
+ * processes every such instant up to a bound, each in reference §10 order.
  *
  * Late events: an event whose `at` is at or before the journey's clock (every
  * instant up to the clock is already processed) is applied at `clock + 1 ms`,
@@ -15,7 +15,7 @@
  * never seen: nothing happens after the term closes.
  *
  * Manual completions ({@link receiveManualCompletion}) are queued the same
- * way and complete their milestone instance in SPEC §10 step 3 of their
+ * way and complete their milestone instance in reference §10 step 3 of their
  * instant, as if its `done_when` held then.
  */
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
@@ -44,7 +44,7 @@ export const MAX_INSTANCES = 5000;
 export interface JourneyStartInput {
   customer: JourneyCustomer;
   contract: Contract;
-  /** Enrolment instant (epoch ms); no action before it fires (SPEC §10). */
+  /** Enrolment instant (epoch ms); no action before it fires (reference §10). */
   enrolledAt: number;
 }
 
@@ -83,7 +83,7 @@ export function startJourney(ir: PlaybookIR, input: JourneyStartInput): JourneyS
         since: null,
       };
       if (v2) {
-        // SPEC §5/§5.1: its own (shifted) closes, else a repeating instance closes at the next one's opens;
+        // reference §5/§5.1: its own (shifted) closes, else a repeating instance closes at the next one's opens;
         // at or after contract.end the term closes it (nothing to note).
         const closes = closes1 !== null ? shift(closes1) : repeat !== null ? addDuration(opens1, repeat, k) : null;
         if (closes !== null && closes < contract.end) inst.closesAt = closes;
@@ -132,7 +132,7 @@ function v2State(ir: PlaybookIR, contract: Contract, enrolledAt: number): Partia
     openTasks: [],
     opportunities: (ir.opportunities ?? []).map(() => ({ on: false, wake: null, lastFired: null, raises: [] })),
   };
-  // SPEC §10: an enrolment after contract.start is an instant of its own (catch-up runs at it).
+  // reference §10: an enrolment after contract.start is an instant of its own (catch-up runs at it).
   if (enrolledAt > contract.start && enrolledAt <= contract.end) out.catchUpAt = enrolledAt;
   return out;
 }
@@ -191,7 +191,7 @@ export function receiveEvents(_ir: PlaybookIR, state: JourneyState, events: read
  * when at or before its due instant, else `late`; its `on_done` fires and
  * the transition carries `manual: { note, by }`. If by then the instance is
  * pending, completed, skipped or missed (or the id names none), the
- * completion is dropped without a trace (completion is final, SPEC §5).
+ * completion is dropped without a trace (completion is final, reference §5).
  * Like an event: one at or before the clock is applied at `clock + 1 ms`,
  * one after `contract.end` or after the term closed is ignored. Returns a new
  * state (the input is not changed).
@@ -208,8 +208,8 @@ export function receiveManualCompletion(_ir: PlaybookIR, state: JourneyState, co
 }
 
 /**
- * (v2) Queues a task closed by a person (SPEC §5.2), like a manual
- * completion: applied in SPEC §10 step 1 of instant `close.at` (one at or
+ * (v2) Queues a task closed by a person (reference §5.2), like a manual
+ * completion: applied in reference §10 step 1 of instant `close.at` (one at or
  * before the clock at `clock + 1 ms`); the task closes `done` with `by` and
  * `note`, unless it is not open then (already closed, or not opened yet),
  * when nothing changes. One after `contract.end` or after the term closed
@@ -227,7 +227,7 @@ export function receiveTaskClose(_ir: PlaybookIR, state: JourneyState, close: Ta
   return { ...state, taskCloses: queue };
 }
 
-/** (v2) The task with this id (SPEC §5.2), if the journey opened it. */
+/** (v2) The task with this id (reference §5.2), if the journey opened it. */
 export function findTask(state: JourneyState, id: string): TaskState | undefined {
   return state.tasks?.find((t) => t.id === id);
 }
@@ -244,7 +244,7 @@ export function nextInstant(ir: PlaybookIR, state: JourneyState): number | null 
 /**
  * {@link nextInstant}, with the queue read from index `pendingFrom` (events
  * before it are taken). With a run, also notes there until when steps 2-5
- * of SPEC §10 have nothing to do without a new event ({@link Run.milestonesIdleUntil}).
+ * of reference §10 have nothing to do without a new event ({@link Run.milestonesIdleUntil}).
  */
 function nextInstantFrom(state: JourneyState, pendingFrom: number, run: Run | null): number | null {
   if (state.closed) return null;
@@ -374,7 +374,7 @@ function copyRisk(r: RiskState): RiskState {
 
 /**
  * Processes every instant `t <= to` at which anything can happen, in time
- * order, each in SPEC §10 order. Returns the new state (the input is not
+ * order, each in reference §10 order. Returns the new state (the input is not
  * changed), the actions fired and the transitions.
  */
 export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number): Advance {
@@ -431,7 +431,7 @@ interface Run {
   /** the same as a bit mask (when the playbook has {@link CompiledPlaybook.riskMasks}) */
   dirtyMask: number;
   /**
-   * Before this instant, steps 2-5 of SPEC §10 change nothing unless an event
+   * Before this instant, steps 2-5 of reference §10 change nothing unless an event
    * that a pending done_when reads (`openReads`, a mask) or a manual completion
    * arrives; -Infinity: not known (set by `nextInstantFrom`).
    */
@@ -466,7 +466,7 @@ function signalsOf(ir: PlaybookIR): Risk[] {
   return !isV2(ir) || ir.opportunities === undefined || ir.opportunities.length === 0 ? ir.risks : [...ir.risks, ...ir.opportunities];
 }
 
-/** (v2) Each signal's `from` (SPEC §6: before it, `when` counts as false). */
+/** (v2) Each signal's `from` (reference §6: before it, `when` counts as false). */
 function fromInstants(ir: PlaybookIR, contract: Contract): number[] {
   if (!isV2(ir)) return [];
   return signalsOf(ir).map((r) => (r.from === undefined || r.from === null ? contract.start
@@ -518,7 +518,7 @@ function fire(run: Run, source: string, action: Action, scope: TemplateScope, fi
     s.actions.push(built.reported);
     return true;
   }
-  // SPEC §5.2: `<source>@<ISO opened_at>`, `#2`, `#3`, ... for more of one source at one instant.
+  // reference §5.2: `<source>@<ISO opened_at>`, `#2`, `#3`, ... for more of one source at one instant.
   const taskId = action.kind === 'open_task' ? (n === 1 ? source + '@' + run.tIso : `${source}@${run.tIso}#${n}`) : null;
   const built = buildAction(run.ir, s, t, source, n === 1 ? base : `${base}#${n}`, action, scope, run.tIso, { catchUp: firing.catchUp, about: firing.about, taskId });
   run.out.fired.push(built.fired);
@@ -530,7 +530,7 @@ function fire(run: Run, source: string, action: Action, scope: TemplateScope, fi
       owner: action.autoClose === false ? null : firing.owner,
       overduePending: action.overdue !== undefined && action.overdue.length > 0,
     };
-    // Its overdue actions render in the context it was opened in (SPEC §5.2).
+    // Its overdue actions render in the context it was opened in (reference §5.2).
     if (task.overduePending) {
       if (firing.milestone !== null) task.milestone = firing.milestone;
       if (firing.event !== null) task.event = firing.event;
@@ -643,7 +643,7 @@ function instanceSources(run: Run, inst: MilestoneInstanceState): { onDone: stri
   return out;
 }
 
-/** Steps 2-6 of SPEC §10 at instant `t`: milestones open, complete, become overdue, (v2) close; steps fire. */
+/** Steps 2-6 of reference §10 at instant `t`: milestones open, complete, become overdue, (v2) close; steps fire. */
 function milestoneSteps(run: Run, t: number, manualNow: ManualCompletionInput[] | null, horizon: number, firstJudgement: boolean): void {
   const { ir, pb, s, out, c } = run;
   if (firstJudgement) {
@@ -702,7 +702,7 @@ function milestoneSteps(run: Run, t: number, manualNow: ManualCompletionInput[] 
     if (onDone.length > 0) {
       const scope = milestoneScope(run, inst);
       const sources = instanceSources(run, inst).onDone;
-      // (v2) tasks opened by on_done belong to no milestone (SPEC §5.2): only a person or the term closes them
+      // (v2) tasks opened by on_done belong to no milestone (reference §5.2): only a person or the term closes them
       const firing = run.v2 ? milestoneFiring(run, inst, false) : null;
       for (let i = 0; i < onDone.length; i++) fire(run, sources[i]!, onDone[i]!, scope, firing);
     }
@@ -745,7 +745,7 @@ function milestoneSteps(run: Run, t: number, manualNow: ManualCompletionInput[] 
   }
 }
 
-/** Processes one instant `t` in SPEC §10 order, mutating the working state. */
+/** Processes one instant `t` in reference §10 order, mutating the working state. */
 function processInstant(run: Run, t: number): void {
   const { ir, pb, s, out, c } = run;
   run.t = t;
@@ -827,7 +827,7 @@ function processInstant(run: Run, t: number): void {
   if (t >= s.contract.end) closeTerm(run, t);
 }
 
-/** Steps 2-7 of SPEC §10 at instant `t` (at or after contract.start): milestones, steps, risks and opportunities. */
+/** Steps 2-7 of reference §10 at instant `t` (at or after contract.start): milestones, steps, risks and opportunities. */
 function evaluateFrom(run: Run, t: number, manualNow: ManualCompletionInput[] | null): void {
   const { ir, pb, s, out, c } = run;
   const health = run.health;
@@ -909,7 +909,7 @@ function fireSignal(run: Run, ri: number, catchUp: boolean): boolean {
   return firedAny;
 }
 
-/** (v2) SPEC §10 step 8: open tasks due at `t` fire their overdue actions (tasks they open too, when due at once). */
+/** (v2) reference §10 step 8: open tasks due at `t` fire their overdue actions (tasks they open too, when due at once). */
 function fireOverdue(run: Run, t: number): void {
   const s = run.s;
   const open = s.openTasks!;
@@ -932,7 +932,7 @@ function fireOverdue(run: Run, t: number): void {
 }
 
 /**
- * (v2) SPEC §10 step 9 at the enrolment instant: each open or overdue
+ * (v2) reference §10 step 9 at the enrolment instant: each open or overdue
  * milestone instance fires the latest of its steps before `t` and not before
  * its opens; each risk and opportunity raised before `t` and still raised
  * fires its actions (cooldown as usual). Every such action is marked catch-up.
@@ -987,7 +987,7 @@ export function actionAt(ir: PlaybookIR, source: string): Action | null {
   return action ?? null;
 }
 
-/** SPEC §10 step 10: at contract.end the term closes: what is not completed or skipped is missed, (v2) every open task closes. */
+/** reference §10 step 10: at contract.end the term closes: what is not completed or skipped is missed, (v2) every open task closes. */
 function closeTerm(run: Run, t: number): void {
   const { ir, s, out } = run;
   {
@@ -1090,7 +1090,7 @@ function makeVisible(pb: CompiledPlaybook, s: JourneyState, c: EvalContext, e: Q
   if (info.windowQueries.length > 0) insertIntoWindows(pb, s, c, e, t, info);
 }
 
-/** The journey's outcome once the term closed (SPEC §9). */
+/** The journey's outcome once the term closed (reference §9). */
 export function outcomeOf(ir: PlaybookIR, s: JourneyState): 'renewed' | 'churned' | 'ended' {
   const renewal = ir.milestones.findIndex((m) => m.renewal);
   if (renewal < 0) return 'ended';

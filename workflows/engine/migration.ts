@@ -1,5 +1,5 @@
 /**
- * Migrating a running journey to a new version of its playbook (SPEC §10,
+ * Migrating a running journey to a new version of its playbook (reference §10,
  * `deploy --migrate`): an enrolment in the new version at the migration
  * instant, with catch-up, except that catch-up fires no action whose source
  * already fired in the journey, and the journey's report keeps every action

@@ -17,7 +17,7 @@ export interface MilestoneInstants {
   closes: number | null;
 }
 
-/** Instants of instance 1; instance k is each shifted by (k − 1) × the repeat (SPEC §5.1). */
+/** Instants of instance 1; instance k is each shifted by (k − 1) × the repeat (reference §5.1). */
 export function milestoneInstants(m: Milestone, contract: Contract): MilestoneInstants {
   const base = { start: contract.start, end: contract.end, opens: null, due: null };
   let opens = evalTime(m.opens, base);

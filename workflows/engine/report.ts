@@ -1,5 +1,5 @@
 /**
- * The simulation report (SPEC §12): the journey as of an instant, inclusive,
+ * The simulation report (reference §12): the journey as of an instant, inclusive,
  * with SPEC's key order and ISO-8601 instants with milliseconds.
  */
 import type { PlaybookIR, Risk } from '../../dsl/ir/schema.ts';
@@ -20,7 +20,7 @@ export function milestoneStateAt(inst: MilestoneInstanceState, until: number): M
 }
 
 /**
- * The report of SPEC §12 as of `until` (epoch ms, inclusive). A state not yet
+ * The report of reference §12 as of `until` (epoch ms, inclusive). A state not yet
  * advanced that far is advanced first (on a copy), so the report is always
  * the journey as of `until`; a state advanced further is read back to `until`
  * from its recorded instants.
@@ -64,7 +64,7 @@ export function journeyReport(ir: PlaybookIR, state: JourneyState, until: number
     risks: raises.map((r) => r.entry),
   };
   if (!isV2(ir)) return report;
-  // (v2) SPEC §12: tasks, opportunities, next_term, in that order after risks.
+  // (v2) reference §12: tasks, opportunities, next_term, in that order after risks.
   report.tasks = (s.tasks ?? []).filter((t) => t.openedAt <= until).map((t) => {
     const closed = t.closedAt !== null && t.closedAt <= until;
     return {
@@ -92,7 +92,7 @@ function signalEntries(signals: Risk[], states: RiskState[], until: number): Arr
 }
 
 /**
- * (v2) SPEC §9: the term a renewed term starts, when the playbook has
+ * (v2) reference §9: the term a renewed term starts, when the playbook has
  * `renewal_term`: its playbook (default this one), start = this term's end,
  * end = start + length. Null without `renewal_term`.
  */

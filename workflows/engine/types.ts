@@ -69,7 +69,7 @@ interface FiredBase {
    * `${journeyId}/${key}` as the idempotency key.
    */
   key: string;
-  /** (v2) fired by catch-up at enrolment or migration (SPEC §10) */
+  /** (v2) fired by catch-up at enrolment or migration (reference §10) */
   catchUp?: true;
   /** (v2) what the action is about */
   about?: ActionAbout;
@@ -97,7 +97,7 @@ export interface FiredTask extends FiredBase {
   priority: 'low' | 'normal' | 'high' | 'urgent';
   /** Task due instant, epoch ms. */
   dueAt: number;
-  /** (v2) the task's id (SPEC §5.2) */
+  /** (v2) the task's id (reference §5.2) */
   taskId?: string;
   channel?: undefined; template?: undefined; message?: undefined; subject?: undefined; body?: undefined; subjectParts?: undefined; bodyParts?: undefined; payload?: undefined;
 }
@@ -121,7 +121,7 @@ export interface FiredWebhook extends FiredBase {
 /** An action the engine decided to fire, by verb. */
 export type FiredAction = FiredReminder | FiredTask | FiredEscalation | FiredWebhook;
 
-/** Why a task closed (SPEC §5.2). */
+/** Why a task closed (reference §5.2). */
 export type TaskCloseReason = 'done' | 'milestone_completed' | 'milestone_missed' | 'risk_cleared' | 'term_closed';
 
 /** A change the ledger records: a milestone changing state, or a risk raised/cleared. */
@@ -140,7 +140,7 @@ export type Transition =
 
 /** (v2) A task closed by a person (`receiveTaskClose`), queued like a manual completion. */
 export interface TaskCloseInput {
-  /** the task's id (SPEC §5.2) */
+  /** the task's id (reference §5.2) */
   task: string;
   /** epoch ms */
   at: number;
@@ -164,7 +164,7 @@ export interface ManualCompletionInput {
   by: string;
 }
 
-/** The simulation report of SPEC §12, with ISO-8601 instants. */
+/** The simulation report of reference §12, with ISO-8601 instants. */
 export interface JourneyReport {
   playbook: string;
   customer: string;
@@ -208,7 +208,7 @@ export interface JourneyReport {
 // The journey's state (plain JSON, bounded; carried across continue-as-new)
 
 /**
- * A running aggregate of one event query without `within` (SPEC §4), so the
+ * A running aggregate of one event query without `within` (reference §4), so the
  * engine need not keep every event: matching events counted, and over the
  * query's field the non-null values' count, sum, min and max, plus the most
  * recent matching event's instant and field value.
@@ -293,7 +293,7 @@ export interface MilestoneInstanceState {
 /** (v2) What closes a task besides a person and the term: the milestone instance or the raise that opened it. */
 export type TaskOwner = { kind: 'milestone'; id: string } | { kind: 'risk' | 'opportunity'; id: string };
 
-/** (v2) A task (SPEC §5.2): opened by an `open_task` action, closed once. */
+/** (v2) A task (reference §5.2): opened by an `open_task` action, closed once. */
 export interface TaskState {
   id: string;
   /** the source of the action that opened it */
@@ -371,7 +371,7 @@ export interface JourneyState {
   taskCloses?: TaskCloseInput[];
   /** (v2) one state per opportunity, like `risks` */
   opportunities?: RiskState[];
-  /** (v2) catch-up (SPEC §10 step 9) is still to run at `enrolledAt`; absent once done or when there is none */
+  /** (v2) catch-up (reference §10 step 9) is still to run at `enrolledAt`; absent once done or when there is none */
   catchUpAt?: number;
   /** (v2) a migrated journey: the sources fired before the migration (catch-up never re-fires them) */
   firedBefore?: string[];

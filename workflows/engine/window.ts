@@ -1,5 +1,5 @@
 /**
- * Sliding windows for `within` queries (SPEC §4: events with
+ * Sliding windows for `within` queries (reference §4: events with
  * `now - d < at <= now`, i.e. until `at + d`).
  *
  * Each event type that a `within` query reads keeps a buffer of its events,

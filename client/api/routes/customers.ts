@@ -1,5 +1,5 @@
 /**
- * Enrolment and a journey's report (SPEC §15): `POST /customers`,
+ * Enrolment and a journey's report (reference §15): `POST /customers`,
  * `GET /customers/:id/journeys/:playbook`, and completing a milestone by hand.
  */
 import type { FastifyInstance } from 'fastify';
@@ -25,7 +25,7 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): voi
     const { id, playbook } = request.params;
     const journey = await findJourney(deps.pool, id, playbook);
     if (journey === null) return reply.code(404).send({ errors: [`customer '${id}' is not enrolled in playbook '${playbook}'`] });
-    // As of now exactly (SPEC §15): the journey answers; the read model holds it as of its last wake-up.
+    // As of now exactly (reference §15): the journey answers; the read model holds it as of its last wake-up.
     return viaGateway(`the report of journey ${journey.workflowId}`, () => deps.gateway.report(playbook, id, deps.clock()));
   });
 

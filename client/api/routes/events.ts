@@ -1,6 +1,6 @@
 /**
  * `POST /events`: one event or a batch of up to 1,000, all or nothing
- * (SPEC §15). The 202 answers once the batch is stored, never waiting for
+ * (reference §15). The 202 answers once the batch is stored, never waiting for
  * Temporal; the delivery loop (event-delivery.ts) signals the journeys.
  */
 import type { FastifyInstance } from 'fastify';

@@ -1,4 +1,4 @@
-/** `GET /health`: 200 when the server, Postgres and Temporal answer (SPEC §15); 503 naming what does not. */
+/** `GET /health`: 200 when the server, Postgres and Temporal answer (reference §15); 503 naming what does not. */
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.ts';
 import { pingDatabase } from '../../../store/queryable.ts';

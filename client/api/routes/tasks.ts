@@ -1,5 +1,5 @@
 /**
- * Tasks through the API (SPEC §15 v2): `GET /tasks`, `POST /tasks/:task/close`
+ * Tasks through the API (reference §15 v2): `GET /tasks`, `POST /tasks/:task/close`
  * and `POST /tasks/:task/assign`. `:task` is the task's global id, the `id`
  * field `GET /tasks` lists (a decimal number, URL-safe as it is).
  *
@@ -23,7 +23,7 @@ import { JourneysUnavailableError } from '../journeys-unavailable.ts';
 export const TaskListQuery = z.strictObject({
   customer: z.string().max(200).optional(),
   playbook: z.string().max(200).optional(),
-  /** The assignee (SPEC §15). */
+  /** The assignee (reference §15). */
   csm: z.string().max(200).optional(),
   state: z.enum(['open', 'closed']).optional(),
   /** Earlier name of `state`. */

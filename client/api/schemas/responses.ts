@@ -45,7 +45,7 @@ export const ImportResult = z.union([
 
 const Raise = z.looseObject({ id: z.string(), raised_at: Iso, cleared_at: IsoOrNull });
 
-/** A journey's report (SPEC §12). */
+/** A journey's report (reference §12). */
 export const JourneyReport = z.looseObject({
   playbook: z.string(), customer: z.string(), until: Iso, outcome: Outcome,
   milestones: z.array(z.looseObject({ id: z.string(), state: MilestoneState, opens_at: IsoOrNull, due_at: IsoOrNull, completed_at: IsoOrNull })),

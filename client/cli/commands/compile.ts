@@ -1,6 +1,6 @@
 /**
  * `milepost compile <playbook.yaml>`: prints the compiled IR as JSON on
- * stdout (SPEC §13). Problems go to stderr as in `validate`, exit 1.
+ * stdout (reference §13). Problems go to stderr as in `validate`, exit 1.
  */
 import { createHash } from 'node:crypto';
 import type { Command } from '../command.ts';

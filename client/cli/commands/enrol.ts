@@ -1,12 +1,12 @@
 /**
  * `milepost enrol <playbook> <customer.yaml> [--enrolled-at <instant>] [--with-events] [--json] [--api <url>]`
- * enrols a customer through the Milepost API (`POST /customers`, SPEC §15),
+ * enrols a customer through the Milepost API (`POST /customers`, reference §15),
  * so the customer and journey are stored in Postgres before the durable
  * journey starts, and the dashboard, `plan` and `deploy` see them.
  *
  * `<playbook>` is a deployed playbook's id, or a playbook file (its id is
  * used; the API enrols in the newest deployed version). The customer file has
- * the timeline's shape (SPEC §11): `customer` and `contract`; with
+ * the timeline's shape (reference §11): `customer` and `contract`; with
  * `--with-events` its `events` go along as the customer's history (stored,
  * and known to the journey from its start). The API checks everything
  * against the deployed playbook. Enrolling twice is harmless (200, the

@@ -1,6 +1,6 @@
 /**
  * `milepost event <customer-id> <type> [--at <instant>] [--data <json>] [--id <key>] [--json] [--api <url>]`
- * sends one event through the Milepost API (`POST /events`, SPEC §15): the
+ * sends one event through the Milepost API (`POST /events`, reference §15): the
  * API checks it against the playbooks the customer is enrolled in, stores it,
  * then signals the journeys (ARCHITECTURE: stored before signalled).
  *

@@ -61,7 +61,7 @@ export function playbookGantt(ir: PlaybookIR, start: number, end: number): strin
       lines.push(`  ${label(id)} (${window}) :${crit}m${n++}, ${formatDate(opensAt)}, ${formatDate(Math.max(dueAt, opensAt))}`);
       m.steps.forEach((s, i) => {
         const at = shift(first.steps[i]!);
-        // Nothing fires after the term closes (SPEC §9), so such steps are not drawn.
+        // Nothing fires after the term closes (reference §9), so such steps are not drawn.
         if (at > end) return;
         lines.push(`  ${label(`${id} step ${i} ${s.at.source}, ${describeAction(s.action)}`)} :milestone, m${n++}, ${formatDate(at)}, 0d`);
       });

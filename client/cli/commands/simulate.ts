@@ -1,6 +1,6 @@
 /**
  * `milepost simulate <playbook> <timeline> [--until <instant>] [--enrolled-at <instant>] [--json] [--engine temporal]`
- * runs a journey deterministically in-process (SPEC §12–13) and prints the
+ * runs a journey deterministically in-process (reference §12–13) and prints the
  * report (`--json`) or a readable timeline.
  *
  * `milepost simulate <playbook> <folder | file.csv> --summary [--json]`
@@ -83,7 +83,7 @@ const simulate: Command = {
       }
       throw err;
     }
-    // SPEC §11 (v2): what the timeline has that the playbook ignores, one warning a line (the exit code stays 0).
+    // reference §11 (v2): what the timeline has that the playbook ignores, one warning a line (the exit code stays 0).
     for (const warning of timeline.warnings ?? []) io.stderr.write(`${warning.replace(path, timelinePath)}\n`);
     if (!appliesTo(ir, timeline.customer, timeline.contract)) {
       io.stderr.write(`milepost simulate: ${timelinePath}: customer '${timeline.customer.id}' does not match the playbook's applies_to (${ir.appliesTo?.source})\n`);
@@ -102,7 +102,7 @@ const simulate: Command = {
     try {
       sim = simulateJourney(ir, timeline, { until, enrolledAt });
     } catch (err) {
-      // (v2) the timeline's `tasks:` closes a task the journey never opens (SPEC §11: exit 2, with its line)
+      // (v2) the timeline's `tasks:` closes a task the journey never opens (reference §11: exit 2, with its line)
       if (err instanceof TimelineError) {
         io.stderr.write(`milepost simulate: ${err.message.replace(path, timelinePath)}\n`);
         return 2;

@@ -3,7 +3,7 @@
  * where the customer's journeys stand, through the Milepost API. The
  * customer's journeys come from the store (`GET /journeys?customer=`), each
  * one's report as of now from `GET /customers/<id>/journeys/<playbook>`
- * (SPEC §15; the report has the shape of SPEC §12). `--json` prints those
+ * (reference §15; the report has the shape of reference §12). `--json` prints those
  * reports as a JSON array.
  */
 import { UsageError, type Command, type CommandIO } from '../command.ts';

@@ -1,6 +1,6 @@
 /**
  * `milepost task list|close|assign`: the tasks journeys opened, through the
- * running API (data's routes, SPEC §15 v2):
+ * running API (data's routes, reference §15 v2):
  *
  * - `task list [--customer <id>] [--playbook <id>] [--csm <email>] [--state open|closed] [--overdue] [--limit <n>] [--json]`
  *   → `GET /tasks`;

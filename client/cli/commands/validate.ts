@@ -1,6 +1,6 @@
 /**
  * `milepost validate [--json] <playbook.yaml>...`: compiles each playbook and
- * reports every problem, one line each on stderr (SPEC §13); with a terminal,
+ * reports every problem, one line each on stderr (reference §13); with a terminal,
  * each line gets a code frame. `--json` prints the diagnostics as one JSON
  * array on stdout instead (for editors and CI annotations). Exit 0 when all
  * are valid, 1 when any has a problem, 2 when a file cannot be read.
