@@ -24,7 +24,7 @@ CREATE TABLE customers (
 );
 
 -- One journey per (customer, playbook): a Temporal workflow pinned to one IR.
--- last_report is the journey report (reference §12) as last read from the
+-- last_report is the journey report (SPEC §12) as last read from the
 -- workflow: the dashboard's read model.
 CREATE TABLE journeys (
   workflow_id     text        PRIMARY KEY,

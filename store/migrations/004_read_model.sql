@@ -38,7 +38,7 @@ CREATE TABLE journey_health (
 );
 CREATE INDEX journey_health_day_idx ON journey_health (day);
 
--- Tasks follow the journey: reference §5.2's id within the journey, and the close.
+-- Tasks follow the journey: SPEC §5.2's id within the journey, and the close.
 ALTER TABLE tasks ADD COLUMN task_id text;
 UPDATE tasks SET task_id = substr(idem_key, length(journey_id) + 2);
 ALTER TABLE tasks ALTER COLUMN task_id SET NOT NULL;
