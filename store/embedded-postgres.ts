@@ -20,6 +20,7 @@ import { unlinkSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { serialiseProtocolCycles } from './pglite-protocol-queue.ts';
+import { isAlive } from './process-liveness.ts';
 
 /** A running embedded database. */
 export interface EmbeddedPostgres {
@@ -116,16 +117,6 @@ export function embeddedPostgresDir(cwd: string): string {
 function ownerOfThisProcess(): string {
   const script = process.argv[1]?.split('/').slice(-2).join('/') ?? 'node';
   return [script, ...process.argv.slice(2, 4)].join(' ');
-}
-
-/** True when a process with `pid` exists (EPERM: it exists, owned by someone else). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -16,6 +16,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { isAlive } from '../../store/process-liveness.ts';
 
 /** What `npm start` publishes in `stack.json`. */
 export interface StackState {
@@ -50,15 +51,6 @@ export function removeStackState(home: string, pid = process.pid): void {
     if (state.pid === pid) rmSync(path, { force: true });
   } catch {
     // nothing published, or unreadable: nothing to withdraw
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

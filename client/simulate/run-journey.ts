@@ -8,20 +8,7 @@ import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { advanceJourney, findTask, journeyReport, receiveEvents, receiveTaskClose, startJourney } from '../../workflows/engine/index.ts';
 import type { FiredAction, JourneyReport, JourneyState, Transition } from '../../workflows/engine/types.ts';
 import { TimelineError } from './timeline.ts';
-import type { Timeline } from './timeline.ts';
-
-/**
- * (v2) A task closed by a person, as the timeline's `tasks:` lists it (reference §11),
- * read by client/simulate/timeline.ts: the task id, the instant (epoch ms), who
- * and why, and the line it is on (for the error when no such task opens).
- */
-export interface TimelineTaskClose {
-  task: string;
-  at: number;
-  by?: string | null;
-  note?: string | null;
-  line?: number;
-}
+import type { Timeline, TimelineTaskClose } from './timeline.ts';
 
 export interface SimulateOptions {
   /** Report instant, epoch ms; default `contract.end`. */
@@ -47,7 +34,7 @@ export function simulateJourney(ir: PlaybookIR, timeline: Timeline, options: Sim
   const enrolledAt = options.enrolledAt ?? timeline.contract.start;
   const started = startJourney(ir, { customer: timeline.customer, contract: timeline.contract, enrolledAt });
   let initial = receiveEvents(ir, started, timeline.events);
-  const closes = (timeline as Timeline & { tasks?: readonly TimelineTaskClose[] }).tasks ?? [];
+  const closes = timeline.tasks ?? [];
   for (const close of closes) initial = receiveTaskClose(ir, initial, { task: close.task, at: close.at, by: close.by ?? null, note: close.note ?? null });
   const { state, fired, transitions } = advanceJourney(ir, initial, until);
   if (closes.length > 0) checkClosedTasks(ir, timeline, closes, initial, state);

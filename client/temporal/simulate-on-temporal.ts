@@ -27,7 +27,6 @@ import type { JourneyEvent, JourneyReport } from '../../workflows/engine/types.t
 import type { JourneyInput } from '../../workflows/journey-input.ts';
 import { deliverEvents, getProgress, getReport } from '../../workflows/messages.ts';
 import type { Timeline } from '../simulate/timeline.ts';
-import type { TimelineTaskClose } from '../simulate/run-journey.ts';
 import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from './journey-gateway.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
@@ -123,7 +122,7 @@ export async function runJourneyOnTemporal({ env, taskQueue }: TemporalHarness, 
   for (const event of events) (event.at <= enrolledAt + lead ? early : later).push(event);
 
   // The timeline's closes by people (reference §11), each at its instant, as the in-process simulator queues them.
-  const closes = ((timeline as Timeline & { tasks?: readonly TimelineTaskClose[] }).tasks ?? []).filter((c) => c.at <= until);
+  const closes = (timeline.tasks ?? []).filter((c) => c.at <= until);
   const feed = options.metricFeed;
   const pulled = (event: JourneyEvent) => feed !== undefined && feed.feed.types.includes(event.type);
   for (const event of early) if (pulled(event)) feed!.store(event);

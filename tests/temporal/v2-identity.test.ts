@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { simulateOnTemporal, startSimulationHarness, type TemporalHarness } from '../../client/temporal/simulate-on-temporal.ts';
 import type { Timeline } from '../../client/simulate/timeline.ts';
-import type { TimelineTaskClose } from '../../client/simulate/run-journey.ts';
+import type { TimelineTaskClose } from '../../client/simulate/timeline.ts';
 import { callsPlaybook } from './support/calls-playbook.ts';
 import { referenceReport } from './support/reference.ts';
 
