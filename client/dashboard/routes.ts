@@ -11,6 +11,7 @@ import { loadCustomerRecord } from '../read-model/customer.ts';
 import type { ApiDeps } from '../api/deps.ts';
 import { attachment } from '../api/content-disposition.ts';
 import { formatCsv } from '../api/csv.ts';
+import { queryInteger } from '../api/query-integer.ts';
 import { customerJourneyTables, renderCustomerPage, type CustomerJourneyView } from './customer-page.ts';
 import { computeFigures } from '../read-model/figures.ts';
 import { portfolioGrids } from './grid.ts';
@@ -41,7 +42,7 @@ import { byCohortTable, byCsmTable, gridTable, milestonesTable, renderTable, ren
 const Filter = z.object({
   playbook: z.string().max(200).optional().transform((v) => v || undefined),
   csm: z.string().max(200).optional().transform((v) => v || undefined),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  page: queryInteger(1, 100_000, 1),
 });
 
 const EXPORTS = ['milestones', 'by-csm', 'by-cohort', 'renewals', 'risks', 'portfolio', 'tasks', 'outbox'] as const;

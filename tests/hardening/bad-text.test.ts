@@ -182,6 +182,25 @@ describe('paths and query filters', () => {
   });
 });
 
+describe('page parameters', () => {
+  // `?offset=` read as 0 was accepted (Schemathesis ST201): only decimal digits are an integer.
+  it.each(['/tasks?offset=', '/milestones?offset=', '/journeys?limit=', '/ledger?offset=%20', '/outbox?limit=0x10', '/tasks?limit=1e2', '/journeys?offset=-1', '/tasks?limit=1001'])(
+    'GET %s: 400 naming the parameter', async (path) => {
+      const response = await api.call(path);
+      expect(response.status, response.text).toBe(400);
+      expect(errorsText(response.json)).toMatch(/limit|offset/);
+    });
+
+  it('reads decimal digits as the page asked for', async () => {
+    const all = await api.call('/journeys?limit=1000');
+    expect(all.status).toBe(200);
+    const page = await api.call('/journeys?limit=1&offset=0');
+    expect(page.status, page.text).toBe(200);
+    expect(page.json.journeys).toEqual(all.json.journeys.slice(0, 1));
+    expect((await api.call('/journeys?offset=5')).json.journeys).toEqual([]);
+  });
+});
+
 describe('deep JSON', () => {
   const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
   it.each(['/events', '/customers', '/customers/acme/journeys/onboarding/milestones/activation/complete'])(

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { PageQuery } from '../query-integer.ts';
 import { listJourneys } from '../../../store/journeys.ts';
 import { listLedger } from '../../../store/ledger.ts';
 import { listOutbox } from '../../../store/outbox.ts';
@@ -25,8 +26,7 @@ export const ListQuery = z.strictObject({
   playbook: z.string().max(200).optional(),
   status: z.string().max(50).optional(),
   csm: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...PageQuery,
 });
 type ListQuery = z.infer<typeof ListQuery>;
 

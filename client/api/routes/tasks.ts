@@ -12,6 +12,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { PageQuery } from '../query-integer.ts';
 import { applyTaskCloses, assignTask, findTask, listTasks, requestTaskClose, withdrawTaskClose, type TaskRow } from '../../../store/tasks.ts';
 import { describeIssues, safeText } from '../bodies.ts';
 import { refuseOutsideBook } from '../auth.ts';
@@ -30,8 +31,7 @@ export const TaskListQuery = z.strictObject({
   status: z.enum(['open', 'closed']).optional(),
   /** Only open tasks past their due instant now. */
   overdue: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...PageQuery,
 });
 
 /** `POST /tasks/:task/close`. `by` defaults to the signed-in person when the request has one. */
