@@ -25,7 +25,7 @@ import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker
 import proto, { type temporal as TemporalProto } from '@temporalio/proto';
 import { createDryRunActivities } from '../activities/dry-run.ts';
 import type { Timeline } from '../client/simulate/timeline.ts';
-import { createJourneyGateway } from '../client/temporal/journey-gateway.ts';
+import { createJourneyGateway, journeyWorkflowId } from '../client/temporal/journey-gateway.ts';
 import { runJourneyOnTemporal, startSimulationHarness } from '../client/temporal/simulate-on-temporal.ts';
 import { compilePlaybook } from '../dsl/index.ts';
 import { templatesBeside } from '../client/files/template-files.ts';
@@ -201,13 +201,13 @@ async function throughput(n: number) {
     const ids = Array.from({ length: n }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
     const t0 = performance.now();
     await pool(ids, 50, (id) => gateway.enrol({
-      ir, customer: { id, attrs: { ...acme.customer.attrs, name: id } }, contract: { start: now - 20 * DAY, end: now + 345 * DAY }, enrolledAt: now,
+      workflowId: journeyWorkflowId(ir.playbook, id), ir, customer: { id, attrs: { ...acme.customer.attrs, name: id } }, contract: { start: now - 20 * DAY, end: now + 345 * DAY }, enrolledAt: now,
     }));
     const startSeconds = (performance.now() - t0) / 1000;
     // Every journey has run its first task once its progress answers with a processed instant.
     await pool(ids, 50, async (id) => {
       for (;;) {
-        const p = await gateway.progress(ir.playbook, id).catch(() => null);
+        const p = await gateway.progress(journeyWorkflowId(ir.playbook, id)).catch(() => null);
         if (p?.processedUntil) return;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -215,7 +215,7 @@ async function throughput(n: number) {
     global.gc?.();
     const cached = process.memoryUsage();
     const t1 = performance.now();
-    await pool(ids, 50, (id) => gateway.deliverEvent({ playbook: ir.playbook, customerId: id, event: { at: Date.now(), type: 'usage', data: { active_users: 5, minutes: 300 }, id: `${id}-u1` } }));
+    await pool(ids, 50, (id) => gateway.deliverEvent({ journeyId: journeyWorkflowId(ir.playbook, id), event: { at: Date.now(), type: 'usage', data: { active_users: 5, minutes: 300 }, id: `${id}-u1` } }));
     const eventSeconds = (performance.now() - t1) / 1000;
     return {
       journeys: n, startsPerSecond: n / startSeconds, eventsPerSecond: n / eventSeconds,

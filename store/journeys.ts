@@ -5,7 +5,8 @@
  */
 import type { JourneyReport } from '../workflows/engine/types.ts';
 import { page, where } from './filters.ts';
-import type { Queryable } from './queryable.ts';
+import type { Pool, PoolClient } from './pool.ts';
+import { withTransaction, type Queryable } from './queryable.ts';
 
 /** One row of `journeys`, joined with its customer. */
 export interface JourneyRow {
@@ -89,9 +90,11 @@ function journeyParams(j: NewJourney): unknown[] {
 
 /**
  * An enrolment's writes in one statement: the customer upserted as
- * {@link upsertCustomer} does, and the journey recorded unless the customer
- * already has one for the playbook. `created`: the journey is new;
- * `newCustomer`: the customer was not stored before (so has no stored events).
+ * {@link upsertCustomer} does, and the journey recorded unless that term
+ * (customer, playbook, contract start) is recorded already. `created`: the
+ * journey is new; `newCustomer`: the customer was not stored before (so has
+ * no stored events). Run it inside {@link withTermsLocked} so that no
+ * overlapping term is recorded between the check and the write.
  */
 export async function recordEnrolment(db: Queryable, customer: { id: string; attrs: Record<string, unknown> }, journey: NewJourney): Promise<{ created: boolean; newCustomer: boolean }> {
   const csm = typeof customer.attrs.csm === 'string' ? customer.attrs.csm : null;
@@ -110,9 +113,48 @@ export async function recordEnrolment(db: Queryable, customer: { id: string; att
   return { created: rows[0]?.created === true, newCustomer: rows[0]?.new_customer === true };
 }
 
-/** The customer's journey of `playbook`, or null. */
-export async function findJourney(db: Queryable, customerId: string, playbook: string, options: WithReport = {}): Promise<JourneyRow | null> {
-  const { rows } = await db.query<Row>(`${selectJourney(options.withReport)} WHERE j.customer_id = $1 AND j.playbook = $2`, [customerId, playbook]);
+/**
+ * Runs `work` in a transaction holding a lock on the customer's terms of
+ * `playbook`, with those terms (earliest first) as they stand under the lock:
+ * what `work` decides from them (a new term must not overlap one) still
+ * holds when it writes. Two enrolments of the same customer and playbook
+ * take turns; others do not wait.
+ */
+export async function withTermsLocked<T>(pool: Pool, customerId: string, playbook: string, work: (db: PoolClient, terms: JourneyRow[]) => Promise<T>): Promise<T> {
+  return withTransaction(pool, async (db) => {
+    await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`journey-terms:${playbook}:${customerId}`]);
+    return work(db, await findTerms(db, customerId, playbook));
+  });
+}
+
+/** The customer's terms (journeys) of `playbook`, earliest contract start first. */
+export async function findTerms(db: Queryable, customerId: string, playbook: string, options: WithReport = {}): Promise<JourneyRow[]> {
+  const { rows } = await db.query<Row>(
+    `${selectJourney(options.withReport)} WHERE j.customer_id = $1 AND j.playbook = $2 ORDER BY j.contract_start`, [customerId, playbook]);
+  return rows.map(toJourney);
+}
+
+/** Which of a customer's terms of a playbook {@link findJourney} reads. */
+export interface TermChoice extends WithReport {
+  /** The term starting at this instant (epoch ms), and no other. */
+  term?: number;
+  /** The term current at this instant (epoch ms): the latest started by then, else the first to start. Default: the latest term. */
+  at?: number;
+}
+
+/** The customer's journey (term) of `playbook` that `choice` names, or null. */
+export async function findJourney(db: Queryable, customerId: string, playbook: string, choice: TermChoice = {}): Promise<JourneyRow | null> {
+  const params: unknown[] = [customerId, playbook];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const term = choice.term === undefined ? '' : ` AND j.contract_start = ${param(new Date(choice.term))}`;
+  let order = 'j.contract_start DESC';
+  if (choice.at !== undefined) {
+    // Started terms first, the nearest start first: the latest started, else the next to start.
+    const at = param(new Date(choice.at));
+    order = `(j.contract_start <= ${at}) DESC, abs(extract(epoch FROM j.contract_start - ${at}))`;
+  }
+  const { rows } = await db.query<Row>(
+    `${selectJourney(choice.withReport)} WHERE j.customer_id = $1 AND j.playbook = $2${term} ORDER BY ${order} LIMIT 1`, params);
   return rows[0] === undefined ? null : toJourney(rows[0]);
 }
 

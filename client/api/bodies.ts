@@ -44,6 +44,15 @@ export const JsonValue = z.union([safeText(), z.number(), z.boolean(), z.null()]
 
 const Key = safeText(z.string().min(1, 'must not be empty').max(MAX_KEY_LENGTH, `must be at most ${MAX_KEY_LENGTH} characters`));
 
+/**
+ * The query of a customer's journey routes: which term (reference §9: a term
+ * is its customer, playbook and contract start). Default: the term current
+ * now (the latest started, else the next to start).
+ */
+export const TermQuery = z.strictObject({
+  term: Instant.describe('the contract start of the term, e.g. 2026-01-01').optional(),
+});
+
 /** One event of `POST /events`. `id` is the client's idempotency key. */
 export const EventBody = z.strictObject({
   id: Key,

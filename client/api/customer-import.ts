@@ -12,7 +12,9 @@ import type { Pool } from '../../store/pool.ts';
 import { EnrolBody, describeIssues } from './bodies.ts';
 import { parseCsv } from './csv.ts';
 import { checkCustomerFor } from './declaration-checks.ts';
-import { formatInstant } from '../../workflows/engine/instant.ts';
+import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
+import { journeysOfCustomers, type JourneyRow } from '../../store/journeys.ts';
+import { overlapMessage, placeTerm } from './terms.ts';
 
 /** A problem with one line of the file (line 1 is the header). */
 export interface ImportError {
@@ -74,6 +76,16 @@ export async function prepareImport(pool: Pool, playbook: string, csv: string): 
     else requests.push(body.data);
   }
   if (records.length === 0) errors.push({ line: header.line, id: null, error: 'no customer rows after the header' });
+  // All or nothing: a row whose contract overlaps an enrolled term of that customer refuses the file (its own term is fine: already enrolled).
+  const stored = errors.length > 0 ? [] : await journeysOfCustomers(pool, requests.map((r) => r.customer.id));
+  const termsOf = new Map<string, JourneyRow[]>();
+  for (const j of stored) if (j.playbook === playbook) termsOf.set(j.customerId, [...(termsOf.get(j.customerId) ?? []), j]);
+  for (const request of requests) {
+    const terms = termsOf.get(request.customer.id) ?? [];
+    const contract = { start: parseInstant(request.contract.start)!, end: parseInstant(request.contract.end)! };
+    const placed = placeTerm(terms, contract);
+    if (placed.kind === 'overlapping') errors.push({ line: seen.get(request.customer.id)!, id: request.customer.id, error: overlapMessage(placed.journey, contract) });
+  }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, requests };
 }
 

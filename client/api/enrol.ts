@@ -5,7 +5,7 @@
  * version, handing it the customer's events already stored.
  */
 import { insertCustomerEvents, markEventsSignalled, type StoredEvent } from '../../store/customer-events.ts';
-import { findJourney, recordEnrolment, type JourneyRow } from '../../store/journeys.ts';
+import { findJourney, recordEnrolment, withTermsLocked, type JourneyRow } from '../../store/journeys.ts';
 import { latestPlaybookVersion, pinKey, playbookVersionsByHash } from '../../store/playbooks.ts';
 import type { Pool } from '../../store/pool.ts';
 import type { EnrolBody } from './bodies.ts';
@@ -15,10 +15,11 @@ import type { ApiJourneyGateway } from './deps.ts';
 import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
 import { journeyEventsOf } from './journey-events.ts';
 import { appliesTo } from '../../workflows/engine/journey.ts';
-import { journeyWorkflowId } from '../temporal/journey-id.ts';
+import { journeyTermWorkflowId, journeyWorkflowId } from '../temporal/journey-id.ts';
 import type { Enrolment } from '../temporal/journey-gateway.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import { viaGateway } from './journeys-unavailable.ts';
+import { overlapMessage, placeTerm } from './terms.ts';
 import { DEFAULT_PULL_EVERY_MS, feedTypesFor, type MetricFeed } from '../../workflows/metric-feed.ts';
 
 /** The body of a successful enrolment, the same for 201 and 200 (reference §15). */
@@ -34,7 +35,7 @@ export interface EnrolmentBody {
 /** What an enrolment came to. */
 export type EnrolOutcome =
   | { status: 201 | 200; body: EnrolmentBody }
-  | { status: 400; errors: string[] };
+  | { status: 400 | 409; errors: string[] };
 
 /** Checks an enrolment without recording anything; the errors, empty when it would be accepted. */
 export async function checkEnrolment(pool: Pool, request: EnrolBody): Promise<string[]> {
@@ -45,13 +46,17 @@ export async function checkEnrolment(pool: Pool, request: EnrolBody): Promise<st
 }
 
 /**
- * Enrols `request.customer` in `request.playbook`. Idempotent: a customer
- * already enrolled in that playbook gets 200 and the journey as recorded
- * (the journey is re-started if its start was interrupted).
+ * Enrols `request.customer` in `request.playbook` for the term of
+ * `request.contract` (reference §9, §15): 201 for a new term (the customer's
+ * first, or one after or before every enrolled term), 200 with the journey as
+ * recorded when that term (same contract start) is enrolled already (its
+ * journey re-started if its start was interrupted), 409 when the contract
+ * overlaps an enrolled term.
  *
- * Two queries and one Temporal call on the common path (a new customer
- * without history): the pinned version (its IR parsed once per process,
- * store/playbooks.ts), then customer and journey recorded by one statement.
+ * The common path (a new customer without history): the pinned version (its
+ * IR parsed once per process, store/playbooks.ts), then, in one short
+ * transaction holding the customer's terms of the playbook, the terms read
+ * and customer and journey recorded by one statement; then one Temporal call.
  */
 export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, request: EnrolBody, now: number, metrics?: MetricFeed): Promise<EnrolOutcome> {
   const version = await latestPlaybookVersion(pool, request.playbook);
@@ -70,18 +75,26 @@ export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, requ
   const { id, ...attrs } = request.customer;
   // Fixed with the journey: the API signals these types to no journey that does not pull them.
   const metricEvents = metrics === undefined ? [] : feedTypesFor(version.ir, metrics.types);
-  const journey: JourneyRow = {
-    workflowId: journeyWorkflowId(request.playbook, id), customerId: id, playbook: request.playbook, playbookHash: version.sourceHash,
-    contractStart: new Date(contract.start), contractEnd: new Date(contract.end), enrolledAt: new Date(enrolledAt),
-    status: 'running', lastReport: null, reportUpdatedAt: null, updatedAt: new Date(now), attrs, csm: null, metricEvents,
-  };
-  const recorded = await recordEnrolment(pool, { id, attrs }, journey);
-  if (!recorded.created) {
-    // Enrolled before (or by another request a moment ago).
-    const existing = await alreadyEnrolled(pool, gateway, request, metrics);
-    if (existing === null) throw new Error(`journey ${journey.workflowId} is neither new nor recorded`);
-    return existing;
+  const term = await withTermsLocked(pool, id, request.playbook, async (db, terms) => {
+    const placed = placeTerm(terms, contract);
+    if (placed.kind !== 'new') return placed;
+    const journey: JourneyRow = {
+      // A customer's first term keeps the id journeys always had; each later one is named by its start.
+      workflowId: placed.first ? journeyWorkflowId(request.playbook, id) : journeyTermWorkflowId(request.playbook, id, contract.start),
+      customerId: id, playbook: request.playbook, playbookHash: version.sourceHash,
+      contractStart: new Date(contract.start), contractEnd: new Date(contract.end), enrolledAt: new Date(enrolledAt),
+      status: 'running', lastReport: null, reportUpdatedAt: null, updatedAt: new Date(now), attrs, csm: null, metricEvents,
+    };
+    const recorded = await recordEnrolment(db, { id, attrs }, journey);
+    if (!recorded.created) throw new Error(`journey ${journey.workflowId} is neither new nor recorded`);
+    return { kind: 'created' as const, journey, newCustomer: recorded.newCustomer };
+  });
+  if (term.kind === 'enrolled') {
+    await ensureStarted(pool, gateway, term.journey, metrics);
+    return { status: 200, body: enrolmentBody(term.journey) };
   }
+  if (term.kind === 'overlapping') return { status: 409, errors: [overlapMessage(term.journey, contract)] };
+  const { journey } = term;
   // The history is stored before the journey starts (ARCHITECTURE: stored
   // before signalled), so an interrupted enrolment retried later still hands
   // it over; it travels in the start input, so it is never signalled again.
@@ -89,21 +102,24 @@ export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, requ
   const inserted = await insertCustomerEvents(pool, stored);
   // A customer new to Milepost has no other stored events: its history (checked above) is all,
   // in time order with equal instants in the order given, as the engine would queue them.
-  const events = recorded.newCustomer
+  const events = term.newCustomer
     ? history.value.filter((h) => inserted.has(h.stored.id) && !metricEvents.includes(h.event.type)).map((h) => h.event).sort((a, b) => a.at - b.at)
     : await journeyEventsOf(pool, version.ir, id, metricEvents);
   await viaGateway(`customer '${id}' is recorded but the journey could not be started yet; send the same request again`,
-    () => gateway.enrol({ ir: version.ir, customer, contract, enrolledAt, events, ...feedOf(metricEvents, metrics) }));
+    () => gateway.enrol({ workflowId: journey.workflowId, ir: version.ir, customer, contract, enrolledAt, events, ...feedOf(metricEvents, metrics) }));
   await markEventsSignalled(pool, stored.map((e) => e.id), new Date(now));
   return { status: 201, body: enrolmentBody(journey) };
 }
 
 /**
- * The 200 of a customer already enrolled in the playbook (its journey
- * started if its start was interrupted), or null when it is not.
+ * The 200 of a term already enrolled (its journey started if its start was
+ * interrupted): the customer's term of the playbook starting at the
+ * request's contract start; null when there is none.
  */
 async function alreadyEnrolled(pool: Pool, gateway: ApiJourneyGateway, request: EnrolBody, metrics: MetricFeed | undefined): Promise<EnrolOutcome | null> {
-  const existing = await findJourney(pool, request.customer.id, request.playbook);
+  const start = parseInstant(request.contract.start);
+  if (start === null) return null;
+  const existing = await findJourney(pool, request.customer.id, request.playbook, { term: start });
   if (existing === null) return null;
   await ensureStarted(pool, gateway, existing, metrics);
   return { status: 200, body: enrolmentBody(existing) };
@@ -159,7 +175,7 @@ export async function enrolmentOf(pool: Pool, journey: JourneyRow, metrics: Metr
   if (!checked.ok) throw new Error(`stored customer ${journey.customerId} no longer matches ${journey.playbook}: ${checked.errors.join('; ')}`);
   const events = await journeyEventsOf(pool, version.ir, journey.customerId, journey.metricEvents);
   return {
-    ir: version.ir, customer: checked.value.customer, contract: checked.value.contract, enrolledAt: journey.enrolledAt.getTime(), events,
+    workflowId: journey.workflowId, ir: version.ir, customer: checked.value.customer, contract: checked.value.contract, enrolledAt: journey.enrolledAt.getTime(), events,
     ...feedOf(journey.metricEvents, metrics),
   };
 }

@@ -129,14 +129,14 @@ async function pass(pool: Pool, gateway: ApiJourneyGateway, now: number, options
     while (next < work.length) {
       const queue = work[next++]!;
       if (queue.events.length === 0) continue;
-      const { playbook, customerId } = queue.journey;
+      const journeyId = queue.journey.workflowId;
       try {
         if (gateway.deliverEvents !== undefined) {
           // A journey recorded but never started (its enrolment was cut short) starts with its events;
           // a finished one is not started again (delivered: false, nothing more to do).
-          await gateway.deliverEvents({ playbook, customerId, events: queue.events, startWith: () => enrolmentOf(pool, queue.journey, options.metrics) });
+          await gateway.deliverEvents({ journeyId, events: queue.events, startWith: () => enrolmentOf(pool, queue.journey, options.metrics) });
         } else {
-          for (const event of queue.events) await gateway.deliverEvent({ playbook, customerId, event });
+          for (const event of queue.events) await gateway.deliverEvent({ journeyId, event });
         }
       } catch (err) {
         for (const id of queue.ids) undelivered.add(id);

@@ -28,7 +28,7 @@ import { journeyEventsOf } from './journey-events.ts';
 export async function migrateJourney(pool: Pool, gateway: Pick<JourneyGateway, 'migrate'>, journey: JourneyRow, ir: PlaybookIR, by: string): Promise<void> {
   const id = await recordMigrationIntent(pool, { workflowId: journey.workflowId, fromHash: journey.playbookHash, toHash: ir.sourceHash, by });
   try {
-    await gateway.migrate(journey.customerId, { ir, events: await journeyEventsOf(pool, ir, journey.customerId, []), by });
+    await gateway.migrate(journey.workflowId, { ir, events: await journeyEventsOf(pool, ir, journey.customerId, []), by });
   } catch (err) {
     const reason = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
     // An earlier run migrated the workflow and died before its repin: finish it.

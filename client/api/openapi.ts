@@ -8,7 +8,7 @@
  * Schemathesis (scripts/schemathesis.sh) checks the answers against it.
  */
 import { z } from 'zod';
-import { CompleteMilestoneBody, EnrolBody, EventBody, HistoryEventBody, MAX_BATCH, MAX_HISTORY } from './bodies.ts';
+import { CompleteMilestoneBody, EnrolBody, EventBody, HistoryEventBody, MAX_BATCH, MAX_HISTORY, TermQuery } from './bodies.ts';
 import { BODY_LIMIT, MAX_PARAM_LENGTH } from './error-handling.ts';
 import { ListQuery } from './routes/reads.ts';
 import { AssignTaskBody, CloseTaskBody, TaskListQuery } from './routes/tasks.ts';
@@ -71,11 +71,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'POST', url: '/customers', operationId: 'enrolCustomer', tag: 'customers',
-    summary: 'Enrol a customer in a playbook (idempotent)',
+    summary: 'Enrol a customer in a playbook for one contract term (idempotent per term)',
     body: { component: 'Enrolment', mediaType: 'application/json' },
     responses: {
-      201: { description: 'enrolled', component: 'Enrolled' },
-      200: { description: 'already enrolled: the same body as the 201, the journey unchanged', component: 'Enrolled' },
+      201: { description: 'enrolled: a new term (the first, or one that overlaps no enrolled term)', component: 'Enrolled' },
+      200: { description: 'that term (same contract start) is enrolled already: the same body as the 201, the journey unchanged', component: 'Enrolled' },
+      409: { description: 'the contract overlaps an enrolled term of that customer and playbook', component: 'ErrorList' },
       503: { description: 'recorded, but Temporal could not start the journey: repeat the same request', component: 'ErrorList' },
     },
   },
@@ -97,14 +98,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'GET', url: '/customers/:id/journeys/:playbook', operationId: 'getJourneyReport', tag: 'journeys',
-    summary: "The journey's report as of now (reference §12)",
-    params: JourneyPath,
+    summary: "The journey's report as of now (reference §12); `term` picks a term, default the current one",
+    params: JourneyPath, query: TermQuery,
     responses: { 200: { description: 'the report', component: 'JourneyReport' }, 404: notEnrolled, 503: unavailable },
   },
   {
     method: 'POST', url: '/customers/:id/journeys/:playbook/milestones/:milestone/complete', operationId: 'completeMilestone', tag: 'journeys',
-    summary: 'Complete a milestone by hand (recorded in the ledger)',
-    params: MilestonePath,
+    summary: 'Complete a milestone by hand (recorded in the ledger); `term` picks a term, default the current one',
+    params: MilestonePath, query: TermQuery,
     body: { component: 'ManualCompletion', mediaType: 'application/json' },
     responses: { 200: { description: 'the journey after the completion', component: 'JourneyProgress' }, 404: notEnrolled, 503: unavailable },
   },

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 
-const DECIMAL = /^\d{1,15}$/;
+const DECIMAL = /^\d+$/;
 
 /** An integer in [min, max] from a query string, `fallback` when absent. */
 export function queryInteger(min: number, max: number, fallback: number) {

@@ -23,6 +23,8 @@ export const JOURNEY_WORKFLOW_TYPE = 'journeyWorkflow';
 
 /** What enrolling needs. Instants are epoch ms (UTC). */
 export interface Enrolment {
+  /** The journey's workflow id (client/temporal/journey-id.ts): one per customer, playbook and term. */
+  workflowId: string;
   ir: PlaybookIR;
   customer: JourneyCustomer;
   contract: Contract;
@@ -52,7 +54,7 @@ export interface JourneyGateway {
    * (ARCHITECTURE: events are stored before they are signalled); a journey
    * that is not running is reported by the returned `delivered: false`.
    */
-  deliverEvent(input: { playbook: string; customerId: string; event: JourneyEvent }): Promise<{ delivered: boolean }>;
+  deliverEvent(input: { journeyId: string; event: JourneyEvent }): Promise<{ delivered: boolean }>;
   /**
    * {@link deliverEvent} for several events of one customer, in order, as one
    * signal (one billable action). With `startWith`, a journey that was
@@ -61,15 +63,15 @@ export interface JourneyGateway {
    * event is never left waiting for an enrolment to be repeated. A finished
    * journey is not started again (`delivered: false`).
    */
-  deliverEvents(input: { playbook: string; customerId: string; events: JourneyEvent[]; startWith?: () => Promise<Enrolment> }): Promise<{ delivered: boolean }>;
-  /** The journey's report; `until` (epoch ms) defaults to the last processed instant. */
-  report(playbook: string, customerId: string, until?: number): Promise<JourneyReport>;
+  deliverEvents(input: { journeyId: string; events: JourneyEvent[]; startWith?: () => Promise<Enrolment> }): Promise<{ delivered: boolean }>;
+  /** The report of the journey `journeyId` (its workflow id); `until` (epoch ms) defaults to the last processed instant. */
+  report(journeyId: string, until?: number): Promise<JourneyReport>;
   /** Where the journey stands. */
-  progress(playbook: string, customerId: string): Promise<JourneyProgress>;
+  progress(journeyId: string): Promise<JourneyProgress>;
   /** Completes a milestone by hand; rejected (throws) when the milestone is unknown or not open. */
-  completeMilestone(playbook: string, customerId: string, completion: ManualCompletion): Promise<JourneyProgress>;
+  completeMilestone(journeyId: string, completion: ManualCompletion): Promise<JourneyProgress>;
   /** Moves the running journey to a new version of its playbook (validated by the workflow). */
-  migrate(customerId: string, migration: JourneyMigration): Promise<JourneyProgress>;
+  migrate(journeyId: string, migration: JourneyMigration): Promise<JourneyProgress>;
   /**
    * A person closes a task of the journey `journeyId` (its workflow id; the
    * task id as the journey's report lists it): returns the task's report
@@ -105,7 +107,7 @@ export class JourneyNotRunningError extends Error {
 /** Builds the gateway over a connected Temporal client. */
 export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGateway {
   const { client, taskQueue } = options;
-  const handle = (playbook: string, customerId: string) => client.workflow.getHandle(journeyWorkflowId(playbook, customerId));
+  const handle = (journeyId: string) => client.workflow.getHandle(journeyId);
   const startInput = ({ ir, customer, contract, enrolledAt, events, metrics }: Enrolment): JourneyInput => ({
     kind: 'start',
     start: {
@@ -118,12 +120,12 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
     args: [startInput(enrolment)] as [JourneyInput],
     ...journeyMetadata(enrolment.ir, enrolment.customer, enrolment.contract),
   });
-  // One journey per customer and playbook, ever: a finished journey is not
-  // restarted by enrolling again, nor by an event.
+  // One journey per customer, playbook and term, ever: a finished journey is
+  // not restarted by enrolling again, nor by an event.
   const once = { taskQueue, workflowIdReusePolicy: 'REJECT_DUPLICATE' } as const;
-  const signalEvents = async (playbook: string, customerId: string, events: JourneyEvent[], startWith?: () => Promise<Enrolment>) => {
+  const signalEvents = async (journeyId: string, events: JourneyEvent[], startWith?: () => Promise<Enrolment>) => {
     try {
-      await handle(playbook, customerId).signal(deliverEvents, events);
+      await handle(journeyId).signal(deliverEvents, events);
       return { delivered: true };
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -131,7 +133,7 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
     if (startWith === undefined) return { delivered: false };
     try {
       await client.workflow.signalWithStart<typeof journeyWorkflow, [JourneyEvent[]]>(JOURNEY_WORKFLOW_TYPE, {
-        ...once, workflowId: journeyWorkflowId(playbook, customerId), ...startOptions(await startWith()), signal: deliverEvents, signalArgs: [events],
+        ...once, workflowId: journeyId, ...startOptions(await startWith()), signal: deliverEvents, signalArgs: [events],
       });
       return { delivered: true };
     } catch (err) {
@@ -141,7 +143,7 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
   };
   return {
     async enrol(enrolment) {
-      const workflowId = journeyWorkflowId(enrolment.ir.playbook, enrolment.customer.id);
+      const { workflowId } = enrolment;
       try {
         await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, { ...once, workflowId, ...startOptions(enrolment) });
         return { workflowId, alreadyEnrolled: false };
@@ -150,24 +152,23 @@ export function createJourneyGateway(options: JourneyGatewayOptions): JourneyGat
         throw err;
       }
     },
-    deliverEvent: ({ playbook, customerId, event }) => signalEvents(playbook, customerId, [event]),
-    deliverEvents: ({ playbook, customerId, events, startWith }) => signalEvents(playbook, customerId, events, startWith),
-    report: (playbook, customerId, until) =>
-      until === undefined ? handle(playbook, customerId).query(getReport) : handle(playbook, customerId).query(getReport, until),
-    progress: (playbook, customerId) => handle(playbook, customerId).query(getProgress),
-    completeMilestone: async (playbook, customerId, completion) => {
+    deliverEvent: ({ journeyId, event }) => signalEvents(journeyId, [event]),
+    deliverEvents: ({ journeyId, events, startWith }) => signalEvents(journeyId, events, startWith),
+    report: (journeyId, until) => until === undefined ? handle(journeyId).query(getReport) : handle(journeyId).query(getReport, until),
+    progress: (journeyId) => handle(journeyId).query(getProgress),
+    completeMilestone: async (journeyId, completion) => {
       try {
-        return await handle(playbook, customerId).executeUpdate(completeMilestone, { args: [completion] });
+        return await handle(journeyId).executeUpdate(completeMilestone, { args: [completion] });
       } catch (err) {
         // The journey refused it (validator or handler): say why, not "Workflow Update failed".
         if (err instanceof WorkflowUpdateFailedError) throw new CompletionRefusedError(err.cause?.message ?? err.message, { cause: err });
         throw err;
       }
     },
-    migrate: (customerId, migration) => handle(migration.ir.playbook, customerId).executeUpdate(migrateJourney, { args: [migration] }),
+    migrate: (journeyId, migration) => handle(journeyId).executeUpdate(migrateJourney, { args: [migration] }),
     closeTask: async (journeyId, close) => {
       try {
-        return await client.workflow.getHandle(journeyId).executeUpdate(closeTask, { args: [close] });
+        return await handle(journeyId).executeUpdate(closeTask, { args: [close] });
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw new JourneyNotRunningError(`journey ${journeyId} is not running`, { cause: err });
         if (err instanceof WorkflowUpdateFailedError) {

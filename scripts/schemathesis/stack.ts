@@ -47,7 +47,11 @@ try {
     '--checks', 'all',
     '--header', `Authorization: Bearer ${TOKEN}`,
     '--max-time', maxTime,
-    '--workers', '2',
+    // One worker: CPython 3.11 before 3.11.8 keeps the AST constructor's recursion depth per
+    // interpreter, not per thread, so Hypothesis parsing lambda sources in two worker threads at once
+    // fails now and then with "SystemError: AST constructor recursion depth mismatch"
+    // (python/cpython#106905), a Schemathesis error that is no finding about Milepost.
+    '--workers', '1',
     '--seed', process.env.SCHEMATHESIS_SEED ?? '1',
     '--generation-database', 'none',
     '--no-color',

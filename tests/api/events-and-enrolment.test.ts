@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { deploy, enrolment } from './support/playbook.ts';
-import { recordingGateway, type RecordingGateway } from './support/recording-gateway.ts';
+import { journeyOf, recordingGateway, type RecordingGateway } from './support/recording-gateway.ts';
 import { rowCounts, startApi, type RunningApi } from './support/server.ts';
 
 let db: TestDatabase;
@@ -170,7 +170,7 @@ describe('POST /events', () => {
     const calls: Array<{ customerId: string; ids: Array<string | undefined> }> = [];
     const batching = await startApi(own.pool, {
       ...recordingGateway(),
-      deliverEvents: async ({ customerId, events }) => { calls.push({ customerId, ids: events.map((e) => e.id) }); return { delivered: true }; },
+      deliverEvents: async ({ journeyId, events }) => { calls.push({ customerId: journeyOf(journeyId).customerId, ids: events.map((e) => e.id) }); return { delivered: true }; },
     });
     try {
       await deploy(own.pool);

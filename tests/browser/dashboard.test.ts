@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPortfolio } from '../../client/read-model/portfolio.ts';
+import { journeyWorkflowId } from '../../client/temporal/journey-id.ts';
 import { addUser } from '../../store/users.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { enrolClinic, iso } from '../api/support/clinics.ts';
@@ -221,7 +222,7 @@ describe.skipIf(skipReason !== null)(`dashboard in Chromium${skipReason === null
       expect(await csm.locator(`tr[data-task="${id}"]`).count()).toBe(0);
       const { rows: [closed] } = await db.pool.query('SELECT status, closed_by, closed_because, close_note FROM tasks WHERE id = $1', [id]);
       expect(closed).toEqual({ status: 'closed', closed_by: 'bo@example.com', closed_because: 'done', close_note: 'called the practice' });
-      const report = await temporal.gateway.report('clinic-first-year', task.customer_id, Date.now());
+      const report = await temporal.gateway.report(task.journey_id, Date.now());
       const entry = (report as { tasks?: Array<{ id: string; closed_because: string | null }> }).tasks?.find((t) => t.id === task.task_id);
       expect(entry?.closed_because).toBe('done');
       await csm.screenshot({ path: new URL('my-work.png', SCREENSHOTS).pathname, fullPage: true });
@@ -235,7 +236,7 @@ describe.skipIf(skipReason !== null)(`dashboard in Chromium${skipReason === null
       await row.locator('input[name=note]').fill('confirmed on the phone');
       await row.locator('button.complete-milestone').click();
       await csm.waitForURL(`${api.base}/dashboard/me`);
-      const report = await temporal.gateway.report('clinic-first-year', customer!, Date.now());
+      const report = await temporal.gateway.report(journeyWorkflowId('clinic-first-year', customer!), Date.now());
       const done = report.milestones.find((m) => m.id === milestone);
       expect(done?.completed_at).not.toBeNull();
       expect(['done', 'late']).toContain(done?.state);

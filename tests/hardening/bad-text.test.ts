@@ -198,6 +198,9 @@ describe('page parameters', () => {
     expect(page.status, page.text).toBe(200);
     expect(page.json.journeys).toEqual(all.json.journeys.slice(0, 1));
     expect((await api.call('/journeys?offset=5')).json.journeys).toEqual([]);
+    // The largest offset the document allows (2^53 - 1) is a page too, an empty one.
+    expect((await api.call('/journeys?offset=9007199254740991')).json).toEqual({ journeys: [] });
+    expect((await api.call('/journeys?offset=9007199254740992')).status).toBe(400);
   });
 });
 

@@ -9,7 +9,7 @@ import type { JourneyReport } from '../../workflows/engine/types.ts';
 import { writeJourneyProgress } from '../../store/journey-progress.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { deploy, enrolment } from '../api/support/playbook.ts';
-import { recordingGateway } from '../api/support/recording-gateway.ts';
+import { journeyOf, recordingGateway } from '../api/support/recording-gateway.ts';
 import { startApi, type RunningApi } from '../api/support/server.ts';
 
 /** Texts each spreadsheet (Excel, LibreOffice, Sheets) runs as a formula when a cell starts with them. */
@@ -50,19 +50,22 @@ describe('dashboard exports', () => {
     await deploy(db.pool);
     const gateway = recordingGateway();
     // A report with a milestone and a raised risk, so the portfolio and risk tables have rows.
-    gateway.report = async (playbook, customerId, until): Promise<JourneyReport> => ({
-      playbook, customer: customerId, until: new Date(until ?? now).toISOString(), outcome: 'running',
-      milestones: [{ id: 'activation', instance: null, state: 'open', opens_at: '2026-01-31T00:00:00.000Z', due_at: '2026-02-28T00:00:00.000Z', completed_at: null }],
-      actions: [],
-      risks: [{ id: '=risk()', raised_at: '2026-02-01T00:00:00.000Z', cleared_at: null }],
-    } as unknown as JourneyReport);
+    gateway.report = async (journeyId, until): Promise<JourneyReport> => {
+      const { playbook, customerId } = journeyOf(journeyId);
+      return {
+        playbook, customer: customerId, until: new Date(until ?? now).toISOString(), outcome: 'running',
+        milestones: [{ id: 'activation', instance: null, state: 'open', opens_at: '2026-01-31T00:00:00.000Z', due_at: '2026-02-28T00:00:00.000Z', completed_at: null }],
+        actions: [],
+        risks: [{ id: '=risk()', raised_at: '2026-02-01T00:00:00.000Z', cleared_at: null }],
+      } as unknown as JourneyReport;
+    };
     api = await startApi(db.pool, gateway, { clock: () => now });
     for (const id of ['acme', '@evil']) {
       const enrolled = await api.call('/customers', { body: enrolment(id, { customer: { id, name: '=1+1', tier: 'growth', arr: -5, csm: CSM, signed_on: '2026-01-15' } }) });
       expect(enrolled.status).toBe(201);
       expect((await api.call(`/customers/${encodeURIComponent(id)}/journeys/onboarding`)).status).toBe(200);
       // The read model as the journey's recordInstant writes it.
-      await writeJourneyProgress(db.pool, `journey:onboarding:${id}`, { at: now, report: await gateway.report('onboarding', id, now), health: null, nextWakeAt: null });
+      await writeJourneyProgress(db.pool, `journey:onboarding:${id}`, { at: now, report: await gateway.report(`journey:onboarding:${id}`, now), health: null, nextWakeAt: null });
       await db.pool.query(
         `INSERT INTO tasks (idem_key, task_id, journey_id, customer_id, playbook, source, title, assignee_role, assignee, priority, due_at, fired_at)
          VALUES ($1, $1, $2, $3, 'onboarding', '+source', '=HYPERLINK("http://x")', 'csm', $4, 'high', now(), now())`,

@@ -32,26 +32,27 @@ it('enrols once, takes events, and reports', { timeout: 90_000 }, async () => {
   try {
     const now = Date.now();
     const contract = { start: now - 3 * 86_400_000, end: now + 362 * 86_400_000 };
-    const first = await gateway.enrol({ ir, customer, contract, enrolledAt: now });
-    expect(first).toEqual({ workflowId: journeyWorkflowId(ir.playbook, customer.id), alreadyEnrolled: false });
-    expect(await gateway.enrol({ ir, customer, contract, enrolledAt: now })).toEqual({ ...first, alreadyEnrolled: true });
+    const journeyId = journeyWorkflowId(ir.playbook, customer.id);
+    const first = await gateway.enrol({ workflowId: journeyId, ir, customer, contract, enrolledAt: now });
+    expect(first).toEqual({ workflowId: journeyId, alreadyEnrolled: false });
+    expect(await gateway.enrol({ workflowId: journeyId, ir, customer, contract, enrolledAt: now })).toEqual({ ...first, alreadyEnrolled: true });
 
     const at = Date.now();
-    expect(await gateway.deliverEvents({ playbook: ir.playbook, customerId: customer.id, events: [
+    expect(await gateway.deliverEvents({ journeyId, events: [
       { id: 'e1', at, type: 'usage', data: { active_users: 6, minutes: 500 } },
       { id: 'e2', at, type: 'activated', data: {} },
     ] })).toEqual({ delivered: true });
     // The same event again (a retried delivery) changes nothing.
-    expect(await gateway.deliverEvent({ playbook: ir.playbook, customerId: customer.id, event: { id: 'e2', at, type: 'activated', data: {} } })).toEqual({ delivered: true });
+    expect(await gateway.deliverEvent({ journeyId, event: { id: 'e2', at, type: 'activated', data: {} } })).toEqual({ delivered: true });
 
-    let report = await gateway.report(ir.playbook, customer.id);
+    let report = await gateway.report(journeyId);
     for (let i = 0; i < 50 && report.milestones[0]!.state !== 'done'; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      report = await gateway.report(ir.playbook, customer.id);
+      report = await gateway.report(journeyId);
     }
     expect(report.milestones[0]).toMatchObject({ id: 'activation', state: 'done', completed_at: new Date(at).toISOString() });
     expect(report.actions.filter((a) => a.source === 'milestone/activation/on_done/0')).toHaveLength(1);
-    const progress = await gateway.progress(ir.playbook, customer.id);
+    const progress = await gateway.progress(journeyId);
     expect(progress).toMatchObject({ playbook: ir.playbook, customer: customer.id, outcome: 'running', pendingEvents: 0, clockOffsetMs: 0 });
 
     // What the Temporal UI shows: who and what the journey is, and a line per activity.
@@ -70,7 +71,7 @@ it('enrols once, takes events, and reports', { timeout: 90_000 }, async () => {
     expect(summaries.some((line) => /^recordInstant: ledger at \S+: \d+ changes, \d+ actions, \d+ tasks opened$/.test(line))).toBe(true);
     expect(summaries).toContainEqual('sendReminder: remind manager by email: Acme Clinic reached Customer activated (milestone/activation/on_done/0 at ' + new Date(at).toISOString() + ')');
 
-    expect(await gateway.deliverEvent({ playbook: ir.playbook, customerId: 'nobody', event: { at, type: 'activated', data: {} } })).toEqual({ delivered: false });
+    expect(await gateway.deliverEvent({ journeyId: journeyWorkflowId(ir.playbook, 'nobody'), event: { at, type: 'activated', data: {} } })).toEqual({ delivered: false });
   } finally {
     worker.shutdown();
     await running;

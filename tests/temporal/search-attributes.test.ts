@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDryRunActivities } from '../../activities/dry-run.ts';
-import { createJourneyGateway } from '../../client/temporal/journey-gateway.ts';
+import { createJourneyGateway, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
 import { createJourneyWorker } from '../../worker/journey-worker.ts';
 import { getProgress } from '../../workflows/messages.ts';
 import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../workflows/search-attributes.ts';
@@ -36,7 +36,7 @@ it('lists journeys by playbook, customer and open milestone', { timeout: 90_000 
     // A contract that started ten days ago: activation is open now.
     const now = Date.now();
     const contract = { start: now - 10 * 86_400_000, end: now + 355 * 86_400_000 };
-    const { workflowId } = await gateway.enrol({ ir, customer: timeline.customer, contract, enrolledAt: now });
+    const { workflowId } = await gateway.enrol({ workflowId: journeyWorkflowId(ir.playbook, timeline.customer.id), ir, customer: timeline.customer, contract, enrolledAt: now });
     const handle = client.workflow.getHandle(workflowId);
     await eventually('the journey to process its first instant', async () => (await handle.query(getProgress)).processedUntil ?? undefined);
     const query = `MilepostPlaybook = '${ir.playbook}' AND MilepostCustomer = '${timeline.customer.id}' AND MilepostOpenMilestones = 'activation'`;

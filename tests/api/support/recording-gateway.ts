@@ -15,11 +15,18 @@ export interface RecordingGateway extends ApiJourneyGateway {
   enrolmentEvents: Map<string, JourneyEvent[]>;
   /** The metric feed each started journey was given, by workflow id (absent: none). */
   enrolmentMetrics: Map<string, MetricFeed>;
-  delivered: Array<{ playbook: string; customerId: string; event: JourneyEvent }>;
+  /** Events signalled, with the journey (workflow id) and the playbook and customer it names. */
+  delivered: Array<{ journeyId: string; playbook: string; customerId: string; event: JourneyEvent }>;
   /** Makes `deliverEvent` calls throw (Temporal unreachable). */
   failDeliveries: boolean;
   /** Makes `enrol` and `report` calls throw (Temporal unreachable). */
   failJourneys: boolean;
+}
+
+/** The playbook and customer a journey's workflow id names (client/temporal/journey-id.ts). */
+export function journeyOf(journeyId: string): { playbook: string; customerId: string } {
+  const [, playbook, ...rest] = journeyId.split(':');
+  return { playbook: playbook!, customerId: rest.join(':').replace(/:term:\d{4}-\d\d-\d\dT[\d:.]+Z$/, '') };
 }
 
 /** A fresh recording gateway. */
@@ -32,9 +39,8 @@ export function recordingGateway(): RecordingGateway {
     delivered: [],
     failDeliveries: false,
     failJourneys: false,
-    async enrol({ ir, customer, events, metrics }) {
+    async enrol({ workflowId, events, metrics }) {
       if (gateway.failJourneys) throw new Error('temporal unreachable (test)');
-      const workflowId = `journey:${ir.playbook}:${customer.id}`;
       const alreadyEnrolled = enrolled.has(workflowId);
       enrolled.add(workflowId);
       if (!alreadyEnrolled) {
@@ -46,11 +52,12 @@ export function recordingGateway(): RecordingGateway {
     },
     async deliverEvent(input) {
       if (gateway.failDeliveries) throw new Error('temporal unreachable (test)');
-      gateway.delivered.push(input);
+      gateway.delivered.push({ ...input, ...journeyOf(input.journeyId) });
       return { delivered: true };
     },
-    async report(playbook, customerId, until): Promise<JourneyReport> {
+    async report(journeyId, until): Promise<JourneyReport> {
       if (gateway.failJourneys) throw new Error('temporal unreachable (test)');
+      const { playbook, customerId } = journeyOf(journeyId);
       return { playbook, customer: customerId, until: new Date(until ?? 0).toISOString(), outcome: 'running', milestones: [], actions: [], risks: [] };
     },
     async completeMilestone() {
