@@ -161,7 +161,7 @@ export async function findJourney(db: Queryable, customerId: string, playbook: s
 /** Every journey of these customers. */
 export async function journeysOfCustomers(db: Queryable, customerIds: string[], options: WithReport = {}): Promise<JourneyRow[]> {
   if (customerIds.length === 0) return [];
-  const { rows } = await db.query<Row>(`${selectJourney(options.withReport)} WHERE j.customer_id = ANY($1::text[]) ORDER BY j.customer_id, j.playbook`, [customerIds]);
+  const { rows } = await db.query<Row>(`${selectJourney(options.withReport)} WHERE j.customer_id = ANY($1::text[]) ORDER BY j.customer_id, j.playbook, j.contract_start`, [customerIds]);
   return rows.map(toJourney);
 }
 
@@ -181,7 +181,7 @@ export async function listJourneys(db: Queryable, filter: JourneyFilter = {}): P
     .add('j.playbook = ?', filter.playbook).add('j.status = ?', filter.status)
     .add('c.csm = ?', filter.csm).add('j.customer_id = ?', filter.customerId);
   const { rows } = await db.query<Row>(
-    `${selectJourney(filter.withReport)}${w.sql()} ORDER BY j.customer_id, j.playbook${page(w, filter)}`, w.params);
+    `${selectJourney(filter.withReport)}${w.sql()} ORDER BY j.customer_id, j.playbook, j.contract_start${page(w, filter)}`, w.params);
   return rows.map(toJourney);
 }
 

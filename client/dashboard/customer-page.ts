@@ -39,7 +39,17 @@ export interface CustomerJourneyView {
   health?: Array<{ day: string; health: number }>;
   /** Health now, from the read model. */
   healthNow?: number | null;
+  /** The key of its tables' ids (`milestones-<anchor>`): the playbook, with the term's start when the customer has several terms of it. */
+  anchor?: string;
 }
+
+/** Each journey with its {@link CustomerJourneyView.anchor}: ids stay unique when a customer has several terms of a playbook. */
+function withAnchors(journeys: CustomerJourneyView[]): CustomerJourneyView[] {
+  const terms = new Map<string, number>();
+  for (const j of journeys) terms.set(j.playbook, (terms.get(j.playbook) ?? 0) + 1);
+  return journeys.map((j) => ({ ...j, anchor: terms.get(j.playbook)! > 1 ? `${j.playbook}-${day(new Date(j.contractStart).toISOString())}` : j.playbook }));
+}
+const anchorOf = (j: CustomerJourneyView) => j.anchor ?? j.playbook;
 
 /** The buttons a viewer who may work this customer gets: close/assign tasks, complete milestones. */
 export interface CustomerWork {
@@ -48,11 +58,12 @@ export interface CustomerWork {
 }
 
 /** Renders the customer page. */
-export function renderCustomerPage(customer: { id: string; attrs: Record<string, unknown>; csm: string | null }, journeys: CustomerJourneyView[], now: number, viewer: Viewer | null = null, work: CustomerWork | null = null): string {
+export function renderCustomerPage(customer: { id: string; attrs: Record<string, unknown>; csm: string | null }, views: CustomerJourneyView[], now: number, viewer: Viewer | null = null, work: CustomerWork | null = null): string {
+  const journeys = withAnchors(views);
   const attrs = Object.entries(customer.attrs).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
   const sections = journeys.map((j) => renderJourney(customer.id, j, now, work)).join('');
   const terms = journeys.length === 0 ? '' : `<div class="box"><table id="terms"><caption>Terms</caption><thead><tr><th>playbook</th><th>contract</th><th>outcome</th><th class="num">health</th><th>last 90 days</th></tr></thead><tbody>${journeys.map((j) =>
-    `<tr><td><a href="#journey-${esc(j.playbook)}">${esc(j.playbook)}</a></td><td>${when(j.contractStart, now)} → ${when(j.contractEnd, now)}</td><td>${esc(j.report?.outcome ?? 'not reported yet')}</td><td class="num">${j.healthNow === null || j.healthNow === undefined ? '—' : j.healthNow.toFixed(0)}</td><td>${sparkline(j.health ?? [])}</td></tr>`).join('')}</tbody></table></div>`;
+    `<tr><td><a href="#journey-${esc(anchorOf(j))}">${esc(j.playbook)}</a></td><td>${when(j.contractStart, now)} → ${when(j.contractEnd, now)}</td><td>${esc(j.report?.outcome ?? 'not reported yet')}</td><td class="num">${j.healthNow === null || j.healthNow === undefined ? '—' : j.healthNow.toFixed(0)}</td><td>${sparkline(j.health ?? [])}</td></tr>`).join('')}</tbody></table></div>`;
   const body = `<table id="attributes"><caption>Attributes</caption><tbody><tr><th>id</th><td>${esc(customer.id)}</td></tr>${attrs}</tbody></table>
 ${terms}${journeys.length === 0 ? '<p class="muted">Not enrolled in any playbook.</p>' : sections}`;
   return page(`Customer ${customer.id}`, body, { viewer });
@@ -60,8 +71,8 @@ ${terms}${journeys.length === 0 ? '<p class="muted">Not enrolled in any playbook
 
 function renderJourney(customerId: string, j: CustomerJourneyView, now: number, work: CustomerWork | null): string {
   const report = j.report;
-  const exportHref = (table: string) => href(`/dashboard/customers/${encodeURIComponent(customerId)}/export/${table}.csv`, { playbook: j.playbook });
-  const header = `<h2 id="journey-${esc(j.playbook)}">${esc(j.playbook)} <span class="muted">${esc(j.workflowId)} · pinned ${esc(j.playbookHash.slice(0, 19))}…</span></h2>
+  const exportHref = (table: string) => href(`/dashboard/customers/${encodeURIComponent(customerId)}/export/${table}.csv`, { playbook: j.playbook, term: new Date(j.contractStart).toISOString() });
+  const header = `<h2 id="journey-${esc(anchorOf(j))}">${esc(j.playbook)} <span class="muted">${esc(j.workflowId)} · pinned ${esc(j.playbookHash.slice(0, 19))}…</span></h2>
 <p>Contract ${day(new Date(j.contractStart).toISOString())} → ${day(new Date(j.contractEnd).toISOString())}, enrolled ${day(new Date(j.enrolledAt).toISOString())}.
 Outcome: <strong>${esc(report?.outcome ?? 'not reported yet')}</strong>${j.reportUpdatedAt ? ` <span class="muted">(report of ${esc(j.reportUpdatedAt.toISOString())})</span>` : ''}</p>`;
   if (report === null) return `${header}<p class="muted">The journey has not reported yet.</p>`;
@@ -97,14 +108,14 @@ function timeline(j: CustomerJourneyView, report: JourneyReport, now: number): s
   }).join('');
   const nowLine = now > j.contractStart && now < j.contractEnd ? `<line x1="${x(now)}" x2="${x(now)}" y1="${top - 6}" y2="${height - 18}" stroke="#c62828" stroke-dasharray="3 2"/><text x="${x(now)}" y="${top - 8}" font-size="10" text-anchor="middle" fill="#c62828">now</text>` : '';
   const axis = `<text x="${left}" y="${height - 4}" font-size="10">${day(new Date(j.contractStart).toISOString())}</text><text x="${left + width}" y="${height - 4}" font-size="10" text-anchor="end">${day(new Date(j.contractEnd).toISOString())}</text>`;
-  return `<svg id="timeline-${esc(j.playbook)}" role="img" aria-label="journey timeline" width="${left + width + 20}" height="${height}" xmlns="http://www.w3.org/2000/svg">${bars}${nowLine}${axis}</svg>`;
+  return `<svg id="timeline-${esc(anchorOf(j))}" role="img" aria-label="journey timeline" width="${left + width + 20}" height="${height}" xmlns="http://www.w3.org/2000/svg">${bars}${nowLine}${axis}</svg>`;
 }
 
 /** A journey's tables, by the name their CSV export uses. */
 export function customerJourneyTables(j: CustomerJourneyView, now: number, work: (CustomerWork & { customerId: string }) | null = null): Record<'milestones' | 'risks' | 'actions' | 'tasks' | 'outbox' | 'ledger', AnyTable> {
   const report = j.report;
   const milestones: TableSpec<JourneyReport['milestones'][number]> = {
-    id: `milestones-${j.playbook}`, title: 'Milestones and why',
+    id: `milestones-${anchorOf(j)}`, title: 'Milestones and why',
     columns: [
       { name: 'milestone', value: (m) => m.id, html: (m) => `${esc(j.titles.get(m.id.split('#')[0]!) ?? m.id)} <span class="muted">${esc(m.id)}</span>` },
       { name: 'state', value: (m) => m.state, html: (m) => stateBadge(m.state) },
@@ -113,12 +124,12 @@ export function customerJourneyTables(j: CustomerJourneyView, now: number, work:
       { name: 'completed', value: (m) => m.completed_at, html: (m) => esc(m.completed_at ?? '—') },
       { name: 'why', value: (m) => j.explanations.get(m.id)?.summary ?? '', html: (m) => renderWhy(j.explanations.get(m.id)) },
       ...(work === null ? [] : [{ name: 'do', value: () => '', html: (m: JourneyReport['milestones'][number]) =>
-        (m.state === 'open' || m.state === 'overdue' ? completeButton(work.customerId, j.playbook, m.id, back(work.customerId), work.viewer) : '') }]),
+        (m.state === 'open' || m.state === 'overdue' ? completeButton(work.customerId, j, m.id, back(work.customerId), work.viewer) : '') }]),
     ],
     rows: report?.milestones ?? [],
   };
   const risks: TableSpec<JourneyReport['risks'][number]> = {
-    id: `risks-${j.playbook}`, title: 'Risks',
+    id: `risks-${anchorOf(j)}`, title: 'Risks',
     columns: [
       { name: 'risk', value: (r) => r.id },
       { name: 'raised at', value: (r) => r.raised_at },
@@ -128,7 +139,7 @@ export function customerJourneyTables(j: CustomerJourneyView, now: number, work:
     rows: report?.risks ?? [],
   };
   const actions: TableSpec<JourneyReport['actions'][number]> = {
-    id: `actions-${j.playbook}`, title: 'Actions fired',
+    id: `actions-${anchorOf(j)}`, title: 'Actions fired',
     columns: [
       { name: 'at', value: (a) => a.at },
       { name: 'kind', value: (a) => a.kind },
@@ -139,7 +150,7 @@ export function customerJourneyTables(j: CustomerJourneyView, now: number, work:
     rows: report?.actions ?? [],
   };
   const tasks: TableSpec<TaskRow> = {
-    id: `tasks-${j.playbook}`, title: 'Tasks',
+    id: `tasks-${anchorOf(j)}`, title: 'Tasks',
     columns: [
       { name: 'title', value: (t) => t.title }, { name: 'assignee', value: (t) => t.assignee ?? t.assignee_role },
       { name: 'priority', value: (t) => t.priority }, { name: 'due', value: (t) => t.due_at, html: (t) => when(t.due_at, now) }, { name: 'status', value: (t) => t.status },
@@ -148,7 +159,7 @@ export function customerJourneyTables(j: CustomerJourneyView, now: number, work:
     rows: j.tasks,
   };
   const outbox: TableSpec<OutboxRow> = {
-    id: `outbox-${j.playbook}`, title: 'Messages (outbox)',
+    id: `outbox-${anchorOf(j)}`, title: 'Messages (outbox)',
     columns: [
       { name: 'fired', value: (o) => o.fired_at }, { name: 'kind', value: (o) => o.kind }, { name: 'channel', value: (o) => o.channel },
       { name: 'to', value: (o) => o.recipient ?? o.recipient_role }, { name: 'subject', value: (o) => o.subject },
@@ -157,7 +168,7 @@ export function customerJourneyTables(j: CustomerJourneyView, now: number, work:
     rows: j.outbox,
   };
   const ledger: TableSpec<LedgerRow> = {
-    id: `ledger-${j.playbook}`, title: 'Ledger',
+    id: `ledger-${anchorOf(j)}`, title: 'Ledger',
     columns: [
       { name: 'at', value: (l) => l.at }, { name: 'kind', value: (l) => l.kind }, { name: 'subject', value: (l) => l.subject },
       { name: 'from', value: (l) => l.from_state }, { name: 'to', value: (l) => l.to_state },

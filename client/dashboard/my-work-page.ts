@@ -52,8 +52,11 @@ export function taskButtons(task: TaskRow, next: string, viewer: Viewer | null, 
 }
 
 /** The form completing a milestone instance by hand. */
-export function completeButton(customerId: string, playbook: string, milestone: string, next: string, viewer: Viewer | null): string {
-  return `<form class="inline" method="post" action="${esc(`/customers/${encodeURIComponent(customerId)}/journeys/${encodeURIComponent(playbook)}/milestones/${encodeURIComponent(milestone)}/complete`)}">${csrfInput(viewer)}<input type="hidden" name="_next" value="${next}"><input name="note" placeholder="note" aria-label="note"><button type="submit" class="complete-milestone quiet">Complete</button></form>`;
+export function completeButton(customerId: string, journey: { playbook: string; contractStart: number }, milestone: string, next: string, viewer: Viewer | null): string {
+  // The term named, so a milestone of a past or future term is completed in its own journey.
+  const action = `/customers/${encodeURIComponent(customerId)}/journeys/${encodeURIComponent(journey.playbook)}/milestones/${encodeURIComponent(milestone)}/complete`
+    + `?term=${encodeURIComponent(new Date(journey.contractStart).toISOString())}`;
+  return `<form class="inline" method="post" action="${esc(action)}">${csrfInput(viewer)}<input type="hidden" name="_next" value="${next}"><input name="note" placeholder="note" aria-label="note"><button type="submit" class="complete-milestone quiet">Complete</button></form>`;
 }
 
 /** Renders the page. */
@@ -82,7 +85,7 @@ export function renderMyWork(w: MyWork, viewer: Viewer | null): string {
   const bookRows = running.slice(current * BOOK_PAGE_SIZE, (current + 1) * BOOK_PAGE_SIZE).map((j) => {
     const titles = new Map(j.milestones.map((m) => [m.id, m.title]));
     const live = (j.report?.milestones ?? []).filter((m) => m.state === 'open' || m.state === 'overdue');
-    const milestones = live.map((m) => `<div class="milestone" data-milestone="${esc(m.id)}" data-customer="${esc(j.customerId)}">${stateBadge(m.state)} ${esc(titles.get(milestoneOf(m.id)) ?? m.id)} <span class="muted">due ${when(m.due_at, w.now)}</span>${w.canWork ? ` ${completeButton(j.customerId, j.playbook, m.id, next, viewer)}` : ''}</div>`).join('') || '<span class="muted">none open</span>';
+    const milestones = live.map((m) => `<div class="milestone" data-milestone="${esc(m.id)}" data-customer="${esc(j.customerId)}">${stateBadge(m.state)} ${esc(titles.get(milestoneOf(m.id)) ?? m.id)} <span class="muted">due ${when(m.due_at, w.now)}</span>${w.canWork ? ` ${completeButton(j.customerId, j, m.id, next, viewer)}` : ''}</div>`).join('') || '<span class="muted">none open</span>';
     return `<tr data-customer="${esc(j.customerId)}"><td>${customerLink(j.customerId)}<div class="muted">${esc(j.playbook)} · ends ${when(j.contractEnd, w.now)}</div></td><td class="num">${j.health === null ? '—' : j.health.toFixed(0)}</td><td>${sparkline(w.histories.get(j.workflowId) ?? [])}</td><td>${milestones}</td></tr>`;
   }).join('');
   const book = `<div class="box"><table id="book"><caption>${plural(running.length, 'running journey')} · ${plural(customers.size, 'customer')}</caption><thead><tr><th>customer</th><th class="num">health</th><th>last 90 days</th><th>open and overdue milestones</th></tr></thead><tbody>${bookRows || '<tr><td class="empty" colspan="4">no running journeys</td></tr>'}</tbody></table></div>${pager('/dashboard/me', { csm: w.csm }, current + 1, pages)}`;

@@ -210,10 +210,13 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
     return html(reply, renderCustomerPage(loaded.customer, journeys, now, viewer, work));
   });
 
-  app.get<{ Params: { id: string; table: string }; Querystring: { playbook?: string } }>('/dashboard/customers/:id/export/:table', async (request, reply) => {
+  app.get<{ Params: { id: string; table: string }; Querystring: { playbook?: string; term?: string } }>('/dashboard/customers/:id/export/:table', async (request, reply) => {
     const loaded = await loadCustomer(deps, request.params.id);
     if (loaded === null) return reply.code(404).type('text/plain').send(`no customer '${request.params.id}'`);
-    const journey = loaded.journeys.find((j) => j.playbook === request.query.playbook) ?? loaded.journeys[0];
+    // The term the link names (its contract start), else the playbook's first, else the customer's first journey.
+    const term = request.query.term === undefined ? null : Date.parse(request.query.term);
+    const ofPlaybook = loaded.journeys.filter((j) => j.playbook === request.query.playbook);
+    const journey = ofPlaybook.find((j) => j.contractStart === term) ?? ofPlaybook[0] ?? loaded.journeys[0];
     const name = request.params.table.replace(/\.csv$/, '');
     const tables = journey === undefined ? undefined : customerJourneyTables(journey, deps.clock());
     const table = tables?.[name as keyof typeof tables];

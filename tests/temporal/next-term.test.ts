@@ -18,6 +18,7 @@ import { insertJourney, upsertCustomer } from '../../store/journeys.ts';
 import { insertPlaybookVersion } from '../../store/playbooks.ts';
 import type { JourneyInput } from '../../workflows/journey-input.ts';
 import type { journeyWorkflow } from '../../workflows/journey-workflow.ts';
+import type { JourneyCustomer } from '../../workflows/engine/types.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { testActivityDeps } from './support/activity-deps.ts';
 
@@ -156,7 +157,7 @@ it('starts the next term on the same playbook: a second journey of the customer 
   ]);
 });
 
-async function runSamePlaybookTerms(own: TemporalHarness, firstId: string, running: PlaybookIR, customer: { id: string; attrs: Record<string, unknown> }) {
+async function runSamePlaybookTerms(own: TemporalHarness, firstId: string, running: PlaybookIR, customer: JourneyCustomer) {
   const closing = await own.env.client.workflow.execute<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
     workflowId: firstId, taskQueue: own.taskQueue,
     args: [{ kind: 'start', start: { ir: running, customer, contract: { start, end }, enrolledAt: start, domainStart: start, events: [{ id: 'bolt-renewed', at: start + 10 * DAY, type: 'renewed', data: {} }] } }],
