@@ -1,8 +1,9 @@
 /**
- * Look-ahead: when a condition's truth value next flips with time alone. The
- * journey sleeps until something can change what it does, not until the next
- * change point of any input (a window exit, a `days_since` threshold), most
- * of which leave a condition as it was.
+ * Look-ahead: when a milestone's `done_when` or a risk's `when` next changes its
+ * truth value with time alone (journey.ts asks for each). Most change points of
+ * a condition's inputs (a window exit, a `days_since` threshold) leave it as
+ * it was; probing them here, on a context that changes nothing, lets the
+ * journey sleep until the one that matters.
  */
 import type { EvalContext, Evaluator } from './compiled-playbook.ts';
 
