@@ -132,6 +132,7 @@ if (noWrite) process.exit(0);
 const docPath = new URL('docs/benchmarks.md', root);
 const section = `## Engine\n\n${lines.join('\n')}\n`;
 let doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n';
-const re = /## Engine\n[\s\S]*?(?=\n## |$)/;
+// The figures only: notes under their own `###` heading in the section (a before/after) stay.
+const re = /## Engine\n[\s\S]*?(?=\n## |\n### |$)/;
 doc = re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}`;
 writeFileSync(docPath, doc);

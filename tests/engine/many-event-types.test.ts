@@ -4,7 +4,8 @@
  * must judge alike: the same rules over 3 declared types and over 40.
  */
 import { describe, expect, it } from 'vitest';
-import { compiled, MASK_TYPES } from '../../workflows/engine/evaluator.ts';
+import { MASK_TYPES } from '../../workflows/engine/compiled-playbook.ts';
+import { compiled } from '../../workflows/engine/evaluator.ts';
 import { compileYaml, ev, runJourney } from './support.ts';
 
 function playbook(extraTypes: number) {

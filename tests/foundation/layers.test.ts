@@ -2,11 +2,13 @@
  * The layering rules of ARCHITECTURE.md, checked on the source itself:
  * the compiler (`dsl/`) and the journey engine (`workflows/engine/`) are pure
  * (no Node built-ins, no database, no HTTP, no Temporal), and workflow code
- * imports nothing that could break determinism in Temporal's sandbox.
+ * imports nothing that could break determinism in Temporal's sandbox. Within
+ * those folders no module imports itself through others (an import cycle):
+ * each file is one idea that the ones above it build on.
  * A lint rule would say the same; a test makes `npm test` enforce it.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -27,16 +29,62 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-/** Module specifiers of every static and dynamic import, except type-only ones (erased at run time). */
-function runtimeImports(source: string): string[] {
-  const specifiers: string[] = [];
+/** Module specifiers of every static and dynamic import, type-only ones marked. */
+function moduleImports(source: string): Array<{ specifier: string; typeOnly: boolean }> {
+  const imports: Array<{ specifier: string; typeOnly: boolean }> = [];
   const statement = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
   for (const match of source.matchAll(statement)) {
-    if (match[2]) continue;
     const specifier = match[3] ?? match[4] ?? match[5];
-    if (specifier) specifiers.push(specifier);
+    if (specifier) imports.push({ specifier, typeOnly: match[2] !== undefined });
   }
-  return specifiers;
+  return imports;
+}
+
+/** Module specifiers of every static and dynamic import, except type-only ones (erased at run time). */
+function runtimeImports(source: string): string[] {
+  return moduleImports(source).filter((i) => !i.typeOnly).map((i) => i.specifier);
+}
+
+/**
+ * Every import cycle of a module graph (file → the files it imports), each as
+ * the path that closes it (`a.ts -> b.ts -> a.ts`), found by one depth-first
+ * walk: an import of a file still on the walk's stack closes a cycle.
+ */
+function importCycles(graph: Map<string, string[]>): string[] {
+  const cycles: string[] = [];
+  const done = new Set<string>();
+  const stack: string[] = [];
+  const visit = (file: string): void => {
+    stack.push(file);
+    for (const next of graph.get(file) ?? []) {
+      const at = stack.indexOf(next);
+      if (at >= 0) cycles.push([...stack.slice(at), next].join(' -> '));
+      else if (!done.has(next)) visit(next);
+    }
+    stack.pop();
+    done.add(file);
+  };
+  for (const file of [...graph.keys()].sort()) if (!done.has(file)) visit(file);
+  return cycles;
+}
+
+/**
+ * The import graph among a folder's files (relative to it), type-only imports
+ * included: a cycle of types alone still ties the modules into one.
+ */
+function folderGraph(folder: string): Map<string, string[]> {
+  const dir = join(ROOT, folder);
+  const files = sourceFiles(dir);
+  const inFolder = new Set(files);
+  const graph = new Map<string, string[]>();
+  for (const file of files) {
+    const targets = moduleImports(readFileSync(file, 'utf8'))
+      .filter((i) => i.specifier.startsWith('.'))
+      .map((i) => resolve(dirname(file), i.specifier))
+      .filter((target) => inFolder.has(target));
+    graph.set(relative(dir, file), targets.map((target) => relative(dir, target)));
+  }
+  return graph;
 }
 
 const FORBIDDEN_IN_PURE_CORE = [/^node:/, /^(fs|path|os|crypto|child_process|http|https|net)$/, /^pg$/, /^fastify/, /^@temporalio\//, /^nodemailer/];
@@ -55,6 +103,38 @@ describe.each([
       }
     }
     expect(offending).toEqual([]);
+  });
+});
+
+describe.each(['dsl', 'workflows/engine', 'workflows'])('%s/ modules', (folder) => {
+  it('import one another without a cycle', () => {
+    const graph = folderGraph(folder);
+    expect(graph.size).toBeGreaterThan(0);
+    expect(importCycles(graph)).toEqual([]);
+  });
+});
+
+describe('importCycles', () => {
+  it('names each cycle by the path that closes it, and passes a graph without one', () => {
+    const graph = new Map([
+      ['a.ts', ['b.ts', 'd.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['d.ts']],
+    ]);
+    expect(importCycles(graph)).toEqual(['a.ts -> b.ts -> c.ts -> a.ts', 'd.ts -> d.ts']);
+    expect(importCycles(new Map([['a.ts', ['b.ts', 'c.ts']], ['b.ts', ['c.ts']], ['c.ts', []]]))).toEqual([]);
+  });
+});
+
+describe('moduleImports', () => {
+  it('marks type-only imports', () => {
+    const source = "import type { A } from './a.ts';\nimport { b } from './b.ts';\nexport type { C } from './c.ts';";
+    expect(moduleImports(source)).toEqual([
+      { specifier: './a.ts', typeOnly: true },
+      { specifier: './b.ts', typeOnly: false },
+      { specifier: './c.ts', typeOnly: true },
+    ]);
   });
 });
 

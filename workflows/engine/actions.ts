@@ -4,7 +4,7 @@
  */
 import type { Action, PlaybookIR, Template } from '../../dsl/ir/schema.ts';
 import { addDuration, assertNever } from './calendar.ts';
-import { roundHalfAway } from './evaluator.ts';
+import { roundHalfAway } from './operators.ts';
 import { formatDate, formatInstant } from './instant.ts';
 import type { ActionAbout, FiredAction, FiredReminder, JourneyState, RenderedPart, ReportedAction, Value } from './types.ts';
 

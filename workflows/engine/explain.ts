@@ -6,8 +6,10 @@
  */
 import type { Action, Expr, PlaybookIR, Risk, Rule } from '../../dsl/ir/schema.ts';
 import { evalTime, windowExit } from './calendar.ts';
-import { compiledTraced, newContext, walkExpr, whereHolds } from './evaluator.ts';
-import type { EvalValue } from './evaluator.ts';
+import type { EvalValue } from './compiled-playbook.ts';
+import { compiledTraced, newContext } from './evaluator.ts';
+import { walkExpr } from './expression-reads.ts';
+import { whereHolds } from './query-match.ts';
 import { formatInstant, parseInstant } from './instant.ts';
 import { actionAt, advanceJourney, cloneState } from './journey.ts';
 import { isV2 } from './language.ts';

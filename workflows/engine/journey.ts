@@ -25,17 +25,18 @@ import type { TemplateScope } from './actions.ts';
 import { addDuration, evalTime, windowExit } from './calendar.ts';
 import { formatInstant, integerText } from './instant.ts';
 import { milestoneInstants } from './milestone-instants.ts';
-import {
-  addToAggregate, compiled, emptyAggregate, evaluateUntilFlip, newContext, walkExpr, whereHolds,
-} from './evaluator.ts';
-import type { CompiledPlaybook, EvalContext, EventTypeInfo } from './evaluator.ts';
+import { addToAggregate, emptyAggregate } from './aggregates.ts';
+import type { CompiledPlaybook, EvalContext, Evaluator, EventTypeInfo } from './compiled-playbook.ts';
+import { compiled, newContext } from './evaluator.ts';
+import { walkExpr } from './expression-reads.ts';
+import { evaluateUntilFlip } from './lookahead.ts';
+import { whereHolds } from './query-match.ts';
 import type {
   ActionAbout, Contract, FiredAction, JourneyCustomer, JourneyEvent, JourneyState, ManualCompletionInput, MilestoneInstanceState,
   QueuedEvent, ReportedAction, RiskState, TaskCloseInput, TaskCloseReason, TaskOwner, TaskState, Transition, Value,
 } from './types.ts';
 import type { Action, Risk } from '../../dsl/ir/schema.ts';
 import { isV2 } from './language.ts';
-import type { Evaluator } from './evaluator.ts';
 
 /** A repeating milestone never has more instances than this (a guard against `every 1 hour` over decades). */
 export const MAX_INSTANCES = 5000;

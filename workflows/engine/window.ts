@@ -11,8 +11,8 @@
  * never depend on floating-point cancellation.
  */
 import { windowExit } from './calendar.ts';
-import type { CompiledPlaybook, CompiledQuery, EvalContext, EventTypeInfo } from './evaluator.ts';
-import { whereHolds } from './evaluator.ts';
+import type { CompiledPlaybook, CompiledQuery, EvalContext, EventTypeInfo, TypeSlot } from './compiled-playbook.ts';
+import { whereHolds } from './query-match.ts';
 import type { BufferedEvent, JourneyState, QueuedEvent, Value, WindowAggregate } from './types.ts';
 import type { QueryFn } from '../../dsl/ir/schema.ts';
 
@@ -29,22 +29,6 @@ function matches(cq: CompiledQuery, c: EvalContext, e: BufferedEvent): boolean {
 function fieldValue(cq: CompiledQuery, e: BufferedEvent): Value {
   const f = cq.field;
   return f === null ? null : (e.data[f] ?? null);
-}
-
-/**
- * Per event type, its `within` buffer and base as one advance knows them: the
- * same array and number as `state.buffers[type]` and `state.bufferBase[type]`
- * (kept in step by {@link insertIntoWindows}), read without a keyed lookup by
- * type name (the state's records have a different key order in every journey,
- * which makes those lookups megamorphic). A derived cache, never persisted.
- */
-export interface TypeSlot {
-  /** `state.buffers[type]` */
-  buffer: BufferedEvent[] | undefined;
-  /** `state.bufferBase[type] ?? 0` */
-  base: number;
-  /** does the state have both `buffers[type]` and `bufferBase[type]` */
-  ready: boolean;
 }
 
 /** Slots for every event type of a state, by {@link EventTypeInfo.index}. */
