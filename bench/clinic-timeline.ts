@@ -1,7 +1,8 @@
 /**
  * The benchmarks' book of clinics: a deterministic generator of customer
  * timelines (about 100 events a contract year) for the clinic playbooks, so
- * every run of bench/engine.ts simulates the same customers.
+ * every run of bench/engine.ts and bench/auto-close-emails.ts simulates the
+ * same customers.
  */
 import type { JourneyEvent } from '../workflows/engine/types.ts';
 
@@ -38,3 +39,24 @@ export function clinicTimeline(seed: number, start: number, years: number, perYe
 
 /** The attributes of clinic `i`: the three tiers in turn, 40 CSMs sharing the book, one manager. */
 export const clinicAttrs = (i: number) => ({ name: `Clinic ${i}`, segment: 'clinic', tier: ['vip', 'growth', 'stable'][i % 3]!, arr: 12000 + i, csm: `csm${i % 40}@example.com`, manager: 'max@example.com' });
+
+/**
+ * `events` with what clinic-second-year watches besides: the clinic's licence
+ * count (4 to 12 seats) an hour after `start`, and for each `usage` event a
+ * login by each of its `active_users` (at most the seats; users u1, u2, ...),
+ * in the appointment book, and for about one usage in four in the recalls
+ * module as well.
+ */
+export function withLogins(seed: number, start: number, events: readonly JourneyEvent[]): JourneyEvent[] {
+  const rnd = lcg(seed ^ 0x5eed);
+  const seats = 4 + Math.floor(rnd() * 9);
+  const out: JourneyEvent[] = [{ at: start + 3_600_000, type: 'licences', data: { seats } }];
+  for (const e of events) {
+    out.push(e);
+    if (e.type !== 'usage') continue;
+    const users = Math.min(seats, Number(e.data['active_users']));
+    for (let u = 1; u <= users; u++) out.push({ at: e.at + u * 60_000, type: 'login', data: { user: `u${u}`, module: 'appointments' } });
+    if (rnd() < 0.25) out.push({ at: e.at + 30 * 60_000, type: 'login', data: { user: 'u1', module: 'recalls' } });
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
