@@ -15,33 +15,16 @@
  * CLI from `npm run provision`). Rewrites the "Events through POST /events"
  * part of the "API and dashboard" section of docs/benchmarks.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { buildApiServer } from '../client/api/server.ts';
 import type { ApiJourneyGateway } from '../client/api/deps.ts';
 import { createTestDatabase } from '../tests/support/postgres.ts';
 import { deployPlaybookFile, startTemporalJourneys } from '../tests/api/support/temporal-journeys.ts';
+import { writeBenchPart } from './bench-doc.ts';
 
-const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 const TOKEN = 'bench-token';
 const CUSTOMERS = 200;
 const BATCH = 1000;
-
-/**
- * Replaces the `### <title>` part of the "API and dashboard" section of
- * docs/benchmarks.md (creating the section or part when missing).
- */
-export function writeBenchPart(title: string, text: string): void {
-  let doc = readFileSync(DOC, 'utf8');
-  if (!doc.includes('\n## API and dashboard\n')) doc = `${doc.trimEnd()}\n\n## API and dashboard\n`;
-  const part = `### ${title}\n\n${text.trim()}\n`;
-  const section = /\n## API and dashboard\n[\s\S]*?(?=\n## |$)/.exec(doc)!;
-  let body = section[0];
-  const existing = new RegExp(`### ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n[\\s\\S]*?(?=\\n### |$)`);
-  body = existing.test(body) ? body.replace(existing, `${part.trimEnd()}\n`) : `${body.trimEnd()}\n\n${part}`;
-  doc = doc.slice(0, section.index) + body.trimEnd() + '\n' + doc.slice(section.index + section[0].length);
-  writeFileSync(DOC, doc.trimEnd() + '\n');
-}
 
 async function run(gateway: ApiJourneyGateway, pool: import('../store/pool.ts').Pool, label: string, batches: number, clients: number, enrolFirst: boolean) {
   const app = buildApiServer({ pool, gateway, token: TOKEN, clock: () => Date.now() });

@@ -29,7 +29,7 @@ import type { JourneyEvent } from '../workflows/engine/types.ts';
 import { addUser } from '../store/users.ts';
 import { createTestDatabase } from '../tests/support/postgres.ts';
 import { deployPlaybookFile } from '../tests/api/support/temporal-journeys.ts';
-import { writeBenchPart } from './api-events.ts';
+import { writeBenchPart } from './bench-doc.ts';
 import startTestPostgres from '../tests/setup/postgres-server.ts';
 
 const DAY = 86_400_000;

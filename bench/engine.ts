@@ -17,45 +17,13 @@ import { templatesBeside } from '../client/files/template-files.ts';
 import { advanceJourney, nextInstant, receiveEvents, startJourney } from '../workflows/engine/index.ts';
 import { compiled, evaluate, newContext } from '../workflows/engine/evaluator.ts';
 import type { JourneyEvent, JourneyState } from '../workflows/engine/types.ts';
+import { clinicAttrs as attrs, clinicTimeline } from './clinic-timeline.ts';
 
 const args = process.argv.slice(2);
 const noWrite = args.includes('--no-write');
 const customers = Number(args.find((a) => !a.startsWith('--')) ?? 5000);
 const root = new URL('../', import.meta.url);
 const ir = compilePlaybook(readFileSync(new URL('playbooks/clinic-first-year.yaml', root), 'utf8'), 'playbooks/clinic-first-year.yaml', { templates: templatesBeside(fileURLToPath(new URL('playbooks/clinic-first-year.yaml', root))) }).ir!;
-const DAY = 86_400_000;
-
-/** A deterministic generator, so every run simulates the same book. */
-function lcg(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-/**
- * About `perYear` events a year for one clinic: activation in the first weeks,
- * weekly-ish usage, tickets, calls and meetings, the odd complaint, a campaign,
- * and for most a renewal signature in the last quarter.
- */
-function clinicTimeline(seed: number, start: number, years: number, perYear = 100): JourneyEvent[] {
-  const rnd = lcg(seed);
-  const span = years * 365 * DAY;
-  const events: JourneyEvent[] = [{ at: start + Math.floor(rnd() * 30 * DAY), type: 'activated', data: {} }];
-  for (let i = 0; i < perYear * years; i++) {
-    const at = start + Math.floor(rnd() * span);
-    const r = rnd();
-    if (r < 0.62) events.push({ at, type: 'usage', data: { active_users: 1 + Math.floor(rnd() * 12), minutes: Math.floor(rnd() * 900) } });
-    else if (r < 0.77) events.push({ at, type: 'ticket_opened', data: { category: rnd() < 0.3 ? 'operations' : 'billing', severity: 1 + Math.floor(rnd() * 3) } });
-    else if (r < 0.92) events.push({ at, type: 'interaction', data: { kind: rnd() < 0.5 ? 'call' : 'meeting' } });
-    else if (r < 0.97) events.push({ at, type: 'complaint', data: { severity: 1 + Math.floor(rnd() * 3) } });
-    else if (r < 0.99) events.push({ at, type: 'campaign_run', data: { name: 'recall' } });
-    else events.push({ at, type: 'business_change', data: { kind: 'relocation' } });
-  }
-  if (rnd() < 0.8) events.push({ at: start + span - Math.floor(rnd() * 60 * DAY), type: 'renewal_signed', data: { amount: 24000 } });
-  return events.sort((a, b) => a.at - b.at);
-}
-
-const attrs = (i: number) => ({ name: `Clinic ${i}`, segment: 'clinic', tier: ['vip', 'growth', 'stable'][i % 3]!, arr: 12000 + i, csm: `csm${i % 40}@example.com`, manager: 'max@example.com' });
-
 function simulate(i: number, events: JourneyEvent[], start: number, end: number): JourneyState {
   const s0 = startJourney(ir, { customer: { id: `c${i}`, attrs: attrs(i) }, contract: { start, end }, enrolledAt: start });
   return advanceJourney(ir, receiveEvents(ir, s0, events), end).state;

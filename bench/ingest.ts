@@ -25,7 +25,7 @@ import setupPostgres from '../tests/setup/postgres-server.ts';
 import { buildApiServer } from '../client/api/server.ts';
 import { createTestDatabase } from '../tests/support/postgres.ts';
 import { deployPlaybookFile, startTemporalJourneys } from '../tests/api/support/temporal-journeys.ts';
-import { writeBenchPart } from './api-events.ts';
+import { writeBenchPart } from './bench-doc.ts';
 
 const TOKEN = 'bench-token';
 const seconds = Number(process.argv[2] ?? 10);

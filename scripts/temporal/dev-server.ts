@@ -39,6 +39,8 @@ export interface DevServerOptions {
   metricsPort?: number;
   /** Append the server's own output to this file (discarded when absent). */
   logFile?: string;
+  /** Dynamic config values (`--dynamic-config-value KEY=<JSON>`), e.g. `{ 'history.timerProcessorMaxTimeShift': '10ms' }`. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 /** Starts the dev server on loopback and resolves once its namespace answers. */
@@ -56,6 +58,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.httpPort) args.push('--http-port', String(options.httpPort));
   if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   for (const attribute of options.searchAttributes ?? []) args.push('--search-attribute', attribute);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   const address = `127.0.0.1:${port}`;
 
   let child: ChildProcess | undefined;

@@ -17,7 +17,7 @@ import { insertPlaybookVersion } from '../../../store/playbooks.ts';
 import type { Pool } from '../../../store/pool.ts';
 import { createJourneyGateway, type JourneyGateway } from '../../../client/temporal/journey-gateway.ts';
 import { createJourneyWorker } from '../../../worker/journey-worker.ts';
-import { startDevServer, type DevServer } from '../../support/temporal.ts';
+import { startDevServer, type DevServer, type DevServerOptions } from '../../support/temporal.ts';
 
 /** A running Temporal with a worker, and the gateway to it. */
 export interface TemporalJourneys {
@@ -26,14 +26,14 @@ export interface TemporalJourneys {
   stop(): Promise<void>;
 }
 
-/** Starts a dev server and a worker whose activities write into `pool`'s database. */
-export async function startTemporalJourneys(pool: Pool): Promise<TemporalJourneys> {
+/** Starts a dev server (with `options`, e.g. dynamic config) and a worker whose activities write into `pool`'s database. */
+export async function startTemporalJourneys(pool: Pool, options: DevServerOptions = {}): Promise<TemporalJourneys> {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch {
     // Installed already in this process: keep it.
   }
-  const server: DevServer = await startDevServer();
+  const server: DevServer = await startDevServer(options);
   const taskQueue = `api-test-${randomUUID()}`;
   let native: NativeConnection | undefined;
   let connection: Connection | undefined;
