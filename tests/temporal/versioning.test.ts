@@ -73,8 +73,8 @@ describe('migrateJourney', () => {
     expect(before.milestones[0]).toMatchObject({ id: 'activation', state: 'overdue', due_at: '2026-02-28T00:00:00.000Z' });
 
     const gateway = createJourneyGateway({ client: harness.env.client, taskQueue: harness.taskQueue });
-    await expect(gateway.migrate(timeline.customer.id, { ir: v1, events, by: 'max' })).rejects.toThrow();
-    const progress = await gateway.migrate(timeline.customer.id, { ir: v2, events, by: 'max' });
+    await expect(gateway.migrate(workflowId, { ir: v1, events, by: 'max' })).rejects.toThrow();
+    const progress = await gateway.migrate(workflowId, { ir: v2, events, by: 'max' });
     expect(progress.playbookHash).toBe(v2.sourceHash);
     const migratedAt = Date.parse(progress.processedUntil!) + 1;
 

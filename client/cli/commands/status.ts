@@ -19,6 +19,7 @@ interface JourneyListRow {
   playbook_hash: string;
   enrolled_at: string;
   status: string;
+  contract: { start: string; end: string };
 }
 
 /** More journeys than one customer can have (one per playbook). */
@@ -47,7 +48,8 @@ const status: Command = {
       const found: Array<{ journey: JourneyListRow; report: JourneyReport }> = [];
       for (const journey of journeys) {
         const path = `/customers/${encodeURIComponent(customerId)}/journeys/${encodeURIComponent(journey.playbook)}`;
-        const response = await api.request(path);
+        // Each term of the playbook its own report (a customer may have several, reference §9).
+        const response = await api.request(path, { query: { term: journey.contract.start } });
         if (response.status !== 200) return reportApiFailure(io, 'status', response);
         found.push({ journey, report: response.body as JourneyReport });
       }
