@@ -108,10 +108,12 @@ describe('the journey routes and terms', () => {
     ]);
   });
 
-  it('404 for a term that is not enrolled, 400 for a term that is not an instant', async () => {
+  it('404 for a term that is not enrolled (or not in the calendar), 400 for a term that is not an instant', async () => {
     const missing = await api.call('/customers/ivy/journeys/onboarding?term=2030-01-01');
     expect(missing.status).toBe(404);
     expect(missing.json.errors).toEqual(["customer 'ivy' is not enrolled in playbook 'onboarding' for a term starting 2030-01-01"]);
+    // A day the calendar does not have starts no term.
+    expect((await api.call('/customers/ivy/journeys/onboarding?term=2027-11-31')).status).toBe(404);
     const bad = await api.call('/customers/ivy/journeys/onboarding?term=soon');
     expect(bad.status).toBe(400);
     expect(bad.json.errors[0]).toMatch(/^term: expected an ISO-8601 instant/);

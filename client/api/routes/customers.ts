@@ -30,8 +30,8 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: ApiDeps): voi
       void reply.code(400).send({ errors: describeIssues(query.error) });
       return null;
     }
-    const term = query.data.term === undefined ? undefined : parseInstant(query.data.term)!;
-    const journey = await findJourney(deps.pool, id, playbook, term === undefined ? { at: deps.clock() } : { term });
+    const term = query.data.term === undefined ? undefined : parseInstant(query.data.term);
+    const journey = term === null ? null : await findJourney(deps.pool, id, playbook, term === undefined ? { at: deps.clock() } : { term });
     if (journey === null) {
       const which = query.data.term === undefined ? '' : ` for a term starting ${query.data.term}`;
       void reply.code(404).send({ errors: [`customer '${id}' is not enrolled in playbook '${playbook}'${which}`] });
