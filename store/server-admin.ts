@@ -42,3 +42,23 @@ export async function ensureDatabase(maintenanceUrl: string, name: string): Prom
     await client.end();
   }
 }
+
+/**
+ * Whether the Temporal persistence database at `temporalUrl` holds its
+ * cluster's metadata record. The first Temporal service to start on a fresh
+ * database writes it; services started at the same moment race to write it
+ * and the loser exits ("Failed to apply cluster metadata"), so
+ * `npm run cluster` starts one service, waits for this, then the others.
+ */
+export async function temporalClusterMetadataWritten(temporalUrl: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: temporalUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    const { rowCount } = await client.query('SELECT 1 FROM cluster_metadata_info LIMIT 1');
+    return (rowCount ?? 0) > 0;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

@@ -16,7 +16,8 @@ import { provisionClusterBinaries, TEMPORAL_SERVER_VERSION } from './binaries.ts
 import { clusterPorts, SERVICES, writeServerConfig, type ClusterPorts, type ServiceName } from './config.ts';
 import { ensureNamespace } from './namespace.ts';
 import { ensureDatabase, ensurePostgres, type ClusterPostgres } from './postgres.ts';
-import { setUpTemporalSchemas } from './schema.ts';
+import { setUpTemporalSchemas, TEMPORAL_DATABASE } from './schema.ts';
+import { temporalClusterMetadataWritten } from '../../store/server-admin.ts';
 import { isAlive, readServicePids, serviceLogTail, startService, stopService, waitForFrontend } from './services.ts';
 
 export interface ClusterOptions {
@@ -122,7 +123,13 @@ function clusterHandle(dir: string, saved: SavedState, postgres: ClusterPostgres
     return null;
   };
   const start = async (...names: ServiceName[]) => {
-    for (const name of names) startService(dir, saved.server, saved.configFile, name);
+    const [first, ...others] = names;
+    if (first === undefined) return;
+    startService(dir, saved.server, saved.configFile, first);
+    // On a fresh database the services race to write the cluster metadata and the losers exit:
+    // the first one writes it alone (at once when it is there already).
+    if (others.length > 0) await waitForClusterMetadata(postgres.url(TEMPORAL_DATABASE), 120_000, deadService);
+    for (const name of others) startService(dir, saved.server, saved.configFile, name);
     await waitForFrontend(saved.address, 120_000, deadService);
   };
   return {
@@ -170,3 +177,13 @@ async function ensurePostgresIfRunning(dir: string, port: number): Promise<Clust
   return ensurePostgres({ dir, port });
 }
 
+/** Waits until Temporal's cluster metadata is written, or throws when a service died or after `ms`. */
+async function waitForClusterMetadata(temporalUrl: string, ms: number, deadService: () => string | null): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await temporalClusterMetadataWritten(temporalUrl))) {
+    const dead = deadService();
+    if (dead) throw new Error(dead);
+    if (Date.now() > deadline) throw new Error(`Temporal wrote no cluster metadata in ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
