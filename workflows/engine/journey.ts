@@ -31,6 +31,8 @@ import { compiled, newContext } from './evaluator.ts';
 import { walkExpr } from './expression-reads.ts';
 import { evaluateUntilFlip } from './lookahead.ts';
 import { whereHolds } from './query-match.ts';
+import { addType, addTypes, clearTypes, intersects, typeSet } from './type-set.ts';
+import type { TypeSet } from './type-set.ts';
 import type {
   ActionAbout, Contract, FiredAction, JourneyCustomer, JourneyEvent, JourneyState, ManualCompletionInput, MilestoneInstanceState,
   QueuedEvent, ReportedAction, RiskState, TaskCloseInput, TaskCloseReason, TaskOwner, TaskState, Transition, Value,
@@ -277,9 +279,10 @@ function nextInstantFrom(state: JourneyState, pendingFrom: number, run: Run | nu
   let milestoneNext: number;
   if (run !== null && run.milestonesKnown) milestoneNext = run.milestoneNext;
   else {
-    let idleUntil = Infinity, reads = 0;
+    let idleUntil = Infinity;
     milestoneNext = Infinity;
-    const masks = run === null ? null : run.pb.doneWhenMasks;
+    const reads = run === null ? null : run.openReads;
+    if (reads !== null) clearTypes(reads);
     for (let mi = 0; mi < state.milestones.length; mi++) {
       const inst = state.milestones[mi]!;
       switch (inst.state) {
@@ -299,17 +302,16 @@ function nextInstantFrom(state: JourneyState, pendingFrom: number, run: Run | nu
             if (step > clock && step < milestoneNext) milestoneNext = step;
           }
           if (inst.wake !== null) milestoneNext = Math.min(milestoneNext, inst.wake);
-          if (masks !== null) reads |= masks[inst.m]!;
+          if (reads !== null) addTypes(reads, run!.pb.doneWhenReads[inst.m]!);
           break;
         default:
           break;
       }
     }
     if (run !== null) {
-      run.milestonesIdleUntil = masks === null ? -Infinity : Math.min(milestoneNext, idleUntil);
-      run.openReads = reads;
+      run.milestonesIdleUntil = Math.min(milestoneNext, idleUntil);
       run.milestoneNext = milestoneNext;
-      run.milestonesKnown = masks !== null;
+      run.milestonesKnown = true;
     }
   }
   next = Math.min(next, milestoneNext);
@@ -391,7 +393,7 @@ export function advanceJourney(ir: PlaybookIR, state: JourneyState, to: number):
   const probe = newContext(s, -Infinity);
   probe.slots = c.slots;
   const run: Run = {
-    ir, pb, s, out, c, probe, t: -Infinity, keys: null, tText: null, tIso: '', sources: sourcesOf(ir), pendingFrom: 0, dirty: new Uint8Array(pb.typeList.length), dirtyList: [], dirtyCount: 0, dirtyMask: 0, milestonesIdleUntil: -Infinity, openReads: 0, milestoneNext: Infinity, milestonesKnown: false,
+    ir, pb, s, out, c, probe, t: -Infinity, keys: null, tText: null, tIso: '', sources: sourcesOf(ir), pendingFrom: 0, dirty: typeSet(pb.typeList.length), milestonesIdleUntil: -Infinity, openReads: typeSet(pb.typeList.length), milestoneNext: Infinity, milestonesKnown: false,
     v2: isV2(ir), signals: signalsOf(ir), fromAt: fromInstants(ir, s.contract),
     health: () => {
       const saved = c.inst;
@@ -425,19 +427,15 @@ interface Run {
   t: number;
   /** `s.pending[0 .. pendingFrom)` are taken (visible); dropped at the end of the advance */
   pendingFrom: number;
-  /** event types (by index) that became visible at this instant: flags, and the list of the set ones */
-  dirty: Uint8Array;
-  dirtyList: number[];
-  dirtyCount: number;
-  /** the same as a bit mask (when the playbook has {@link CompiledPlaybook.riskMasks}) */
-  dirtyMask: number;
+  /** the event types an event of which became visible at this instant */
+  dirty: TypeSet;
   /**
    * Before this instant, steps 2-5 of reference §10 change nothing unless an event
-   * that a pending done_when reads (`openReads`, a mask) or a manual completion
+   * that an open or overdue milestone's done_when reads (`openReads`) or a manual completion
    * arrives; -Infinity: not known (set by `nextInstantFrom`).
    */
   milestonesIdleUntil: number;
-  openReads: number;
+  openReads: TypeSet;
   /**
    * The milestones' part of `nextInstantFrom` (their next own instant), kept
    * while `milestonesKnown`: until steps 2-5 run (or the term closes), no
@@ -674,14 +672,13 @@ function milestoneSteps(run: Run, t: number, manualNow: ManualCompletionInput[] 
   }
 
   // 3. Open or overdue milestones whose done_when holds complete; on_done fires.
-  const doneMasks = pb.doneWhenMasks;
   for (let mi = 0; mi < s.milestones.length; mi++) {
     const inst = s.milestones[mi]!;
     if (inst.state !== 'open' && inst.state !== 'overdue') continue;
     // A completion by hand completes it whatever done_when says (not evaluated then).
     const manual = manualNow === null ? undefined : manualNow.find((m) => m.milestone === inst.id);
     if (manual === undefined) {
-      if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !touched(doneMasks, pb.doneWhenReads, inst.m, run)) continue;
+      if (inst.openedAt !== t && !(inst.wake !== null && inst.wake <= t) && !intersects(pb.doneWhenReads[inst.m]!, run.dirty)) continue;
       c.inst = inst;
       const done = evaluateUntilFlip(pb.doneWhen[inst.m]!, c, run.probe, horizon, pb.doneWhenReadsHealth[inst.m]);
       c.inst = null;
@@ -769,9 +766,7 @@ function processInstant(run: Run, t: number): void {
   while (until < s.pending.length && s.pending[until]!.at <= t) until++;
   run.pendingFrom = until;
   const dirty = run.dirty;
-  for (let i = 0; i < run.dirtyCount; i++) dirty[run.dirtyList[i]!] = 0;
-  run.dirtyCount = 0;
-  run.dirtyMask = 0;
+  clearTypes(dirty);
   for (let i = from; i < until; i++) {
     const e = s.pending[i]!;
     s.seen++;
@@ -780,11 +775,7 @@ function processInstant(run: Run, t: number): void {
     if (info === undefined) continue;
     makeVisible(pb, s, c, e, t, info);
     c.changedAt![info.index] = t;
-    if (dirty[info.index] === 0) {
-      dirty[info.index] = 1;
-      run.dirtyList[run.dirtyCount++] = info.index;
-      run.dirtyMask |= 1 << info.index;
-    }
+    addType(dirty, info.index);
   }
   // (v2) Tasks closed by a person at t close (before the triggers fire).
   if (s.taskCloses !== undefined) {
@@ -840,20 +831,19 @@ function evaluateFrom(run: Run, t: number, manualNow: ManualCompletionInput[] | 
   const firstJudgement = !s.judged;
   // Steps 2-5 have nothing to do before the milestones' next instant, unless an
   // event a pending done_when reads, or a manual completion, arrived.
-  if (firstJudgement || t >= run.milestonesIdleUntil || manualNow !== null || (run.openReads & run.dirtyMask) !== 0) {
+  if (firstJudgement || t >= run.milestonesIdleUntil || manualNow !== null || intersects(run.openReads, run.dirty)) {
     run.milestonesKnown = false;
     milestoneSteps(run, t, manualNow, horizon, firstJudgement);
   }
 
   // 7. Risks, then (v2) opportunities: raised or cleared at the first instant their condition flips.
-  const riskMasks = pb.riskMasks;
   const risks = run.signals;
   const nRisks = ir.risks.length;
   for (let ri = 0; ri < risks.length; ri++) {
     const risk = risks[ri]!;
     const opportunity = ri >= nRisks;
     const rs = opportunity ? s.opportunities![ri - nRisks]! : s.risks[ri]!;
-    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !touched(riskMasks, pb.riskReads, ri, run)) continue;
+    if (!firstJudgement && !(rs.wake !== null && rs.wake <= t) && !intersects(pb.riskReads[ri]!, run.dirty)) continue;
     let on: boolean;
     if (run.v2 && t < run.fromAt[ri]!) {
       // (v2) Before `from`, `when` counts as false; it is evaluated at `from` like any other instant.
@@ -1045,17 +1035,6 @@ function takeManual(s: JourneyState, t: number): ManualCompletionInput[] | null 
 
 function transition(out: Advance, t: Transition): void {
   out.transitions.push(t);
-}
-
-/**
- * Did an event type that rule `i` reads become visible at this instant: by
- * bit mask when the playbook has them, else by its flags.
- */
-function touched(masks: number[] | null, reads: Uint8Array[], i: number, run: Run): boolean {
-  if (masks !== null) return (masks[i]! & run.dirtyMask) !== 0;
-  const flags = reads[i]!;
-  for (let k = 0; k < run.dirtyCount; k++) if (flags[run.dirtyList[k]!] === 1) return true;
-  return false;
 }
 
 /** Makes one event visible at instant t: running aggregates, the `within` buffer. */
