@@ -46,6 +46,21 @@ export interface EvalContext {
   flipWake: number | null;
   /** within one advance: the `within` buffers by event type index, mirroring the state's (null: read the state's records) */
   slots: TypeSlot[] | null;
+  /** what window.ts's look-ahead read (`ahead`) last found; overwritten by each such read */
+  ahead: WindowAhead;
+}
+
+/**
+ * A `within` window's figures at a future instant, as the look-ahead finds
+ * them: its count, its count of numbers and their sum once the events that
+ * have left by then are taken off, and the buffer position where the events
+ * still inside start.
+ */
+export interface WindowAhead {
+  n: number;
+  vn: number;
+  sum: number;
+  i: number;
 }
 
 export type Evaluator = (c: EvalContext) => EvalValue;

@@ -47,7 +47,7 @@ export function compiledTraced(ir: PlaybookIR): CompiledPlaybook {
 
 /** A fresh evaluation context for instant `now`. */
 export function newContext(state: JourneyState, now: number): EvalContext {
-  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, components: null, changedAt: null, healthAt: NaN, health: null, flipWake: null, slots: null };
+  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, components: null, changedAt: null, healthAt: NaN, health: null, flipWake: null, slots: null, ahead: { n: 0, vn: 0, sum: 0, i: 0 } };
 }
 
 /** `true` only for the boolean `true` (null and everything else count as false). */
