@@ -14,7 +14,7 @@ import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import type { ApiJourneyGateway } from './deps.ts';
 import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
 import { journeyEventsOf } from './journey-events.ts';
-import { appliesTo } from '../../workflows/engine/journey.ts';
+import { appliesTo } from '../../workflows/engine/journey-start.ts';
 import { journeyTermWorkflowId, journeyWorkflowId } from '../temporal/journey-id.ts';
 import type { Enrolment } from '../temporal/journey-gateway.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';

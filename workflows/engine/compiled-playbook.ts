@@ -1,13 +1,14 @@
 /**
  * The shape of a compiled playbook: what the playbook compiler (`compiled` in
  * evaluator.ts) builds once per IR object, and the context every compiled
- * expression runs in. Types only, and the one constant they are sized by: the
+ * expression runs in. Types only: the
  * modules that build these (evaluator.ts, expression.ts, health.ts) and the
  * ones that read them (window.ts, aggregates.ts, journey.ts) all depend on this
  * file, so none of them has to import another for its types, and no import
  * cycle runs through them (tests/foundation/layers.test.ts checks).
  */
 import type { Action, Duration, Query, QueryFn, TimeExpr } from '../../dsl/ir/schema.ts';
+import type { TypeSet } from './type-set.ts';
 import type { BufferedEvent, JourneyState, MilestoneInstanceState, Value } from './types.ts';
 
 /** A value during evaluation: a scalar, or a list literal's items (`in [..]`). */
@@ -45,6 +46,21 @@ export interface EvalContext {
   flipWake: number | null;
   /** within one advance: the `within` buffers by event type index, mirroring the state's (null: read the state's records) */
   slots: TypeSlot[] | null;
+  /** what window.ts's look-ahead read (`ahead`) last found; overwritten by each such read */
+  ahead: WindowAhead;
+}
+
+/**
+ * A `within` window's figures at a future instant, as the look-ahead finds
+ * them: its count, its count of numbers and their sum once the events that
+ * have left by then are taken off, and the buffer position where the events
+ * still inside start.
+ */
+export interface WindowAhead {
+  n: number;
+  vn: number;
+  sum: number;
+  i: number;
 }
 
 export type Evaluator = (c: EvalContext) => EvalValue;
@@ -102,25 +118,16 @@ export interface CompiledPlaybook {
   appliesTo: Evaluator | null;
   appliesWhen: Array<Evaluator | null>;
   doneWhen: Evaluator[];
-  /** event types each milestone's `done_when` depends on (health included) */
-  doneWhenDeps: Array<Set<string>>;
   /** risks, then (v2) opportunities: one list of signals, opportunity `j` at index `risks.length + j` */
   riskWhen: Evaluator[];
-  riskDeps: Array<Set<string>>;
   /** (v2) each action's `when`, by the action object (absent: always fires) */
   actionWhen: Map<Action, Evaluator>;
   /** does each milestone's `done_when` / each risk's `when` read `health` or a component */
   doneWhenReadsHealth: boolean[];
   riskReadsHealth: boolean[];
-  /** the same dependencies as flags by event type index (`doneWhenDeps`, `riskDeps`) */
-  doneWhenReads: Uint8Array[];
-  riskReads: Uint8Array[];
-  /**
-   * The same as bit masks (bit i: event type i), when the playbook has at most
-   * {@link MASK_TYPES} event types; null otherwise.
-   */
-  doneWhenMasks: number[] | null;
-  riskMasks: number[] | null;
+  /** the event types each milestone's `done_when` / each signal's `when` reads (health's included) */
+  doneWhenReads: TypeSet[];
+  riskReads: TypeSet[];
   /** every event type the playbook knows, by index */
   typeList: EventTypeInfo[];
   healthScores: Evaluator[];
@@ -157,6 +164,3 @@ export interface TypeSlot {
   /** does the state have both `buffers[type]` and `bufferBase[type]` */
   ready: boolean;
 }
-
-/** Event types beyond this many have no bit masks ({@link CompiledPlaybook.riskMasks}). */
-export const MASK_TYPES = 31;

@@ -12,13 +12,14 @@
  */
 import type { Action, Duration, Expr, PlaybookIR, Risk, Rule } from '../../dsl/ir/schema.ts';
 import { DAY_MS } from './calendar.ts';
-import { MASK_TYPES } from './compiled-playbook.ts';
 import type { CompiledPlaybook, CompiledQuery, EvalContext, EvalValue, Evaluator, EventTypeInfo } from './compiled-playbook.ts';
 import { expressionCompiler } from './expression.ts';
-import { eventDeps, fieldRefs, readsHealth, walkExpr } from './expression-reads.ts';
+import { eventReads, fieldRefs, readsHealth, walkExpr } from './expression-reads.ts';
 import { healthOf } from './health.ts';
 import type { HealthScoring } from './health.ts';
 import { internalize } from './interned-names.ts';
+import { addTypes, typeSet } from './type-set.ts';
+import type { TypeSet } from './type-set.ts';
 import type { JourneyState } from './types.ts';
 
 const hot = new WeakMap<PlaybookIR, CompiledPlaybook>();
@@ -46,7 +47,7 @@ export function compiledTraced(ir: PlaybookIR): CompiledPlaybook {
 
 /** A fresh evaluation context for instant `now`. */
 export function newContext(state: JourneyState, now: number): EvalContext {
-  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, components: null, changedAt: null, healthAt: NaN, health: null, flipWake: null, slots: null };
+  return { now, wake: Infinity, state, inst: null, event: null, trace: null, peek: false, components: null, changedAt: null, healthAt: NaN, health: null, flipWake: null, slots: null, ahead: { n: 0, vn: 0, sum: 0, i: 0 } };
 }
 
 /** `true` only for the boolean `true` (null and everything else count as false). */
@@ -143,13 +144,11 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     });
   }
   for (const cq of queries) cq.typeIndex = types[cq.query.event]!.index;
-  const flags = (deps: Set<string>): Uint8Array => {
-    const out = new Uint8Array(typeList.length);
-    for (const t of deps) if (types[t] !== undefined) out[types[t]!.index] = 1;
-    return out;
-  };
-  scoring.deps = (ir.health?.components ?? []).map((h) => [...eventDeps(ir, h.score.expr, null)].filter((t) => types[t] !== undefined).map((t) => types[t]!.index));
-  const healthDeps = new Set<string>();
+  // What each rule reads, by event type; reading health reads what every component reads.
+  const reads = (e: Expr, healthReads: TypeSet | null): TypeSet => eventReads(ir, e, types, healthReads, typeSet(typeList.length));
+  scoring.deps = (ir.health?.components ?? []).map((h) => reads(h.score.expr, null));
+  const healthReads = typeSet(typeList.length);
+  for (const deps of scoring.deps) addTypes(healthReads, deps);
   const pb: CompiledPlaybook = {
     types,
     queries,
@@ -159,37 +158,19 @@ function compilePlaybookRules(ir: PlaybookIR, trace: boolean): CompiledPlaybook 
     appliesTo: ir.appliesTo === null ? null : compileRule(ir.appliesTo),
     appliesWhen: ir.milestones.map((m) => (m.appliesWhen === null ? null : compileRule(m.appliesWhen))),
     doneWhen: ir.milestones.map((m) => compileRule(m.doneWhen)),
-    doneWhenDeps: [],
     riskWhen: signals.map((r) => compileRule(r.when)),
-    riskDeps: [],
     actionWhen: new Map(),
     doneWhenReadsHealth: ir.milestones.map((m) => readsHealth(m.doneWhen.expr)),
     riskReadsHealth: signals.map((r) => readsHealth(r.when.expr)),
-    doneWhenReads: [],
-    riskReads: [],
-    doneWhenMasks: null,
-    riskMasks: null,
+    doneWhenReads: ir.milestones.map((m) => reads(m.doneWhen.expr, healthReads)),
+    riskReads: signals.map((r) => reads(r.when.expr, healthReads)),
     typeList,
     healthScores: (ir.health?.components ?? []).map((h) => compileRule(h.score)),
     health,
     nodes: 0,
   };
   scoring.scores = pb.healthScores;
-  for (const h of ir.health?.components ?? []) for (const t of eventDeps(ir, h.score.expr, null)) healthDeps.add(t);
-  pb.doneWhenDeps = ir.milestones.map((m) => eventDeps(ir, m.doneWhen.expr, healthDeps));
-  pb.riskDeps = signals.map((r) => eventDeps(ir, r.when.expr, healthDeps));
   for (const a of actions) if (a.when !== undefined && a.when !== null) pb.actionWhen.set(a, compileRule(a.when));
-  pb.doneWhenReads = pb.doneWhenDeps.map(flags);
-  pb.riskReads = pb.riskDeps.map(flags);
-  if (typeList.length <= MASK_TYPES) {
-    const mask = (reads: Uint8Array): number => {
-      let m = 0;
-      for (let i = 0; i < reads.length; i++) if (reads[i] === 1) m |= 1 << i;
-      return m;
-    };
-    pb.doneWhenMasks = pb.doneWhenReads.map(mask);
-    pb.riskMasks = pb.riskReads.map(mask);
-  }
   pb.nodes = expressions.nodes;
   return pb;
 }

@@ -5,6 +5,9 @@
  * buffer must keep, whether it reads health. `explain` walks trees the same way.
  */
 import type { Expr, PlaybookIR } from '../../dsl/ir/schema.ts';
+import type { EventTypeInfo } from './compiled-playbook.ts';
+import { addType, addTypes } from './type-set.ts';
+import type { TypeSet } from './type-set.ts';
 
 /** Visits every node of an expression tree, outermost first. */
 export function walkExpr(e: Expr, visit: (node: Expr, depth: number) => void, depth = 0): void {
@@ -38,16 +41,19 @@ export function fieldRefs(e: Expr): string[] {
   return out;
 }
 
-/** The event types whose arrival can change an expression's value (`health` adds the health deps). */
-export function eventDeps(ir: PlaybookIR, e: Expr, healthDeps: Set<string> | null): Set<string> {
-  const deps = new Set<string>();
+/**
+ * Adds to `out` the event types (by index in `types`) whose arrival can change
+ * an expression's value; reading `health` or a component adds `healthReads`
+ * (what the components' scores read). Returns `out`.
+ */
+export function eventReads(ir: PlaybookIR, e: Expr, types: Record<string, EventTypeInfo>, healthReads: TypeSet | null, out: TypeSet): TypeSet {
   walkExpr(e, (n) => {
     if (n.k === 'query') {
-      const q = ir.queries[n.query];
-      if (q !== undefined) deps.add(q.event);
-    } else if (n.k === 'ref' && (n.ref.kind === 'health' || n.ref.kind === 'health_component') && healthDeps !== null) {
-      for (const t of healthDeps) deps.add(t);
+      const info = types[ir.queries[n.query]?.event ?? ''];
+      if (info !== undefined) addType(out, info.index);
+    } else if (n.k === 'ref' && (n.ref.kind === 'health' || n.ref.kind === 'health_component') && healthReads !== null) {
+      addTypes(out, healthReads);
     }
   });
-  return deps;
+  return out;
 }

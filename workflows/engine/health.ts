@@ -10,6 +10,8 @@
  * since it was scored (`EvalContext.components` and `changedAt`).
  */
 import type { EvalContext, Evaluator, HealthFigures } from './compiled-playbook.ts';
+import { nextType } from './type-set.ts';
+import type { TypeSet } from './type-set.ts';
 
 /** What {@link healthOf} scores: a playbook's health components, in its order. */
 export interface HealthScoring {
@@ -20,14 +22,14 @@ export interface HealthScoring {
    * (the scores are compiled by the same compiler as the rules that read health)
    */
   scores: Evaluator[];
-  /** the event types (by index) each component's score reads */
-  deps: number[][];
+  /** the event types each component's score reads */
+  deps: TypeSet[];
 }
 
 /** Has no event of these types become visible after `since`? */
-function unchangedSince(deps: number[], changedAt: number[] | null, since: number): boolean {
+function unchangedSince(deps: TypeSet, changedAt: number[] | null, since: number): boolean {
   if (changedAt === null) return false;
-  for (let i = 0; i < deps.length; i++) if (changedAt[deps[i]!]! > since) return false;
+  for (let i = nextType(deps, 0); i >= 0; i = nextType(deps, i + 1)) if (changedAt[i]! > since) return false;
   return true;
 }
 

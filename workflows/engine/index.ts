@@ -14,13 +14,18 @@
  * See docs/engine.md for the decisions SPEC leaves open (late events, opens
  * before the contract start, skipped repeating milestones, ...).
  */
-export { startJourney, receiveEvent, receiveEvents, receiveManualCompletion, receiveTaskClose, findTask, advanceJourney, nextInstant, appliesTo, cloneState, outcomeOf, actionAt, MAX_INSTANCES } from './journey.ts';
+export { startJourney, appliesTo, MAX_INSTANCES } from './journey-start.ts';
+export type { JourneyStartInput } from './journey-start.ts';
+export { receiveEvent, receiveEvents, receiveManualCompletion, receiveTaskClose, findTask } from './journey-queue.ts';
+export { advanceJourney, cloneState, outcomeOf } from './journey.ts';
+export type { Advance } from './journey-run.ts';
+export { nextInstant } from './next-instant.ts';
+export { actionAt } from './firing.ts';
 export { migrateJourney } from './migration.ts';
 export type { MigrationInput } from './migration.ts';
 export { journeyHealth } from './journey-health.ts';
 export type { JourneyHealth } from './journey-health.ts';
 export { isV2 } from './language.ts';
-export type { Advance, JourneyStartInput } from './journey.ts';
 export { journeyReport, milestoneStateAt, nextTerm } from './report.ts';
 export { explain } from './explain.ts';
 export type { ExplainOptions } from './explain.ts';

@@ -6,7 +6,8 @@
  * fired before the migration (under the version that fired it).
  */
 import type { PlaybookIR } from '../../dsl/ir/schema.ts';
-import { receiveEvents, receiveManualCompletion, receiveTaskClose, startJourney } from './journey.ts';
+import { receiveEvents, receiveManualCompletion, receiveTaskClose } from './journey-queue.ts';
+import { startJourney } from './journey-start.ts';
 import { parseInstant } from './instant.ts';
 import { isV2 } from './language.ts';
 import type { JourneyEvent, JourneyState } from './types.ts';

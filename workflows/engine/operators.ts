@@ -19,8 +19,15 @@ export function nextCrossing(n: number, k: number, cmp: (a: number, b: number) =
   return null;
 }
 
-/** Each comparison operator over two numbers (a `days_since` count and its threshold). */
-export const COMPARE: Record<string, (a: number, b: number) => boolean> = {
+/** A comparison's operands once neither is null nor a list. */
+type Scalar = string | number | boolean;
+
+/**
+ * The comparison operators (reference §4) over two operands that are neither
+ * null nor a list: the one table every comparison form below, the general one,
+ * the specialised ones and `days_since` thresholds, reads its operator from.
+ */
+export const COMPARE: Record<string, (a: Scalar, b: Scalar) => boolean> = {
   '<': (a, b) => a < b,
   '<=': (a, b) => a <= b,
   '>': (a, b) => a > b,
@@ -31,18 +38,17 @@ export const COMPARE: Record<string, (a: number, b: number) => boolean> = {
 /** The operator with its operands swapped (`k < days_since(..)` is `days_since(..) > k`). */
 export const FLIPPED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '==': '==', '!=': '!=' };
 
+/** The operator's entry of {@link COMPARE}; throws for what is not a comparison. */
+function comparison(op: string): (a: Scalar, b: Scalar) => boolean {
+  const cmp = COMPARE[op];
+  if (cmp === undefined) throw new Error(`not a comparison: ${op}`);
+  return cmp;
+}
+
 /** A comparison's value in general: false with a null or list operand. */
 export function compare(op: string, a: EvalValue, b: EvalValue): boolean {
   if (a === null || b === null || Array.isArray(a) || Array.isArray(b)) return false;
-  switch (op) {
-    case '==': return a === b;
-    case '!=': return a !== b;
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '>': return a > b;
-    case '>=': return a >= b;
-    default: throw new Error(`not a comparison: ${op}`);
-  }
+  return comparison(op)(a, b);
 }
 
 /** A number operand, or null for anything else (arithmetic with a non-number is null). */
@@ -62,6 +68,7 @@ export function roundHalfAway(x: number): number {
  * for `==` / `!=` without a constant operand (the caller's general form).
  */
 export function specialComparison(op: string, left: Evaluator, right: Evaluator, lk: Value | undefined, rk: Value | undefined): Evaluator | null {
+  const cmp = comparison(op);
   if (op === '==' || op === '!=') {
     // `compare`: false with a null or list operand, else strict (in)equality.
     if (rk !== undefined && rk !== null) {
@@ -76,57 +83,16 @@ export function specialComparison(op: string, left: Evaluator, right: Evaluator,
     }
     return null;
   }
-  if (typeof rk === 'number') {
-    switch (op) {
-      case '<': return (c) => { const a = left(c); return typeof a === 'number' ? a < rk : a !== null && !Array.isArray(a) && compare(op, a, rk); };
-      case '<=': return (c) => { const a = left(c); return typeof a === 'number' ? a <= rk : a !== null && !Array.isArray(a) && compare(op, a, rk); };
-      case '>': return (c) => { const a = left(c); return typeof a === 'number' ? a > rk : a !== null && !Array.isArray(a) && compare(op, a, rk); };
-      case '>=': return (c) => { const a = left(c); return typeof a === 'number' ? a >= rk : a !== null && !Array.isArray(a) && compare(op, a, rk); };
-      default: return null;
-    }
-  }
-  if (typeof lk === 'number') {
-    switch (op) {
-      case '<': return (c) => { const b = right(c); return typeof b === 'number' ? lk < b : b !== null && !Array.isArray(b) && compare(op, lk, b); };
-      case '<=': return (c) => { const b = right(c); return typeof b === 'number' ? lk <= b : b !== null && !Array.isArray(b) && compare(op, lk, b); };
-      case '>': return (c) => { const b = right(c); return typeof b === 'number' ? lk > b : b !== null && !Array.isArray(b) && compare(op, lk, b); };
-      case '>=': return (c) => { const b = right(c); return typeof b === 'number' ? lk >= b : b !== null && !Array.isArray(b) && compare(op, lk, b); };
-      default: return null;
-    }
-  }
+  if (typeof rk === 'number') return (c) => { const a = left(c); return a !== null && !Array.isArray(a) && cmp(a, rk); };
+  if (typeof lk === 'number') return (c) => { const b = right(c); return b !== null && !Array.isArray(b) && cmp(lk, b); };
   // Ordering comparisons: numbers (and dates) or strings, never null; the left
   // operand first, the right one only when the left is not null.
-  switch (op) {
-    case '<': return (c) => {
-      const a = left(c);
-      if (a === null || Array.isArray(a)) return false;
-      const b = right(c);
-      if (typeof a === 'number' && typeof b === 'number') return a < b;
-      return b !== null && !Array.isArray(b) && compare(op, a, b);
-    };
-    case '<=': return (c) => {
-      const a = left(c);
-      if (a === null || Array.isArray(a)) return false;
-      const b = right(c);
-      if (typeof a === 'number' && typeof b === 'number') return a <= b;
-      return b !== null && !Array.isArray(b) && compare(op, a, b);
-    };
-    case '>': return (c) => {
-      const a = left(c);
-      if (a === null || Array.isArray(a)) return false;
-      const b = right(c);
-      if (typeof a === 'number' && typeof b === 'number') return a > b;
-      return b !== null && !Array.isArray(b) && compare(op, a, b);
-    };
-    case '>=': return (c) => {
-      const a = left(c);
-      if (a === null || Array.isArray(a)) return false;
-      const b = right(c);
-      if (typeof a === 'number' && typeof b === 'number') return a >= b;
-      return b !== null && !Array.isArray(b) && compare(op, a, b);
-    };
-    default: return null;
-  }
+  return (c) => {
+    const a = left(c);
+    if (a === null || Array.isArray(a)) return false;
+    const b = right(c);
+    return b !== null && !Array.isArray(b) && cmp(a, b);
+  };
 }
 
 /**

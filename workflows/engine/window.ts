@@ -11,7 +11,7 @@
  * never depend on floating-point cancellation.
  */
 import { windowExit } from './calendar.ts';
-import type { CompiledPlaybook, CompiledQuery, EvalContext, EventTypeInfo, TypeSlot } from './compiled-playbook.ts';
+import type { CompiledPlaybook, CompiledQuery, EvalContext, EventTypeInfo, TypeSlot, WindowAhead } from './compiled-playbook.ts';
 import { whereHolds } from './query-match.ts';
 import type { BufferedEvent, JourneyState, QueuedEvent, Value, WindowAggregate } from './types.ts';
 import type { QueryFn } from '../../dsl/ir/schema.ts';
@@ -342,15 +342,13 @@ function scanWindowValues(
  * a result object or a dispatch on the function per read.
  */
 
-/** What {@link ahead} returns (one object, reused: read it before the next call). */
-const AHEAD = { n: 0, vn: 0, sum: 0, i: 0 };
-
 /**
  * A window's figures at a future `c.now` (look-ahead): its running aggregate
  * minus the events that have left by then, a prefix of it (exits are in
  * buffer order); `i` is the buffer position where the events still inside start.
+ * The context's one {@link EvalContext.ahead} object, overwritten: read it before the next call.
  */
-function ahead(cq: CompiledQuery, c: EvalContext, buffer: BufferedEvent[], w: WindowAggregate, base: number): typeof AHEAD {
+function ahead(cq: CompiledQuery, c: EvalContext, buffer: BufferedEvent[], w: WindowAggregate, base: number): WindowAhead {
   let n = w.n, vn = w.vn, sum = w.sum;
   let i = w.lo - base;
   for (; i < buffer.length; i++) {
@@ -364,11 +362,12 @@ function ahead(cq: CompiledQuery, c: EvalContext, buffer: BufferedEvent[], w: Wi
       sum -= v;
     }
   }
-  AHEAD.n = n;
-  AHEAD.vn = vn;
-  AHEAD.sum = sum;
-  AHEAD.i = i;
-  return AHEAD;
+  const out = c.ahead;
+  out.n = n;
+  out.vn = vn;
+  out.sum = sum;
+  out.i = i;
+  return out;
 }
 
 /** The first buffered event from index `i` on that the query counts (one exists). */
