@@ -25,14 +25,15 @@
  * {@link SIGNAL_BATCH} (200) are unmarked at once, a re-sent id is always
  * among the last 200 the journey received, well inside that window.
  */
+import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { deliveryBacklog, markEventsSignalled, undeliveredEvents } from '../../store/customer-events.ts';
 import { tryAdvisoryLock as tryLockKey, advisoryUnlock as unlockKey } from '../../store/advisory-lock.ts';
-import type { JourneyRow } from '../../store/journeys.ts';
+import { journeysOfCustomers, type JourneyRow } from '../../store/journeys.ts';
+import { pinKey, pinnedIRs } from '../../store/playbooks.ts';
 import type { Pool } from '../../store/pool.ts';
 import { pendingTaskCloses } from '../../store/tasks.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
-import { loadCustomerJourneys } from './accept-events.ts';
 import type { ApiJourneyGateway } from './deps.ts';
 import { enrolmentOf } from './enrol.ts';
 import { journeyEvent } from './journey-events.ts';
@@ -62,6 +63,19 @@ export interface DeliveryResult {
 
 /** `pg_advisory_lock` key of the delivery pass ("mp-deliv" in ASCII): one pass at a time across API processes. */
 const DELIVERY_LOCK_KEY = 0x6d702d64656c6976n.toString();
+
+/** Each customer's journeys as recorded, with their pinned IRs; a customer without a journey is absent. */
+async function loadCustomerJourneys(pool: Pool, customerIds: string[]): Promise<Map<string, Array<JourneyRow & { ir: PlaybookIR }>>> {
+  const journeys = await journeysOfCustomers(pool, [...new Set(customerIds)]);
+  const irs = await pinnedIRs(pool, journeys.map((j) => ({ playbook: j.playbook, hash: j.playbookHash })));
+  const byCustomer = new Map<string, Array<JourneyRow & { ir: PlaybookIR }>>();
+  for (const journey of journeys) {
+    const ir = irs.get(pinKey(journey.playbook, journey.playbookHash));
+    if (ir === undefined) continue; // pinned version deleted by hand: nothing can convert its events
+    byCustomer.set(journey.customerId, [...(byCustomer.get(journey.customerId) ?? []), { ...journey, ir }]);
+  }
+  return byCustomer;
+}
 
 /**
  * One pass over the oldest `limit` undelivered events. `checked` supplies
@@ -106,7 +120,7 @@ async function pass(pool: Pool, gateway: ApiJourneyGateway, now: number, options
   const queues = new Map<string, { journey: JourneyRow; events: JourneyEvent[]; ids: string[] }>();
   const undelivered = new Set<string>();
   for (const stored of events) {
-    for (const journey of journeys.get(stored.customerId)?.journeys ?? []) {
+    for (const journey of journeys.get(stored.customerId) ?? []) {
       // Not declared, or pulled by the journey itself (a metric feed type): nothing to signal.
       if (!Object.hasOwn(journey.ir.events, stored.type) || journey.metricEvents.includes(stored.type)) continue;
       const queue = queues.get(journey.workflowId) ?? { journey, events: [], ids: [] };
