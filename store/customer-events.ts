@@ -2,6 +2,7 @@
  * Customer events as the API stores them: accepted events (keyed by the
  * client's idempotency key) and rejected ones with the reason.
  */
+import { CUSTOMER_PINS_SQL } from './journeys.ts';
 import type { Queryable } from './queryable.ts';
 
 /** An accepted event, as stored. `at` is epoch ms. */
@@ -18,17 +19,43 @@ export interface StoredEvent {
  * actually inserted (the rest were already stored: duplicates).
  */
 export async function insertCustomerEvents(db: Queryable, events: StoredEvent[]): Promise<Set<string>> {
-  if (events.length === 0) return new Set();
-  const { rows } = await db.query<{ event_id: string }>(
-    `INSERT INTO customer_events (event_id, customer_id, type, at, data)
-     SELECT id, customer, type, at, data
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[]) WITH ORDINALITY AS e (id, customer, type, at, data, n)
-      ORDER BY n
-     ON CONFLICT (event_id) DO NOTHING
-     RETURNING event_id`,
+  return (await insertPinnedEvents(db, events, [])).inserted;
+}
+
+/**
+ * {@link insertCustomerEvents} on a condition, still in one statement: only
+ * if each of `expected`'s customers has exactly the journey pins it names
+ * (the text of {@link CUSTOMER_PINS_SQL}, null for none), which are the pins
+ * the events were checked against. Otherwise nothing is inserted and `stale`
+ * names the customers whose journeys changed (enrolled, migrated) since:
+ * check the events again against what they have now.
+ */
+export async function insertPinnedEvents(db: Queryable, events: StoredEvent[], expected: Array<{ customerId: string; pins: string | null }>): Promise<{ inserted: Set<string>; stale: string[] }> {
+  if (events.length === 0) return { inserted: new Set(), stale: [] };
+  const { rows } = await db.query<{ event_id: string | null; stale: string | null }>(
+    `WITH stale AS (
+       SELECT x.customer_id FROM unnest($6::text[], $7::text[]) AS x (customer_id, pins)
+        WHERE x.pins IS DISTINCT FROM (SELECT ${CUSTOMER_PINS_SQL} FROM journeys j WHERE j.customer_id = x.customer_id)
+     ), inserted AS (
+       INSERT INTO customer_events (event_id, customer_id, type, at, data)
+       SELECT id, customer, type, at, data
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[]) WITH ORDINALITY AS e (id, customer, type, at, data, n)
+        WHERE NOT EXISTS (SELECT 1 FROM stale)
+        ORDER BY n
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id
+     )
+     SELECT event_id, NULL AS stale FROM inserted UNION ALL SELECT NULL, customer_id FROM stale`,
     [events.map((e) => e.id), events.map((e) => e.customerId), events.map((e) => e.type),
-      events.map((e) => new Date(e.at).toISOString()), events.map((e) => JSON.stringify(e.data))]);
-  return new Set(rows.map((r) => r.event_id));
+      events.map((e) => new Date(e.at).toISOString()), events.map((e) => JSON.stringify(e.data)),
+      expected.map((x) => x.customerId), expected.map((x) => x.pins)]);
+  const inserted = new Set<string>();
+  const stale: string[] = [];
+  for (const row of rows) {
+    if (row.event_id !== null) inserted.add(row.event_id);
+    if (row.stale !== null) stale.push(row.stale);
+  }
+  return { inserted, stale };
 }
 
 /** Marks events as delivered to every journey that declares them (`signalled_at`). */

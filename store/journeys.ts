@@ -165,6 +165,34 @@ export async function journeysOfCustomers(db: Queryable, customerIds: string[], 
   return rows.map(toJourney);
 }
 
+/** What an event is checked against: a journey and the playbook version it is pinned to. */
+export interface JourneyPin {
+  workflowId: string;
+  playbook: string;
+  playbookHash: string;
+}
+
+/**
+ * SQL: the pins of one customer's journeys (rows `j` of `journeys`, grouped
+ * by customer) as one text, null when the customer has none. Equal texts
+ * mean the same journeys on the same versions; `POST /events` stores a batch
+ * only while its customers' pins still read as they did when it was checked
+ * (store/customer-events.ts).
+ */
+export const CUSTOMER_PINS_SQL = `string_agg(j.workflow_id || ' ' || j.playbook_hash, ',' ORDER BY j.workflow_id)`;
+
+/** Each customer's journey pins and their {@link CUSTOMER_PINS_SQL} text; customers without a journey are absent. */
+export async function journeyPinsOfCustomers(db: Queryable, customerIds: string[]): Promise<Map<string, { pins: string; journeys: JourneyPin[] }>> {
+  const found = new Map<string, { pins: string; journeys: JourneyPin[] }>();
+  if (customerIds.length === 0) return found;
+  const { rows } = await db.query<{ customer_id: string; pins: string; journeys: JourneyPin[] }>(
+    `SELECT j.customer_id, ${CUSTOMER_PINS_SQL} AS pins,
+            json_agg(json_build_object('workflowId', j.workflow_id, 'playbook', j.playbook, 'playbookHash', j.playbook_hash) ORDER BY j.workflow_id) AS journeys
+       FROM journeys j WHERE j.customer_id = ANY($1::text[]) GROUP BY j.customer_id`, [customerIds]);
+  for (const row of rows) found.set(row.customer_id, { pins: row.pins, journeys: row.journeys });
+  return found;
+}
+
 /** Filters for {@link listJourneys}; each is optional. */
 export interface JourneyFilter extends WithReport {
   playbook?: string;

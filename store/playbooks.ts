@@ -26,7 +26,7 @@ const parsedIRs = new Map<string, PlaybookIR>();
 const PARSED_IRS_KEPT = 256;
 
 function parsedIR(row: Row): PlaybookIR {
-  const key = `${row.playbook}@${row.source_hash}`;
+  const key = pinKey(row.playbook, row.source_hash);
   let ir = parsedIRs.get(key);
   if (ir === undefined) {
     // The IR was validated when deployed; parsing again guards against a row
@@ -67,6 +67,25 @@ export async function playbookVersionsByHash(db: Queryable, pins: Array<{ playbo
       WHERE (playbook, source_hash) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
     [pins.map((p) => p.playbook), pins.map((p) => p.hash)]);
   for (const row of rows) found.set(pinKey(row.playbook, row.source_hash), toVersion(row));
+  return found;
+}
+
+/**
+ * The IRs of these (playbook, source hash) pins, keyed `playbook@hash`: from
+ * this process's parsed IRs where it has them, and only the others read (their
+ * `ir` column is tens of KB of JSON, so reading it again for every event batch
+ * was most of the cost of a small `POST /events`). A pin not deployed is absent.
+ */
+export async function pinnedIRs(db: Queryable, pins: Array<{ playbook: string; hash: string }>): Promise<Map<string, PlaybookIR>> {
+  const found = new Map<string, PlaybookIR>();
+  const missing = new Map<string, { playbook: string; hash: string }>();
+  for (const pin of pins) {
+    const key = pinKey(pin.playbook, pin.hash);
+    const ir = parsedIRs.get(key);
+    if (ir !== undefined) found.set(key, ir);
+    else missing.set(key, pin);
+  }
+  if (missing.size > 0) for (const [key, version] of await playbookVersionsByHash(db, [...missing.values()])) found.set(key, version.ir);
   return found;
 }
 

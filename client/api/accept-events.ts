@@ -4,18 +4,20 @@
  * journey that declares it; the checked events are handed to the delivery
  * loop (event-delivery.ts), which signals the journeys after the 202.
  *
+ * The customers' journeys and pinned IRs come from journey-pins.ts's cache,
+ * and the batch is stored only if they are still what it was checked
+ * against, in the same statement: a small batch is one round trip.
+ *
  * Order matters (ARCHITECTURE, "events are stored before they are
  * signalled"): an event is in `customer_events` before any journey hears of
  * it, so a journey that is down or not yet started loses nothing.
  */
-import type { PlaybookIR } from '../../dsl/ir/schema.ts';
-import { insertCustomerEvents, insertRejectedEvents, type RejectedEvent, type StoredEvent } from '../../store/customer-events.ts';
-import { journeysOfCustomers, type JourneyRow } from '../../store/journeys.ts';
-import { pinKey, playbookVersionsByHash } from '../../store/playbooks.ts';
+import { insertPinnedEvents, insertRejectedEvents, type RejectedEvent, type StoredEvent } from '../../store/customer-events.ts';
 import type { Pool } from '../../store/pool.ts';
 import { EventBody, describeIssues } from './bodies.ts';
 import { checkEventFor } from './declaration-checks.ts';
 import type { CheckedEvents } from './event-delivery.ts';
+import { JourneyPinCache, type PinnedJourneys } from './journey-pins.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import { rejectionsToKeep } from './rejections.ts';
 
@@ -37,35 +39,13 @@ export type AcceptOutcome =
   | { ok: true; accepted: number; duplicates: number; stored: StoredEvent[]; ignoredFields: IgnoredField[]; checked: CheckedEvents }
   | { ok: false; errors: EventError[] };
 
-/** A customer's journeys with their pinned IRs, for validation and delivery. */
-export interface CustomerJourneys {
-  customerId: string;
-  /** Each journey as recorded, with its pinned IR (`metricEvents`: the types it pulls itself, never signalled to it). */
-  journeys: Array<JourneyRow & { ir: PlaybookIR }>;
-}
-
-/** Loads the journeys (with pinned IRs) of these customers; customers without a journey are absent. */
-export async function loadCustomerJourneys(pool: Pool, customerIds: string[]): Promise<Map<string, CustomerJourneys>> {
-  const journeys = await journeysOfCustomers(pool, [...new Set(customerIds)]);
-  const versions = await playbookVersionsByHash(pool, journeys.map((j) => ({ playbook: j.playbook, hash: j.playbookHash })));
-  const byCustomer = new Map<string, CustomerJourneys>();
-  for (const journey of journeys) {
-    const version = versions.get(pinKey(journey.playbook, journey.playbookHash));
-    if (version === undefined) continue; // pinned version deleted by hand: nothing can validate its events
-    const entry = byCustomer.get(journey.customerId) ?? { customerId: journey.customerId, journeys: [] };
-    entry.journeys.push({ ...journey, ir: version.ir });
-    byCustomer.set(journey.customerId, entry);
-  }
-  return byCustomer;
-}
-
 /**
  * Validates one event against every playbook its customer is enrolled in:
  * at least one must declare its type, and every declaring playbook must
  * accept its fields. Returns the reason it is refused, or the event as each
  * declaring journey receives it (by workflow id).
  */
-export function checkEvent(event: EventBody, journeys: CustomerJourneys | undefined): { refused: string } | { byJourney: Map<string, JourneyEvent>; declared: Set<string> } {
+export function checkEvent(event: EventBody, journeys: PinnedJourneys | undefined): { refused: string } | { byJourney: Map<string, JourneyEvent>; declared: Set<string> } {
   if (journeys === undefined) return { refused: `unknown customer '${event.customer}' (not enrolled in any playbook)` };
   const declaring = journeys.journeys.filter((j) => Object.hasOwn(j.ir.events, event.type));
   if (declaring.length === 0) {
@@ -83,15 +63,22 @@ export function checkEvent(event: EventBody, journeys: CustomerJourneys | undefi
   return { byJourney, declared };
 }
 
+/** Attempts at storing a batch against kept pins before storing it on pins just read, unconditionally (as before the cache). */
+const PINNED_ATTEMPTS = 3;
+
 /**
  * Validates and stores a batch. Any invalid event refuses the whole batch:
  * nothing is stored but the invalid events themselves, in `rejected_events`
  * with their reasons. Ids already stored (or repeated in the batch) count
  * as duplicates and are not applied again.
+ *
+ * Round trips: one when `pins` holds the batch's customers (the usual case
+ * for an integration's stream), the insert being conditional on their pins
+ * (journey-pins.ts); a refusal is decided on pins read for it.
  */
-export async function acceptEvents(pool: Pool, items: unknown[]): Promise<AcceptOutcome> {
-  const errors: EventError[] = [];
-  const rejected: RejectedEvent[] = [];
+export async function acceptEvents(pool: Pool, items: unknown[], pins: JourneyPinCache = new JourneyPinCache(0)): Promise<AcceptOutcome> {
+  const shapeErrors: EventError[] = [];
+  const shapeRejected: RejectedEvent[] = [];
   const parsed: Array<{ index: number; event: EventBody }> = [];
   items.forEach((item, index) => {
     const result = EventBody.safeParse(item);
@@ -99,11 +86,38 @@ export async function acceptEvents(pool: Pool, items: unknown[]): Promise<Accept
     else {
       const id = stringField(item, 'id');
       const error = describeIssues(result.error).join('; ');
-      errors.push({ index, id, error });
-      rejected.push({ eventId: id, customerId: stringField(item, 'customer'), payload: item, reason: error });
+      shapeErrors.push({ index, id, error });
+      shapeRejected.push({ eventId: id, customerId: stringField(item, 'customer'), payload: item, reason: error });
     }
   });
-  const journeys = await loadCustomerJourneys(pool, parsed.map((p) => p.event.customer));
+  const customers = parsed.map((p) => p.event.customer);
+  let known = await pins.read(pool, customers, false);
+  for (let attempt = 1; ; attempt++) {
+    const batch = checkBatch(items, parsed, known.journeys);
+    const errors = [...shapeErrors, ...batch.errors];
+    if (errors.length > 0) {
+      // Refused on kept pins: the customer may have enrolled since; decide on what it has now.
+      if (!known.fresh && batch.errors.length > 0) { known = await pins.read(pool, customers, true); continue; }
+      errors.sort((a, b) => a.index - b.index);
+      await insertRejectedEvents(pool, rejectionsToKeep([...shapeRejected, ...batch.rejected]));
+      return { ok: false, errors };
+    }
+    const expected = attempt < PINNED_ATTEMPTS
+      ? [...new Set(batch.unique.map((e) => e.customerId))].map((customerId) => ({ customerId, pins: known.journeys.get(customerId)?.pins ?? null }))
+      : [];
+    const { inserted, stale } = await insertPinnedEvents(pool, batch.unique, expected);
+    if (stale.length > 0) { known = await pins.read(pool, customers, true); continue; }
+    const stored = batch.unique.filter((e) => inserted.has(e.id));
+    const checked = batch.checked;
+    for (const id of checked.keys()) if (!inserted.has(id)) checked.delete(id);
+    return { ok: true, accepted: stored.length, duplicates: items.length - stored.length, stored, ignoredFields: batch.ignoredFields, checked };
+  }
+}
+
+/** Checks the parsed events of a batch against their customers' journeys: what is refused, and what would be stored. */
+function checkBatch(items: unknown[], parsed: Array<{ index: number; event: EventBody }>, journeys: Map<string, PinnedJourneys>) {
+  const errors: EventError[] = [];
+  const rejected: RejectedEvent[] = [];
   const checkedEvents: CheckedEvents = new Map();
   const ignoredFields: IgnoredField[] = [];
   const unique: StoredEvent[] = [];
@@ -122,15 +136,7 @@ export async function acceptEvents(pool: Pool, items: unknown[]): Promise<Accept
     const at = checked.byJourney.values().next().value!.at;
     unique.push({ id: event.id, customerId: event.customer, type: event.type, at, data: event.data ?? {} });
   }
-  if (errors.length > 0) {
-    errors.sort((a, b) => a.index - b.index);
-    await insertRejectedEvents(pool, rejectionsToKeep(rejected));
-    return { ok: false, errors };
-  }
-  const inserted = await insertCustomerEvents(pool, unique);
-  const stored = unique.filter((e) => inserted.has(e.id));
-  for (const id of checkedEvents.keys()) if (!inserted.has(id)) checkedEvents.delete(id);
-  return { ok: true, accepted: stored.length, duplicates: items.length - stored.length, stored, ignoredFields, checked: checkedEvents };
+  return { errors, rejected, checked: checkedEvents, ignoredFields, unique };
 }
 
 /** The keys of an event's `data` as sent (own keys, `__proto__` included). */

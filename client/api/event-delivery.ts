@@ -17,6 +17,13 @@
  * fails keeps its events, and its later events wait behind them, so order
  * holds per journey.
  *
+ * Waking (issue 14: the loop shares the process and the pool with the
+ * requests it serves): a notify wakes an idle loop, which gathers for
+ * {@link DeliveryLoopOptions.gatherMs} so that concurrent requests make one
+ * pass; while passes fail (Temporal down), new events retry at most once per
+ * `retryEveryMs`; task closes to ask again are looked for at most once a
+ * second. `signalled_at` is stamped when the pass's signals have answered.
+ *
  * Exactly once: a signal is not idempotent in Temporal, and the process can
  * die after a signal succeeded but before its events were marked. The next
  * pass then signals them again, and the workflow drops them: it remembers the
@@ -25,14 +32,15 @@
  * {@link SIGNAL_BATCH} (200) are unmarked at once, a re-sent id is always
  * among the last 200 the journey received, well inside that window.
  */
+import type { PlaybookIR } from '../../dsl/ir/schema.ts';
 import { deliveryBacklog, markEventsSignalled, undeliveredEvents } from '../../store/customer-events.ts';
 import { tryAdvisoryLock as tryLockKey, advisoryUnlock as unlockKey } from '../../store/advisory-lock.ts';
-import type { JourneyRow } from '../../store/journeys.ts';
+import { journeysOfCustomers, type JourneyRow } from '../../store/journeys.ts';
+import { pinKey, pinnedIRs } from '../../store/playbooks.ts';
 import type { Pool } from '../../store/pool.ts';
 import { pendingTaskCloses } from '../../store/tasks.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
-import { loadCustomerJourneys } from './accept-events.ts';
 import type { ApiJourneyGateway } from './deps.ts';
 import { enrolmentOf } from './enrol.ts';
 import { journeyEvent } from './journey-events.ts';
@@ -63,12 +71,26 @@ export interface DeliveryResult {
 /** `pg_advisory_lock` key of the delivery pass ("mp-deliv" in ASCII): one pass at a time across API processes. */
 const DELIVERY_LOCK_KEY = 0x6d702d64656c6976n.toString();
 
+/** Each customer's journeys as recorded, with their pinned IRs; a customer without a journey is absent. */
+async function loadCustomerJourneys(pool: Pool, customerIds: string[]): Promise<Map<string, Array<JourneyRow & { ir: PlaybookIR }>>> {
+  const journeys = await journeysOfCustomers(pool, [...new Set(customerIds)]);
+  const irs = await pinnedIRs(pool, journeys.map((j) => ({ playbook: j.playbook, hash: j.playbookHash })));
+  const byCustomer = new Map<string, Array<JourneyRow & { ir: PlaybookIR }>>();
+  for (const journey of journeys) {
+    const ir = irs.get(pinKey(journey.playbook, journey.playbookHash));
+    if (ir === undefined) continue; // pinned version deleted by hand: nothing can convert its events
+    byCustomer.set(journey.customerId, [...(byCustomer.get(journey.customerId) ?? []), { ...journey, ir }]);
+  }
+  return byCustomer;
+}
+
 /**
  * One pass over the oldest `limit` undelivered events. `checked` supplies
  * events already converted by the API (the rest are converted from their
- * rows); entries delivered are removed from it.
+ * rows); entries delivered are removed from it. `clock` stamps
+ * `signalled_at` once the pass's signals have answered.
  */
-export async function deliverPass(pool: Pool, gateway: ApiJourneyGateway, now: number, options: {
+export async function deliverPass(pool: Pool, gateway: ApiJourneyGateway, clock: () => number, options: {
   limit?: number; checked?: CheckedEvents; metrics?: MetricFeed; concurrency?: number;
 } = {}): Promise<DeliveryResult> {
   // Two passes at once (two API servers on one database) would signal the same events twice and
@@ -84,7 +106,7 @@ export async function deliverPass(pool: Pool, gateway: ApiJourneyGateway, now: n
   try {
     if (!(await tryLock(lock))) return { delivered: 0, failed: [], read: 0, busy: true };
     try {
-      return await pass(pool, gateway, now, options);
+      return await pass(pool, gateway, clock, options);
     } finally {
       if (!lost) await unlock(lock).catch((err: Error) => { lost = err; });
     }
@@ -94,7 +116,7 @@ export async function deliverPass(pool: Pool, gateway: ApiJourneyGateway, now: n
   }
 }
 
-async function pass(pool: Pool, gateway: ApiJourneyGateway, now: number, options: {
+async function pass(pool: Pool, gateway: ApiJourneyGateway, clock: () => number, options: {
   limit?: number; checked?: CheckedEvents; metrics?: MetricFeed; concurrency?: number;
 }): Promise<DeliveryResult> {
   const events = await undeliveredEvents(pool, options.limit ?? 1000);
@@ -106,7 +128,7 @@ async function pass(pool: Pool, gateway: ApiJourneyGateway, now: number, options
   const queues = new Map<string, { journey: JourneyRow; events: JourneyEvent[]; ids: string[] }>();
   const undelivered = new Set<string>();
   for (const stored of events) {
-    for (const journey of journeys.get(stored.customerId)?.journeys ?? []) {
+    for (const journey of journeys.get(stored.customerId) ?? []) {
       // Not declared, or pulled by the journey itself (a metric feed type): nothing to signal.
       if (!Object.hasOwn(journey.ir.events, stored.type) || journey.metricEvents.includes(stored.type)) continue;
       const queue = queues.get(journey.workflowId) ?? { journey, events: [], ids: [] };
@@ -147,7 +169,8 @@ async function pass(pool: Pool, gateway: ApiJourneyGateway, now: number, options
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, work.length) }, worker));
   // An event no journey declares any more is done too.
   const done = events.filter((e) => !undelivered.has(e.id)).map((e) => e.id);
-  await markEventsSignalled(pool, done, new Date(now));
+  // When the journeys have them (the signals answered), not when the pass began: the lag is honest.
+  await markEventsSignalled(pool, done, new Date(clock()));
   for (const id of done) checked.delete(id);
   result.delivered = done.length;
   return result;
@@ -196,10 +219,19 @@ export interface DeliveryLoopOptions {
   sweepEveryMs?: number;
   /** Ask a journey again for a person's task close it has not made after this long, ms. Default 10 s. */
   taskCloseRetryMs?: number;
+  /**
+   * Wait after a notify wakes the idle loop before its pass, ms, so that the
+   * events of concurrent requests go in one pass (one read, one mark, one
+   * signal per journey) instead of a pass each. Default 20.
+   */
+  gatherMs?: number;
   warn?: (message: string) => void;
   /** Hears each pass that delivered something: how many events, and how long the pass took (ms). */
   onDelivered?: (count: number, passMs: number) => void;
 }
+
+/** Looks for task closes to ask again at most this often, ms (a query; every pass used to run it). */
+const TASK_CLOSE_CHECK_MS = 1000;
 
 /** Starts the loop (its first pass right away: what an earlier process left undelivered). */
 export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
@@ -211,11 +243,18 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
   let pending = true;
   let idleWaiters: Array<() => void> = [];
   const retryBase = options.retryEveryMs ?? 500;
+  const gatherMs = options.gatherMs ?? 20;
   let retry = retryBase;
+  /** When the last pass that could not deliver everything ended (wall clock ms); null after one that could. */
+  let failedAt: number | null = null;
+  /** The retry a notify asked for while a failed pass was too recent to try again. */
+  let retrySoon: NodeJS.Timeout | null = null;
+  let closesCheckedAt = -Infinity;
 
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    const timer = setTimeout(() => { wake = null; resolve(); }, ms);
-    wake = () => { clearTimeout(timer); wake = null; resolve(); };
+  /** Sleeps `ms` or until woken; true when woken. */
+  const sleep = (ms: number) => new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => { wake = null; resolve(false); }, ms);
+    wake = () => { clearTimeout(timer); wake = null; resolve(true); };
   });
 
   const run = async () => {
@@ -225,7 +264,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
       let failed = false;
       try {
         const started = clock();
-        const pass = await deliverPass(pool, gateway, clock(), { checked, ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
+        const pass = await deliverPass(pool, gateway, clock, { checked, ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
         if (pass.delivered > 0) options.onDelivered?.(pass.delivered, clock() - started);
         // Another server is delivering: try again shortly (what it delivers is marked; the rest waits for us).
         if (pass.busy === true) failed = true;
@@ -235,22 +274,27 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
         }
         more = pass.read > 0 && (pass.delivered > 0 || pass.read === 1000);
         // Wall-clock age of the request (its row has the database's now()), whatever the domain clock.
-        await deliverTaskCloses(pool, gateway, Date.now(), options.taskCloseRetryMs);
+        if (Date.now() - closesCheckedAt >= TASK_CLOSE_CHECK_MS) {
+          closesCheckedAt = Date.now();
+          await deliverTaskCloses(pool, gateway, closesCheckedAt, options.taskCloseRetryMs);
+        }
       } catch (err) {
         failed = true;
         warn(`event delivery: ${(err as Error).message}`);
       }
       if (stopped) break;
       if (failed) {
+        failedAt = Date.now();
         await sleep(retry);
         retry = Math.min(retry * 2, 30_000);
         continue;
       }
+      failedAt = null;
       retry = retryBase;
       if (more || pending) continue;
       for (const resolve of idleWaiters) resolve();
       idleWaiters = [];
-      await sleep(options.sweepEveryMs ?? 5000);
+      if (await sleep(options.sweepEveryMs ?? 5000) && !stopped && gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, gatherMs));
     }
     for (const resolve of idleWaiters) resolve();
     idleWaiters = [];
@@ -263,6 +307,14 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
       // Bounded: events another server delivered never leave through this loop's marks.
       while (checked.size > CHECKED_KEPT) checked.delete(checked.keys().next().value!);
       pending = true;
+      // After a pass that could not deliver (Temporal down), new events retry it soon, but at most once
+      // per retryEveryMs: under load, a failing pass per request (each a round of refused signals)
+      // took the time of the requests themselves.
+      const wait = failedAt === null ? 0 : failedAt + retryBase - Date.now();
+      if (wait > 0) {
+        retrySoon ??= setTimeout(() => { retrySoon = null; retry = retryBase; wake?.(); }, wait);
+        return;
+      }
       retry = retryBase;
       wake?.();
     },
@@ -280,6 +332,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
     },
     async stop() {
       stopped = true;
+      if (retrySoon !== null) clearTimeout(retrySoon);
       wake?.();
       await running;
     },

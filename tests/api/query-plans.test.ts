@@ -21,8 +21,8 @@
  * (every journey's last 90 days).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryBacklog, eventsOfCustomer, metricEventsAfter, undeliveredEvents } from '../../store/customer-events.ts';
-import { findCustomer, findJourney, journeysOfCustomers, listJourneys } from '../../store/journeys.ts';
+import { deliveryBacklog, eventsOfCustomer, insertPinnedEvents, metricEventsAfter, undeliveredEvents } from '../../store/customer-events.ts';
+import { findCustomer, findJourney, journeyPinsOfCustomers, journeysOfCustomers, listJourneys } from '../../store/journeys.ts';
 import { healthTrend, portfolioRows } from '../../store/journey-progress.ts';
 import { firedSourcesByJourney, listLedger } from '../../store/ledger.ts';
 import { listOutbox } from '../../store/outbox.ts';
@@ -127,7 +127,10 @@ const QUESTIONS: Array<[string, (db: Queryable) => Promise<unknown>]> = [
   ['GET /journeys?csm=', (d) => listJourneys(d, { csm: 'csm3@example.com', limit: 100 })],
   ['GET /journeys?playbook=', (d) => listJourneys(d, { playbook: 'p3', limit: 100 })],
   ['POST /customers (find)', (d) => findJourney(d, 'c42', 'p2')],
-  ['POST /events (journeys of the batch)', (d) => journeysOfCustomers(d, ['c1', 'c2', 'c3'])],
+  ['delivery loop: journeys of a pass', (d) => journeysOfCustomers(d, ['c1', 'c2', 'c3'])],
+  ['POST /events (pins of the batch\'s customers)', (d) => journeyPinsOfCustomers(d, ['c1', 'c2', 'c3'])],
+  ['POST /events (store while the pins hold)', (d) => insertPinnedEvents(d, [{ id: 'plan-e1', customerId: 'c1', type: 'usage', at: now, data: {} }],
+    [{ customerId: 'c1', pins: 'journey:p1:c1 sha256:x' }])],
   ['customer page', (d) => Promise.all([findCustomer(d, 'c42'), journeysOfCustomers(d, ['c42'], { withReport: true }), eventsOfCustomer(d, 'c42'),
     listTasks(d, { customerId: 'c42', limit: 1000 }), listOutbox(d, { customerId: 'c42', limit: 1000 }), listLedger(d, { customerId: 'c42', limit: 1000 })])],
   ['dashboard ?playbook=', (d) => portfolioRows(d, { playbook: 'p3' })],
