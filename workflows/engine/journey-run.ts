@@ -14,7 +14,7 @@ import type { TypeSet } from './type-set.ts';
 import type { Contract, FiredAction, JourneyState, MilestoneInstanceState, Transition, Value } from './types.ts';
 import { typeSlots } from './window.ts';
 
-/** What {@link advanceJourney} returns. */
+/** What `advanceJourney` (journey.ts) returns. */
 export interface Advance {
   state: JourneyState;
   /** actions fired, in firing order (none before enrolment) */
