@@ -58,10 +58,14 @@ export async function insertPinnedEvents(db: Queryable, events: StoredEvent[], e
   return { inserted, stale };
 }
 
-/** Marks events as delivered to every journey that declares them (`signalled_at`). */
-export async function markEventsSignalled(db: Queryable, ids: string[], at: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await db.query('UPDATE customer_events SET signalled_at = $2 WHERE event_id = ANY($1::text[]) AND signalled_at IS NULL', [ids, at]);
+/** Marks events as delivered to every journey that declares them (`signalled_at`: each its own instant), in one statement. */
+export async function markEventsSignalled(db: Queryable, marks: Array<{ id: string; at: Date }>): Promise<void> {
+  if (marks.length === 0) return;
+  await db.query(
+    `UPDATE customer_events e SET signalled_at = m.at
+       FROM unnest($1::text[], $2::timestamptz[]) AS m (id, at)
+      WHERE e.event_id = m.id AND e.signalled_at IS NULL`,
+    [marks.map((m) => m.id), marks.map((m) => m.at)]);
 }
 
 /** Events stored but not yet delivered, in arrival order (`seq`). */

@@ -107,7 +107,7 @@ export async function enrolCustomer(pool: Pool, gateway: ApiJourneyGateway, requ
     : await journeyEventsOf(pool, version.ir, id, metricEvents);
   await viaGateway(`customer '${id}' is recorded but the journey could not be started yet; send the same request again`,
     () => gateway.enrol({ workflowId: journey.workflowId, ir: version.ir, customer, contract, enrolledAt, events, ...feedOf(metricEvents, metrics) }));
-  await markEventsSignalled(pool, stored.map((e) => e.id), new Date(now));
+  await markEventsSignalled(pool, stored.map((e) => ({ id: e.id, at: new Date(now) })));
   return { status: 201, body: enrolmentBody(journey) };
 }
 

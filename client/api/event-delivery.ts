@@ -22,7 +22,7 @@
  * {@link DeliveryLoopOptions.gatherMs} so that concurrent requests make one
  * pass; while passes fail (Temporal down), new events retry at most once per
  * `retryEveryMs`; task closes to ask again are looked for at most once a
- * second. `signalled_at` is stamped when the pass's signals have answered.
+ * second. An event's `signalled_at` is when its journeys' signals answered.
  *
  * Exactly once: a signal is not idempotent in Temporal, and the process can
  * die after a signal succeeded but before its events were marked. The next
@@ -87,8 +87,8 @@ async function loadCustomerJourneys(pool: Pool, customerIds: string[]): Promise<
 /**
  * One pass over the oldest `limit` undelivered events. `checked` supplies
  * events already converted by the API (the rest are converted from their
- * rows); entries delivered are removed from it. `clock` stamps
- * `signalled_at` once the pass's signals have answered.
+ * rows); entries delivered are removed from it. `clock` stamps each
+ * event's `signalled_at` when its journeys' signals have answered.
  */
 export async function deliverPass(pool: Pool, gateway: ApiJourneyGateway, clock: () => number, options: {
   limit?: number; checked?: CheckedEvents; metrics?: MetricFeed; concurrency?: number;
@@ -146,6 +146,8 @@ async function pass(pool: Pool, gateway: ApiJourneyGateway, clock: () => number,
     }
   }
   const work = [...queues.values()];
+  /** When each event's last journey answered its signal (ms). */
+  const answered = new Map<string, number>();
   let next = 0;
   const worker = async () => {
     while (next < work.length) {
@@ -160,6 +162,8 @@ async function pass(pool: Pool, gateway: ApiJourneyGateway, clock: () => number,
         } else {
           for (const event of queue.events) await gateway.deliverEvent({ journeyId, event });
         }
+        const at = clock();
+        for (const id of queue.ids) answered.set(id, Math.max(answered.get(id) ?? at, at));
       } catch (err) {
         for (const id of queue.ids) undelivered.add(id);
         result.failed.push({ eventId: queue.ids[0]!, error: (err as Error).message });
@@ -169,8 +173,9 @@ async function pass(pool: Pool, gateway: ApiJourneyGateway, clock: () => number,
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, work.length) }, worker));
   // An event no journey declares any more is done too.
   const done = events.filter((e) => !undelivered.has(e.id)).map((e) => e.id);
-  // When the journeys have them (the signals answered), not when the pass began: the lag is honest.
-  await markEventsSignalled(pool, done, new Date(clock()));
+  // Each event stamped when its (last) journey's signal answered, not when the pass began: the lag is honest.
+  const end = clock();
+  await markEventsSignalled(pool, done.map((id) => ({ id, at: new Date(answered.get(id) ?? end) })));
   for (const id of done) checked.delete(id);
   result.delivered = done.length;
   return result;

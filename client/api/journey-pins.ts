@@ -25,7 +25,7 @@ export interface PinnedJourneys {
   journeys: Array<JourneyPin & { ir: PlaybookIR }>;
 }
 
-/** Customers kept by default: about 200 bytes each beside the shared IRs. */
+/** Customers kept by default: a few hundred bytes each beside the shared IRs (about 25 MB when full). */
 const KEPT = 50_000;
 
 /** The customers' pinned journeys, kept between requests (least recently used first out). */

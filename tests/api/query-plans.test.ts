@@ -21,7 +21,7 @@
  * (every journey's last 90 days).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryBacklog, eventsOfCustomer, insertPinnedEvents, metricEventsAfter, undeliveredEvents } from '../../store/customer-events.ts';
+import { deliveryBacklog, eventsOfCustomer, insertPinnedEvents, markEventsSignalled, metricEventsAfter, undeliveredEvents } from '../../store/customer-events.ts';
 import { findCustomer, findJourney, journeyPinsOfCustomers, journeysOfCustomers, listJourneys } from '../../store/journeys.ts';
 import { healthTrend, portfolioRows } from '../../store/journey-progress.ts';
 import { firedSourcesByJourney, listLedger } from '../../store/ledger.ts';
@@ -137,6 +137,7 @@ const QUESTIONS: Array<[string, (db: Queryable) => Promise<unknown>]> = [
   ['dashboard ?csm=', (d) => portfolioRows(d, { csm: 'csm3@example.com' })],
   ['health trend ?csm=', (d) => healthTrend(d, now, 90, { csm: 'csm3@example.com' })],
   ['delivery loop: undelivered events', (d) => undeliveredEvents(d, 1000)],
+  ['delivery loop: mark delivered', (d) => markEventsSignalled(d, [{ id: 'e1-0', at: new Date(now) }, { id: 'e2-1', at: new Date(now) }])],
   ['delivery lag', (d) => deliveryBacklog(d)],
   ['metric pull', (d) => metricEventsAfter(d, 'c42', ['usage'], null, 500)],
 ];
