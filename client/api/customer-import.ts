@@ -13,7 +13,7 @@ import { EnrolBody, describeIssues } from './bodies.ts';
 import { parseCsv } from './csv.ts';
 import { checkCustomerFor } from './declaration-checks.ts';
 import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
-import { journeysOfCustomers, type JourneyRow } from '../../store/journeys.ts';
+import { journeysOfCustomers } from '../../store/journeys.ts';
 import { overlapMessage, placeTerm } from './terms.ts';
 
 /** A problem with one line of the file (line 1 is the header). */
@@ -78,8 +78,7 @@ export async function prepareImport(pool: Pool, playbook: string, csv: string): 
   if (records.length === 0) errors.push({ line: header.line, id: null, error: 'no customer rows after the header' });
   // All or nothing: a row whose contract overlaps an enrolled term of that customer refuses the file (its own term is fine: already enrolled).
   const stored = errors.length > 0 ? [] : await journeysOfCustomers(pool, requests.map((r) => r.customer.id));
-  const termsOf = new Map<string, JourneyRow[]>();
-  for (const j of stored) if (j.playbook === playbook) termsOf.set(j.customerId, [...(termsOf.get(j.customerId) ?? []), j]);
+  const termsOf = Map.groupBy(stored.filter((j) => j.playbook === playbook), (j) => j.customerId);
   for (const request of requests) {
     const terms = termsOf.get(request.customer.id) ?? [];
     const contract = { start: parseInstant(request.contract.start)!, end: parseInstant(request.contract.end)! };

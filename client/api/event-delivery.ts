@@ -75,13 +75,12 @@ const DELIVERY_LOCK_KEY = 0x6d702d64656c6976n.toString();
 async function loadCustomerJourneys(pool: Pool, customerIds: string[]): Promise<Map<string, Array<JourneyRow & { ir: PlaybookIR }>>> {
   const journeys = await journeysOfCustomers(pool, [...new Set(customerIds)]);
   const irs = await pinnedIRs(pool, journeys.map((j) => ({ playbook: j.playbook, hash: j.playbookHash })));
-  const byCustomer = new Map<string, Array<JourneyRow & { ir: PlaybookIR }>>();
-  for (const journey of journeys) {
+  // A journey whose pinned version was deleted by hand is left out: nothing can convert its events.
+  const withIr = journeys.flatMap((journey) => {
     const ir = irs.get(pinKey(journey.playbook, journey.playbookHash));
-    if (ir === undefined) continue; // pinned version deleted by hand: nothing can convert its events
-    byCustomer.set(journey.customerId, [...(byCustomer.get(journey.customerId) ?? []), { ...journey, ir }]);
-  }
-  return byCustomer;
+    return ir === undefined ? [] : [{ ...journey, ir }];
+  });
+  return Map.groupBy(withIr, (j) => j.customerId);
 }
 
 /**

@@ -12,6 +12,7 @@ import type { ApiDeps } from '../api/deps.ts';
 import { attachment } from '../api/content-disposition.ts';
 import { formatCsv } from '../api/csv.ts';
 import { queryInteger } from '../api/query-integer.ts';
+import { parseInstant } from '../../workflows/engine/instant.ts';
 import { customerJourneyTables, renderCustomerPage, type CustomerJourneyView } from './customer-page.ts';
 import { computeFigures } from '../read-model/figures.ts';
 import { portfolioGrids } from './grid.ts';
@@ -214,7 +215,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: ApiDeps): vo
     const loaded = await loadCustomer(deps, request.params.id);
     if (loaded === null) return reply.code(404).type('text/plain').send(`no customer '${request.params.id}'`);
     // The term the link names (its contract start), else the playbook's first, else the customer's first journey.
-    const term = request.query.term === undefined ? null : Date.parse(request.query.term);
+    const term = request.query.term === undefined ? null : parseInstant(request.query.term);
     const ofPlaybook = loaded.journeys.filter((j) => j.playbook === request.query.playbook);
     const journey = ofPlaybook.find((j) => j.contractStart === term) ?? ofPlaybook[0] ?? loaded.journeys[0];
     const name = request.params.table.replace(/\.csv$/, '');

@@ -112,11 +112,7 @@ export function computeTeamFigures(
   const buckets = [0, 20, 40, 60, 80].map((from) => ({ label: `${from}–${from + 20}`, from, to: from + 20, customers: [] as string[] }));
   let noHealth = 0;
   // A next term: the same customer and playbook, starting where a term ended.
-  const terms = new Map<string, PortfolioJourney[]>();
-  for (const j of journeys) {
-    const key = `${j.customerId}\u0000${j.playbook}`;
-    terms.set(key, [...(terms.get(key) ?? []), j]);
-  }
+  const terms = Map.groupBy(journeys, (j) => `${j.customerId}\u0000${j.playbook}`);
 
   for (const journey of journeys) {
     for (const m of journey.milestones) if (!stages.has(m.id)) stages.set(m.id, m.title);
