@@ -16,5 +16,6 @@ export default defineConfig({
     testTimeout: 480_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    reporters: ['default', './tests/setup/summary-reporter.ts'],
   },
 });
