@@ -22,40 +22,79 @@ export async function insertCustomerEvents(db: Queryable, events: StoredEvent[])
   return (await insertPinnedEvents(db, events, [])).inserted;
 }
 
+/** The pins a customer's events were checked against: the text of {@link CUSTOMER_PINS_SQL}, null for no journey. */
+export interface ExpectedPins {
+  customerId: string;
+  pins: string | null;
+}
+
+/** One request's events, stored all or nothing on the condition of its `expected` pins (none: unconditionally). */
+export interface PinnedBatch {
+  events: StoredEvent[];
+  expected: ExpectedPins[];
+}
+
+/** What became of a {@link PinnedBatch}: the ids it inserted, or (nothing inserted) the customers whose pins moved. */
+export interface PinnedOutcome {
+  inserted: Set<string>;
+  stale: string[];
+}
+
 /**
  * {@link insertCustomerEvents} on a condition, still in one statement: only
- * if each of `expected`'s customers has exactly the journey pins it names
- * (the text of {@link CUSTOMER_PINS_SQL}, null for none), which are the pins
- * the events were checked against. Otherwise nothing is inserted and `stale`
- * names the customers whose journeys changed (enrolled, migrated) since:
- * check the events again against what they have now.
+ * if each of `expected`'s customers has exactly the journey pins it names,
+ * which are the pins the events were checked against. Otherwise nothing is
+ * inserted and `stale` names the customers whose journeys changed (enrolled,
+ * migrated) since: check the events again against what they have now.
  */
-export async function insertPinnedEvents(db: Queryable, events: StoredEvent[], expected: Array<{ customerId: string; pins: string | null }>): Promise<{ inserted: Set<string>; stale: string[] }> {
-  if (events.length === 0) return { inserted: new Set(), stale: [] };
-  const { rows } = await db.query<{ event_id: string | null; stale: string | null }>(
+export async function insertPinnedEvents(db: Queryable, events: StoredEvent[], expected: ExpectedPins[]): Promise<PinnedOutcome> {
+  return (await insertPinnedBatches(db, [{ events, expected }]))[0]!;
+}
+
+/**
+ * Several requests' {@link PinnedBatch}es in one statement (one round trip,
+ * one commit: client/api/event-insert-groups.ts), each decided on its own:
+ * a batch whose pins moved inserts nothing and does not hold back the
+ * others. An id in several batches is inserted once, by the first batch
+ * (in order) that stores; for the later ones it is a duplicate, as it would
+ * be had they come one after another.
+ */
+export async function insertPinnedBatches(db: Queryable, batches: readonly PinnedBatch[]): Promise<PinnedOutcome[]> {
+  const outcomes = batches.map((): PinnedOutcome => ({ inserted: new Set(), stale: [] }));
+  const rows = batches.flatMap((batch, b) => batch.events.map((event) => ({ event, b })));
+  if (rows.length === 0) return outcomes;
+  const expected = batches.flatMap((batch, b) => batch.expected.map((x) => ({ ...x, b })));
+  const result = await db.query<{ event_id: string | null; batch: number | null; stale: string | null }>(
     `WITH stale AS (
-       SELECT x.customer_id FROM unnest($6::text[], $7::text[]) AS x (customer_id, pins)
+       SELECT x.batch, x.customer_id FROM unnest($7::int[], $8::text[], $9::text[]) AS x (batch, customer_id, pins)
         WHERE x.pins IS DISTINCT FROM (SELECT ${CUSTOMER_PINS_SQL} FROM journeys j WHERE j.customer_id = x.customer_id)
      ), inserted AS (
        INSERT INTO customer_events (event_id, customer_id, type, at, data)
        SELECT id, customer, type, at, data
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[]) WITH ORDINALITY AS e (id, customer, type, at, data, n)
-        WHERE NOT EXISTS (SELECT 1 FROM stale)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::int[]) WITH ORDINALITY AS e (id, customer, type, at, data, batch, n)
+        WHERE NOT EXISTS (SELECT 1 FROM stale s WHERE s.batch = e.batch)
         ORDER BY n
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id
      )
-     SELECT event_id, NULL AS stale FROM inserted UNION ALL SELECT NULL, customer_id FROM stale`,
-    [events.map((e) => e.id), events.map((e) => e.customerId), events.map((e) => e.type),
-      events.map((e) => new Date(e.at).toISOString()), events.map((e) => JSON.stringify(e.data)),
-      expected.map((x) => x.customerId), expected.map((x) => x.pins)]);
-  const inserted = new Set<string>();
-  const stale: string[] = [];
-  for (const row of rows) {
-    if (row.event_id !== null) inserted.add(row.event_id);
-    if (row.stale !== null) stale.push(row.stale);
+     SELECT event_id, NULL::int AS batch, NULL AS stale FROM inserted UNION ALL SELECT NULL, batch, customer_id FROM stale`,
+    [rows.map((r) => r.event.id), rows.map((r) => r.event.customerId), rows.map((r) => r.event.type),
+      rows.map((r) => new Date(r.event.at).toISOString()), rows.map((r) => JSON.stringify(r.event.data)), rows.map((r) => r.b),
+      expected.map((x) => x.b), expected.map((x) => x.customerId), expected.map((x) => x.pins)]);
+  const staleBatches = new Set<number>();
+  for (const row of result.rows) {
+    if (row.stale !== null) {
+      outcomes[row.batch!]!.stale.push(row.stale);
+      staleBatches.add(row.batch!);
+    }
   }
-  return { inserted, stale };
+  const insertedIds = new Set(result.rows.flatMap((row) => (row.event_id === null ? [] : [row.event_id])));
+  // RETURNING cannot name the batch: an inserted id belongs to the first batch holding it that was not stale.
+  for (const { event, b } of rows) {
+    if (staleBatches.has(b) || !insertedIds.delete(event.id)) continue;
+    outcomes[b]!.inserted.add(event.id);
+  }
+  return outcomes;
 }
 
 /** Marks events as delivered to every journey that declares them (`signalled_at`: each its own instant), in one statement. */

@@ -6,7 +6,8 @@
  *
  * The customers' journeys and pinned IRs come from journey-pins.ts's cache,
  * and the batch is stored only if they are still what it was checked
- * against, in the same statement: a small batch is one round trip.
+ * against, in the same statement: a small batch is one round trip, which
+ * requests arriving together share (event-insert-groups.ts, group commit).
  *
  * Order matters (ARCHITECTURE, "events are stored before they are
  * signalled"): an event is in `customer_events` before any journey hears of
@@ -15,6 +16,7 @@
 import { insertPinnedEvents, insertRejectedEvents, type RejectedEvent, type StoredEvent } from '../../store/customer-events.ts';
 import type { Pool } from '../../store/pool.ts';
 import { EventBody, describeIssues } from './bodies.ts';
+import type { EventInsertGroups } from './event-insert-groups.ts';
 import { checkEventFor } from './declaration-checks.ts';
 import type { CheckedEvents } from './event-delivery.ts';
 import { JourneyPinCache, type PinnedJourneys } from './journey-pins.ts';
@@ -63,6 +65,12 @@ export function checkEvent(event: EventBody, journeys: PinnedJourneys | undefine
   return { byJourney, declared };
 }
 
+/** What a server keeps between requests to store events faster (none: every batch alone, its pins read). */
+export interface EventIntake {
+  pins?: JourneyPinCache;
+  groups?: EventInsertGroups;
+}
+
 /** Attempts at storing a batch against kept pins before storing it on pins just read, unconditionally (as before the cache). */
 const PINNED_ATTEMPTS = 3;
 
@@ -72,11 +80,15 @@ const PINNED_ATTEMPTS = 3;
  * with their reasons. Ids already stored (or repeated in the batch) count
  * as duplicates and are not applied again.
  *
- * Round trips: one when `pins` holds the batch's customers (the usual case
- * for an integration's stream), the insert being conditional on their pins
- * (journey-pins.ts); a refusal is decided on pins read for it.
+ * Round trips: one when `intake.pins` holds the batch's customers (the usual
+ * case for an integration's stream), the insert being conditional on their
+ * pins (journey-pins.ts), and shared with concurrent requests' when
+ * `intake.groups` is given (event-insert-groups.ts); a refusal is decided on
+ * pins read for it.
  */
-export async function acceptEvents(pool: Pool, items: unknown[], pins: JourneyPinCache = new JourneyPinCache(0)): Promise<AcceptOutcome> {
+export async function acceptEvents(pool: Pool, items: unknown[], intake: EventIntake = {}): Promise<AcceptOutcome> {
+  const pins = intake.pins ?? new JourneyPinCache(0);
+  const groups = intake.groups;
   const shapeErrors: EventError[] = [];
   const shapeRejected: RejectedEvent[] = [];
   const parsed: Array<{ index: number; event: EventBody }> = [];
@@ -105,7 +117,9 @@ export async function acceptEvents(pool: Pool, items: unknown[], pins: JourneyPi
     const expected = attempt < PINNED_ATTEMPTS
       ? [...new Set(batch.unique.map((e) => e.customerId))].map((customerId) => ({ customerId, pins: known.journeys.get(customerId)?.pins ?? null }))
       : [];
-    const { inserted, stale } = await insertPinnedEvents(pool, batch.unique, expected);
+    const { inserted, stale } = groups === undefined
+      ? await insertPinnedEvents(pool, batch.unique, expected)
+      : await groups.insert({ events: batch.unique, expected });
     if (stale.length > 0) { known = await pins.read(pool, customers, true); continue; }
     const stored = batch.unique.filter((e) => inserted.has(e.id));
     const checked = batch.checked;

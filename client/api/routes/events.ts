@@ -8,12 +8,14 @@ import { acceptEvents } from '../accept-events.ts';
 import { EventBatchBody, describeIssues } from '../bodies.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { DeliveryLoop } from '../event-delivery.ts';
+import { EventInsertGroups } from '../event-insert-groups.ts';
 import { JourneyPinCache } from '../journey-pins.ts';
 
 /** Registers `POST /events`. */
 export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, delivery: DeliveryLoop): void {
   // The customers' journeys as last read, so a batch is usually checked and stored in one statement.
-  const pins = new JourneyPinCache();
+  // Requests arriving together are stored in one statement (group commit).
+  const intake = { pins: new JourneyPinCache(), groups: new EventInsertGroups(deps.pool) };
   app.post('/events', { config: { permission: 'events' } }, async (request, reply) => {
     const body = request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -27,7 +29,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, deliver
     } else {
       items = [body];
     }
-    const outcome = await acceptEvents(deps.pool, items, pins);
+    const outcome = await acceptEvents(deps.pool, items, intake);
     if (!outcome.ok) return reply.code(400).send({ errors: outcome.errors });
     // Stored: from here on nothing is lost. The loop signals the journeys.
     if (outcome.accepted > 0) delivery.notify(outcome.checked);
