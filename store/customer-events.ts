@@ -81,17 +81,14 @@ export async function insertPinnedBatches(db: Queryable, batches: readonly Pinne
     [rows.map((r) => r.event.id), rows.map((r) => r.event.customerId), rows.map((r) => r.event.type),
       rows.map((r) => new Date(r.event.at).toISOString()), rows.map((r) => JSON.stringify(r.event.data)), rows.map((r) => r.b),
       expected.map((x) => x.b), expected.map((x) => x.customerId), expected.map((x) => x.pins)]);
-  const staleBatches = new Set<number>();
+  const insertedIds = new Set<string>();
   for (const row of result.rows) {
-    if (row.stale !== null) {
-      outcomes[row.batch!]!.stale.push(row.stale);
-      staleBatches.add(row.batch!);
-    }
+    if (row.stale !== null) outcomes[row.batch!]!.stale.push(row.stale);
+    if (row.event_id !== null) insertedIds.add(row.event_id);
   }
-  const insertedIds = new Set(result.rows.flatMap((row) => (row.event_id === null ? [] : [row.event_id])));
   // RETURNING cannot name the batch: an inserted id belongs to the first batch holding it that was not stale.
   for (const { event, b } of rows) {
-    if (staleBatches.has(b) || !insertedIds.delete(event.id)) continue;
+    if (outcomes[b]!.stale.length > 0 || !insertedIds.delete(event.id)) continue;
     outcomes[b]!.inserted.add(event.id);
   }
   return outcomes;
