@@ -11,6 +11,8 @@
  * Normally run through scripts/schemathesis.sh (which provisions `st`).
  */
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { plainReportLine } from './closing-line.ts';
 import setupPostgres from '../../tests/setup/postgres-server.ts';
 import { createTestDatabase } from '../../tests/support/postgres.ts';
 import { CLINIC_PLAYBOOK, DAY, enrolClinic } from '../../tests/api/support/clinics.ts';
@@ -65,10 +67,16 @@ try {
 }
 process.exit(code);
 
+/** Runs `st`, its report reworded line by line (closing-line.ts); resolves with its exit code once its output is all written. */
 function run(command: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'inherit' });
+    const child = spawn(command, args, { stdio: ['inherit', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => process.stdout.write(`${plainReportLine(line)}\n`));
+    const closed = new Promise<void>((done) => lines.on('close', done));
     child.on('error', reject);
-    child.on('exit', (status, signal) => resolve(status ?? (signal === null ? 1 : 128)));
+    child.on('exit', (status, signal) => {
+      void closed.then(() => resolve(status ?? (signal === null ? 1 : 128)));
+    });
   });
 }
