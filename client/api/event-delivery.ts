@@ -4,75 +4,69 @@
  * recorded but not yet heard by their journey (POST /tasks/:task/close).
  *
  * `POST /events` answers 202 once a batch is stored (reference §15) and only
- * {@link DeliveryLoop.notify}s this loop, handing it the events it already
- * checked against each journey's IR, so delivery neither re-parses IRs nor
- * re-reads the events' fields; after a restart the loop finds what is still
- * undelivered in `customer_events` (`signalled_at IS NULL`) and converts it
- * once (IRs come parsed from store/playbooks.ts's cache).
+ * {@link DeliveryLoop.notify}s this loop, handing it the rows it stored and
+ * the events it already checked against each journey's IR, so delivery
+ * neither reads the rows again nor re-parses IRs. What an earlier process
+ * left undelivered (`signalled_at IS NULL`), and what another API server
+ * stored, the loop finds by sweeping `customer_events` oldest first: when it
+ * starts, every `sweepEveryMs`, and page after page while it is behind.
  *
- * Each pass takes the oldest undelivered events (by `seq`, arrival order)
- * and gives each journey its waiting events in one signal (at most
- * {@link SIGNAL_BATCH}; the rest wait for the next pass). An event is marked
- * delivered once every journey declaring it has it. A journey whose signal
- * fails keeps its events, and its later events wait behind them, so order
- * holds per journey.
+ * Each journey is signalled as soon as it is ready (delivery-queues.ts): its
+ * waiting events (at most {@link SIGNAL_BATCH}) go in one signal the moment
+ * its previous signal has answered and been marked, whatever the other
+ * journeys are doing, at most `concurrency` signals at once. So an event
+ * waits at most about one round of the journeys, not for a whole pass to
+ * end and the next to reach it (issue 14: the lag's p99 was two passes).
+ * A journey whose signal fails keeps its events, later ones waiting behind
+ * them, and is tried again after `retryEveryMs` (doubling to 30 s while
+ * signals keep failing; new events try again soon). An event's
+ * `signalled_at` is when the signal of its last journey answered; the marks
+ * of signals answering together go in one statement.
  *
- * Waking (issue 14: the loop shares the process and the pool with the
- * requests it serves): a notify wakes an idle loop, which gathers for
- * {@link DeliveryLoopOptions.gatherMs} so that concurrent requests make one
- * pass; while passes fail (Temporal down), new events retry at most once per
- * `retryEveryMs`; task closes to ask again are looked for at most once a
- * second. An event's `signalled_at` is when its journeys' signals answered.
+ * One loop delivers at a time across API processes: the loop holds an
+ * advisory lock while it has work and lets it go when idle, so another
+ * server's loop takes over when this one is gone or quiet.
  *
  * Exactly once: a signal is not idempotent in Temporal, and the process can
- * die after a signal succeeded but before its events were marked. The next
- * pass then signals them again, and the workflow drops them: it remembers the
- * last 500 event ids it received (workflows/journey-driver.ts). Because a
- * journey is re-sent only its oldest unmarked events and never more than
- * {@link SIGNAL_BATCH} (200) are unmarked at once, a re-sent id is always
- * among the last 200 the journey received, well inside that window.
+ * die after a signal succeeded but before its events were marked. After a
+ * restart they are signalled again, and the workflow drops them: it
+ * remembers the last 500 event ids it received (workflows/journey-driver.ts).
+ * A journey is never signalled again before its previous signal's events are
+ * marked, so what is sent again is at most its last batch, well inside that
+ * window.
  */
-import type { PlaybookIR } from '../../dsl/ir/schema.ts';
-import { deliveryBacklog, markEventsSignalled, undeliveredEvents } from '../../store/customer-events.ts';
+import { deliveryBacklog, markEventsSignalled, undeliveredEvents, type StoredEvent } from '../../store/customer-events.ts';
 import { tryAdvisoryLock as tryLockKey, advisoryUnlock as unlockKey } from '../../store/advisory-lock.ts';
-import { journeysOfCustomers, type JourneyRow } from '../../store/journeys.ts';
+import { journeysOfCustomers } from '../../store/journeys.ts';
 import { pinKey, pinnedIRs } from '../../store/playbooks.ts';
 import type { Pool } from '../../store/pool.ts';
 import { pendingTaskCloses } from '../../store/tasks.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import type { ApiJourneyGateway } from './deps.ts';
+import { DeliveryQueues, type DeliveredJourney, type Dispatch, type EventTargets } from './delivery-queues.ts';
 import { enrolmentOf } from './enrol.ts';
 import { journeyEvent } from './journey-events.ts';
+
+export { SIGNAL_BATCH } from './delivery-queues.ts';
 
 const tryLock = (db: Parameters<typeof tryLockKey>[0]) => tryLockKey(db, DELIVERY_LOCK_KEY);
 const unlock = (db: Parameters<typeof unlockKey>[0]) => unlockKey(db, DELIVERY_LOCK_KEY);
 
-/** Most events one journey gets in one signal (and unmarked at once; see the exactly-once note). */
-export const SIGNAL_BATCH = 200;
-
 /** Most checked events kept for delivery (beyond it, the oldest are converted again from their rows). */
 const CHECKED_KEPT = 100_000;
+
+/** Rows one sweep reads (oldest undelivered first). */
+const SWEEP_LIMIT = 1000;
 
 /** Events checked by `POST /events`: event id → workflow id → the journey's event. */
 export type CheckedEvents = Map<string, Map<string, JourneyEvent>>;
 
-/** What one pass did. */
-export interface DeliveryResult {
-  /** Events marked delivered. */
-  delivered: number;
-  failed: Array<{ eventId: string; error: string }>;
-  /** Events read this pass (a full page means more may wait). */
-  read: number;
-  /** Another process's pass was running: this one did nothing. */
-  busy?: boolean;
-}
-
-/** `pg_advisory_lock` key of the delivery pass ("mp-deliv" in ASCII): one pass at a time across API processes. */
+/** `pg_advisory_lock` key of the delivering loop ("mp-deliv" in ASCII): one at a time across API processes. */
 const DELIVERY_LOCK_KEY = 0x6d702d64656c6976n.toString();
 
 /** Each customer's journeys as recorded, with their pinned IRs; a customer without a journey is absent. */
-async function loadCustomerJourneys(pool: Pool, customerIds: string[]): Promise<Map<string, Array<JourneyRow & { ir: PlaybookIR }>>> {
+async function loadCustomerJourneys(pool: Pool, customerIds: string[]): Promise<Map<string, DeliveredJourney[]>> {
   const journeys = await journeysOfCustomers(pool, [...new Set(customerIds)]);
   const irs = await pinnedIRs(pool, journeys.map((j) => ({ playbook: j.playbook, hash: j.playbookHash })));
   // A journey whose pinned version was deleted by hand is left out: nothing can convert its events.
@@ -84,100 +78,28 @@ async function loadCustomerJourneys(pool: Pool, customerIds: string[]): Promise<
 }
 
 /**
- * One pass over the oldest `limit` undelivered events. `checked` supplies
- * events already converted by the API (the rest are converted from their
- * rows); entries delivered are removed from it. `clock` stamps each
- * event's `signalled_at` when its journeys' signals have answered.
+ * Each stored event's targets: the customer's journeys that declare its type
+ * and do not pull it themselves (a metric feed type), each with the event as
+ * it receives it (from `checked`, else converted from the row; null when the
+ * row no longer reads: edited by hand).
  */
-export async function deliverPass(pool: Pool, gateway: ApiJourneyGateway, clock: () => number, options: {
-  limit?: number; checked?: CheckedEvents; metrics?: MetricFeed; concurrency?: number;
-} = {}): Promise<DeliveryResult> {
-  // Two passes at once (two API servers on one database) would signal the same events twice and
-  // interleave a journey's order; the lock is a session lock held on one connection, never a transaction.
-  const lock = await pool.connect();
-  // A checked-out client has no pool listener: without this, Postgres ending the
-  // session (restart, failover) mid-pass emits an unhandled 'error' and kills the
-  // API process (seen on the cluster tier's Postgres restart). The session, and
-  // with it the lock, is gone; the client is discarded and the next pass reconnects.
-  let lost: Error | undefined;
-  const onError = (err: Error) => { lost = err; };
-  lock.on('error', onError);
-  try {
-    if (!(await tryLock(lock))) return { delivered: 0, failed: [], read: 0, busy: true };
-    try {
-      return await pass(pool, gateway, clock, options);
-    } finally {
-      if (!lost) await unlock(lock).catch((err: Error) => { lost = err; });
-    }
-  } finally {
-    lock.off('error', onError);
-    lock.release(lost);
-  }
+async function targetsOf(pool: Pool, events: StoredEvent[], checked: CheckedEvents): Promise<EventTargets[]> {
+  const journeys = await loadCustomerJourneys(pool, events.map((e) => e.customerId));
+  return events.map((stored) => (journeys.get(stored.customerId) ?? [])
+    .filter((journey) => Object.hasOwn(journey.ir.events, stored.type) && !journey.metricEvents.includes(stored.type))
+    .map((journey) => ({ journey, event: checked.get(stored.id)?.get(journey.workflowId) ?? journeyEvent(journey.ir, stored) })));
 }
 
-async function pass(pool: Pool, gateway: ApiJourneyGateway, clock: () => number, options: {
-  limit?: number; checked?: CheckedEvents; metrics?: MetricFeed; concurrency?: number;
-}): Promise<DeliveryResult> {
-  const events = await undeliveredEvents(pool, options.limit ?? 1000);
-  const result: DeliveryResult = { delivered: 0, failed: [], read: events.length };
-  if (events.length === 0) return result;
-  const checked = options.checked ?? new Map();
-  const journeys = await loadCustomerJourneys(pool, events.map((e) => e.customerId));
-  // Per journey, its waiting events in arrival order.
-  const queues = new Map<string, { journey: JourneyRow; events: JourneyEvent[]; ids: string[] }>();
-  const undelivered = new Set<string>();
-  for (const stored of events) {
-    for (const journey of journeys.get(stored.customerId) ?? []) {
-      // Not declared, or pulled by the journey itself (a metric feed type): nothing to signal.
-      if (!Object.hasOwn(journey.ir.events, stored.type) || journey.metricEvents.includes(stored.type)) continue;
-      const queue = queues.get(journey.workflowId) ?? { journey, events: [], ids: [] };
-      queues.set(journey.workflowId, queue);
-      if (queue.events.length >= SIGNAL_BATCH) { undelivered.add(stored.id); continue; }
-      const event = checked.get(stored.id)?.get(journey.workflowId) ?? journeyEvent(journey.ir, stored);
-      if (event === null) {
-        // Validated when accepted; a failure now means the row was edited by hand: keep it, say so.
-        undelivered.add(stored.id);
-        result.failed.push({ eventId: stored.id, error: `no longer valid for ${journey.playbook}` });
-        continue;
-      }
-      queue.events.push(event);
-      queue.ids.push(stored.id);
-    }
+/** Signals one journey its events; a journey recorded but never started starts with them. */
+async function signal(pool: Pool, gateway: ApiJourneyGateway, dispatch: Dispatch, metrics: MetricFeed | undefined): Promise<void> {
+  const journeyId = dispatch.journey.workflowId;
+  if (gateway.deliverEvents !== undefined) {
+    // A journey recorded but never started (its enrolment was cut short) starts with its events;
+    // a finished one is not started again (delivered: false, nothing more to do).
+    await gateway.deliverEvents({ journeyId, events: dispatch.events, startWith: () => enrolmentOf(pool, dispatch.journey, metrics) });
+  } else {
+    for (const event of dispatch.events) await gateway.deliverEvent({ journeyId, event });
   }
-  const work = [...queues.values()];
-  /** When each event's last journey answered its signal (ms). */
-  const answered = new Map<string, number>();
-  let next = 0;
-  const worker = async () => {
-    while (next < work.length) {
-      const queue = work[next++]!;
-      if (queue.events.length === 0) continue;
-      const journeyId = queue.journey.workflowId;
-      try {
-        if (gateway.deliverEvents !== undefined) {
-          // A journey recorded but never started (its enrolment was cut short) starts with its events;
-          // a finished one is not started again (delivered: false, nothing more to do).
-          await gateway.deliverEvents({ journeyId, events: queue.events, startWith: () => enrolmentOf(pool, queue.journey, options.metrics) });
-        } else {
-          for (const event of queue.events) await gateway.deliverEvent({ journeyId, event });
-        }
-        const at = clock();
-        for (const id of queue.ids) answered.set(id, Math.max(answered.get(id) ?? at, at));
-      } catch (err) {
-        for (const id of queue.ids) undelivered.add(id);
-        result.failed.push({ eventId: queue.ids[0]!, error: (err as Error).message });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, work.length) }, worker));
-  // An event no journey declares any more is done too.
-  const done = events.filter((e) => !undelivered.has(e.id)).map((e) => e.id);
-  // Each event stamped when its (last) journey's signal answered, not when the pass began: the lag is honest.
-  const end = clock();
-  await markEventsSignalled(pool, done.map((id) => ({ id, at: new Date(answered.get(id) ?? end) })));
-  for (const id of done) checked.delete(id);
-  result.delivered = done.length;
-  return result;
 }
 
 /**
@@ -202,9 +124,9 @@ export async function deliverTaskCloses(pool: Pool, gateway: ApiJourneyGateway, 
 
 /** The loop: `notify` after storing, `idle` to wait until nothing is waiting (tests), `stop` on shutdown. */
 export interface DeliveryLoop {
-  /** Wakes the loop; `checked` hands it events already converted for their journeys. */
-  notify(checked?: CheckedEvents): void;
-  /** Resolves once a pass found nothing left to deliver (or the loop stopped). */
+  /** Wakes the loop with what was just stored (`stored`, in the order stored) and how each journey reads it (`checked`). */
+  notify(checked?: CheckedEvents, stored?: StoredEvent[]): void;
+  /** Resolves once a sweep found nothing left to deliver and nothing is in flight (or the loop stopped). */
   idle(): Promise<void>;
   /** Events waiting and since when (for /metrics and the dashboard). */
   backlog(): Promise<{ waiting: number; oldestReceivedAt: Date | null; lagMs: number }>;
@@ -217,88 +139,276 @@ export interface DeliveryLoopOptions {
   gateway: ApiJourneyGateway;
   clock: () => number;
   metrics?: MetricFeed;
-  /** Wait after a pass that could not deliver everything (Temporal down), ms; doubles to 30 s. Default 500. */
+  /** Wait before signalling again a journey whose signal failed (Temporal down), ms; doubles to 30 s while failures go on. Default 500. */
   retryEveryMs?: number;
   /** Sweep for anything stored by another process, ms. Default 5 s. */
   sweepEveryMs?: number;
   /** Ask a journey again for a person's task close it has not made after this long, ms. Default 10 s. */
   taskCloseRetryMs?: number;
   /**
-   * Wait after a notify wakes the idle loop before its pass, ms, so that the
-   * events of concurrent requests go in one pass (one read, one mark, one
-   * signal per journey) instead of a pass each. Default 20.
+   * Wait after a notify wakes the idle loop before it starts, ms, so that the
+   * events of concurrent requests start out together. Default 20.
    */
   gatherMs?: number;
+  /** Most signals in flight at once. Default 32 (measured: docs/benchmarks.md, issue 14). */
+  concurrency?: number;
   warn?: (message: string) => void;
-  /** Hears each pass that delivered something: how many events, and how long the pass took (ms). */
-  onDelivered?: (count: number, passMs: number) => void;
+  /** Hears, at most once a second while events are delivered, how many were marked delivered over how long (ms). */
+  onDelivered?: (count: number, overMs: number) => void;
 }
 
-/** Looks for task closes to ask again at most this often, ms (a query; every pass used to run it). */
+/** Looks for task closes to ask again at most this often, ms. */
 const TASK_CLOSE_CHECK_MS = 1000;
 
-/** Starts the loop (its first pass right away: what an earlier process left undelivered). */
+/** Reports deliveries (onDelivered) at most this often, ms. */
+const REPORT_EVERY_MS = 1000;
+
+/** Longest wait between retries of a failing journey, ms. */
+const RETRY_MAX_MS = 30_000;
+
+/** How a turn at delivering ended. */
+type Turn = 'idle' | 'busy' | 'failed';
+
+/** A signal's answer: null error when the journey has the events. */
+interface Answer {
+  dispatch: Dispatch;
+  error: Error | null;
+  at: number;
+}
+
+/** Starts the loop (its first sweep right away: what an earlier process left undelivered). */
 export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
   const { pool, gateway, clock } = options;
   const warn = options.warn ?? (() => {});
-  const checked: CheckedEvents = new Map();
-  let stopped = false;
-  let wake: (() => void) | null = null;
-  let pending = true;
-  let idleWaiters: Array<() => void> = [];
   const retryBase = options.retryEveryMs ?? 500;
+  const sweepEveryMs = options.sweepEveryMs ?? 5000;
   const gatherMs = options.gatherMs ?? 20;
+  const concurrency = options.concurrency ?? 32;
+  const checked: CheckedEvents = new Map();
+  /** Rows handed by notify, not yet taken in. */
+  let handed: StoredEvent[] = [];
+  let stopped = false;
+  /** A sweep is asked for (start, idle(), a turn that failed, a notify without rows). */
+  let sweepWanted = true;
+  /** A notify came after signals failed: journeys waiting for a retry go soon. */
+  let retrySoon = false;
   let retry = retryBase;
-  /** When the last pass that could not deliver everything ended (wall clock ms); null after one that could. */
+  /** When signals last failed (wall clock ms), null once one succeeds. */
   let failedAt: number | null = null;
-  /** The retry a notify asked for while a failed pass was too recent to try again. */
-  let retrySoon: NodeJS.Timeout | null = null;
+  let idleWaiters: Array<() => void> = [];
   let closesCheckedAt = -Infinity;
+  let reported = { count: 0, since: Date.now() };
 
-  /** Sleeps `ms` or until woken; true when woken. */
-  const sleep = (ms: number) => new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => { wake = null; resolve(false); }, ms);
-    wake = () => { clearTimeout(timer); wake = null; resolve(true); };
+  // One waker: a notify, an answered signal, stop. `woken` keeps a wake that came while not waiting.
+  let woken = false;
+  let wakeUp: (() => void) | null = null;
+  const wake = () => {
+    woken = true;
+    wakeUp?.();
+  };
+  /** Waits up to `ms` for a wake; true when woken. */
+  const waitForWake = (ms: number) => new Promise<boolean>((resolve) => {
+    if (woken) {
+      woken = false;
+      return resolve(true);
+    }
+    const timer = setTimeout(() => { wakeUp = null; resolve(false); }, Math.max(0, ms));
+    wakeUp = () => { clearTimeout(timer); wakeUp = null; woken = false; resolve(true); };
   });
+
+  /** Waits `ms`, or until the loop stops. */
+  let stopPause: (() => void) | null = null;
+  const pause = (ms: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(() => { stopPause = null; resolve(); }, ms);
+    stopPause = () => { clearTimeout(timer); stopPause = null; resolve(); };
+  });
+
+  const closesIfDue = async () => {
+    // Wall-clock age of the request (its row has the database's now()), whatever the domain clock.
+    if (Date.now() - closesCheckedAt < TASK_CLOSE_CHECK_MS) return;
+    closesCheckedAt = Date.now();
+    await deliverTaskCloses(pool, gateway, closesCheckedAt, options.taskCloseRetryMs);
+  };
+
+  const report = (count: number, force = false) => {
+    reported.count += count;
+    const overMs = Date.now() - reported.since;
+    if (reported.count > 0 && (force || overMs >= REPORT_EVERY_MS)) {
+      options.onDelivered?.(reported.count, overMs);
+      reported = { count: 0, since: Date.now() };
+    }
+  };
+
+  /** Takes in stored rows not held yet, in the order given. */
+  const takeIn = async (queues: DeliveryQueues, rows: StoredEvent[]) => {
+    const fresh = rows.filter((row) => !queues.knows(row.id));
+    if (fresh.length === 0) return;
+    const targets = await targetsOf(pool, fresh, checked);
+    const now = clock();
+    fresh.forEach((row, i) => {
+      for (const journey of queues.add(row.id, targets[i]!, now)) {
+        warn(`event ${row.id} no longer reads as ${journey.playbook} declares it (its row was edited?): not delivered to ${journey.workflowId}`);
+      }
+    });
+  };
+
+  /** Applies signals' answers: each journey has its events, or waits to be tried again. */
+  const settle = (queues: DeliveryQueues, answers: Answer[]) => {
+    let failures = 0;
+    let firstError = '';
+    for (const { dispatch, error, at } of answers) {
+      if (error === null) {
+        queues.answered(dispatch, at);
+        continue;
+      }
+      failures += 1;
+      firstError ||= error.message;
+      queues.failed(dispatch, Date.now() + retry);
+    }
+    if (failures > 0) {
+      warn(`${failures} journeys not yet signalled their stored events: ${firstError}`);
+      failedAt = Date.now();
+      retry = Math.min(retry * 2, RETRY_MAX_MS);
+    } else if (answers.length > 0) {
+      failedAt = null;
+      retry = retryBase;
+    }
+  };
+
+  /** Marks every event whose journeys all have it, in one statement; then those journeys may go on. */
+  const markDelivered = async (queues: DeliveryQueues) => {
+    const marks = queues.marks();
+    if (marks.length === 0) return;
+    await markEventsSignalled(pool, marks.map((m) => ({ id: m.id, at: new Date(m.at) })));
+    queues.marked(marks);
+    for (const { id } of marks) checked.delete(id);
+    report(marks.length);
+  };
+
+  /** Delivers while there is work (the lock held); ends idle, or throws. */
+  const deliver = async (isLost: () => Error | undefined) => {
+    const queues = new DeliveryQueues();
+    const answers: Answer[] = [];
+    const flying = new Set<Promise<void>>();
+    /** The last sweep read every undelivered row: what notify hands may go straight in. */
+    let caughtUp = false;
+    let sweptAt = -Infinity;
+    const fly = (dispatch: Dispatch) => {
+      const flight = signal(pool, gateway, dispatch, options.metrics).then(
+        () => { answers.push({ dispatch, error: null, at: clock() }); },
+        (err: unknown) => { answers.push({ dispatch, error: err instanceof Error ? err : new Error(String(err)), at: clock() }); },
+      ).finally(() => { flying.delete(flight); wake(); });
+      flying.add(flight);
+    };
+    try {
+      for (;;) {
+        if (stopped) return;
+        const lost = isLost();
+        if (lost !== undefined) throw lost;
+        // What Temporal answered.
+        settle(queues, answers.splice(0));
+        if (retrySoon) {
+          retrySoon = false;
+          retry = retryBase;
+          if (failedAt !== null) queues.retryBy(failedAt + retryBase);
+        }
+        // Marked together: every event whose journeys all have it.
+        await markDelivered(queues);
+        // Taken in: a sweep when asked or due, or while behind and little is held; then what notify handed.
+        if (sweepWanted || Date.now() - sweptAt >= sweepEveryMs || (!caughtUp && queues.held < SWEEP_LIMIT / 2)) {
+          sweepWanted = false;
+          sweptAt = Date.now();
+          const rows = await undeliveredEvents(pool, SWEEP_LIMIT);
+          caughtUp = rows.length < SWEEP_LIMIT;
+          await takeIn(queues, rows);
+        }
+        const rows = handed;
+        handed = [];
+        // Behind, the handed rows would overtake older ones of the same journeys: a later sweep reads them in order.
+        if (caughtUp) await takeIn(queues, rows);
+        // Signalled: every ready journey, up to the limit.
+        while (queues.inFlight < concurrency) {
+          const dispatch = queues.take(Date.now());
+          if (dispatch === null) break;
+          fly(dispatch);
+        }
+        await closesIfDue();
+        if (queues.settled && caughtUp && handed.length === 0 && answers.length === 0 && !sweepWanted) return;
+        if (answers.length > 0 || handed.length > 0 || queues.markable > 0) continue;
+        const retryAt = queues.nextRetryAt();
+        const sweepIn = sweptAt + sweepEveryMs - Date.now();
+        await waitForWake(Math.min(sweepIn, retryAt === null ? Infinity : retryAt - Date.now()));
+      }
+    } finally {
+      // Signals in flight land and, the lock still held, what they delivered is marked; if that fails,
+      // it is sent again later and dropped by the journeys.
+      await Promise.allSettled([...flying]);
+      if (isLost() === undefined) {
+        settle(queues, answers.splice(0));
+        await markDelivered(queues).catch((err: Error) => warn(`event delivery: ${err.message}`));
+      }
+    }
+  };
+
+  /** One turn: take the lock, deliver until idle, let the lock go. */
+  const turn = async (): Promise<Turn> => {
+    const lock = await pool.connect();
+    // A checked-out client has no pool listener: without this, Postgres ending the
+    // session (restart, failover) mid-turn emits an unhandled 'error' and kills the
+    // API process (seen on the cluster tier's Postgres restart). The session, and
+    // with it the lock, is gone; the client is discarded and the next turn reconnects.
+    let lost: Error | undefined;
+    const onError = (err: Error) => { lost = err; };
+    lock.on('error', onError);
+    try {
+      // Two loops at once (two API servers on one database) would signal the same events twice
+      // and interleave a journey's order; the lock is a session lock on one connection, never a transaction.
+      if (!(await tryLock(lock))) return 'busy';
+      try {
+        await deliver(() => lost);
+        return 'idle';
+      } finally {
+        if (!lost) await unlock(lock).catch((err: Error) => { lost = err; });
+      }
+    } finally {
+      lock.off('error', onError);
+      lock.release(lost);
+    }
+  };
 
   const run = async () => {
     while (!stopped) {
-      pending = false;
-      let more = false;
-      let failed = false;
+      let ended: Turn;
       try {
-        const started = clock();
-        const pass = await deliverPass(pool, gateway, clock, { checked, ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
-        if (pass.delivered > 0) options.onDelivered?.(pass.delivered, clock() - started);
-        // Another server is delivering: try again shortly (what it delivers is marked; the rest waits for us).
-        if (pass.busy === true) failed = true;
-        if (pass.failed.length > 0) {
-          failed = true;
-          warn(`${pass.failed.length} stored events not yet delivered: ${pass.failed[0]!.error}`);
-        }
-        more = pass.read > 0 && (pass.delivered > 0 || pass.read === 1000);
-        // Wall-clock age of the request (its row has the database's now()), whatever the domain clock.
-        if (Date.now() - closesCheckedAt >= TASK_CLOSE_CHECK_MS) {
-          closesCheckedAt = Date.now();
-          await deliverTaskCloses(pool, gateway, closesCheckedAt, options.taskCloseRetryMs);
-        }
+        ended = await turn();
       } catch (err) {
-        failed = true;
+        ended = 'failed';
         warn(`event delivery: ${(err as Error).message}`);
       }
+      report(0, true);
       if (stopped) break;
-      if (failed) {
-        failedAt = Date.now();
-        await sleep(retry);
-        retry = Math.min(retry * 2, 30_000);
+      if (ended !== 'idle') {
+        // Another server is delivering (it sweeps up what this one stored), or Postgres failed us:
+        // try again from a sweep after a pause no notify cuts short (a failing turn per request
+        // would take the time of the requests themselves).
+        handed = [];
+        sweepWanted = true;
+        await pause(retry);
+        retry = Math.min(retry * 2, RETRY_MAX_MS);
         continue;
       }
-      failedAt = null;
-      retry = retryBase;
-      if (more || pending) continue;
+      if (failedAt === null) retry = retryBase;
+      if (handed.length > 0 || sweepWanted) continue;
       for (const resolve of idleWaiters) resolve();
       idleWaiters = [];
-      if (await sleep(options.sweepEveryMs ?? 5000) && !stopped && gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, gatherMs));
+      try {
+        await closesIfDue();
+      } catch (err) {
+        warn(`task closes: ${(err as Error).message}`);
+      }
+      const woke = await waitForWake(sweepEveryMs);
+      if (!woke) sweepWanted = true;
+      else if (!stopped && gatherMs > 0) await new Promise((resolve) => setTimeout(resolve, gatherMs));
     }
     for (const resolve of idleWaiters) resolve();
     idleWaiters = [];
@@ -306,28 +416,21 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
   const running = run();
 
   return {
-    notify(handed) {
-      if (handed !== undefined) for (const [id, byJourney] of handed) checked.set(id, byJourney);
+    notify(handedChecked, stored) {
+      if (handedChecked !== undefined) for (const [id, byJourney] of handedChecked) checked.set(id, byJourney);
       // Bounded: events another server delivered never leave through this loop's marks.
       while (checked.size > CHECKED_KEPT) checked.delete(checked.keys().next().value!);
-      pending = true;
-      // After a pass that could not deliver (Temporal down), new events retry it soon, but at most once
-      // per retryEveryMs: under load, a failing pass per request (each a round of refused signals)
-      // took the time of the requests themselves.
-      const wait = failedAt === null ? 0 : failedAt + retryBase - Date.now();
-      if (wait > 0) {
-        retrySoon ??= setTimeout(() => { retrySoon = null; retry = retryBase; wake?.(); }, wait);
-        return;
-      }
-      retry = retryBase;
-      wake?.();
+      if (stored === undefined) sweepWanted = true;
+      else handed.push(...stored);
+      if (failedAt !== null) retrySoon = true;
+      wake();
     },
     idle() {
       return new Promise<void>((resolve) => {
         if (stopped) return resolve();
         idleWaiters.push(resolve);
-        pending = true;
-        wake?.();
+        sweepWanted = true;
+        wake();
       });
     },
     async backlog() {
@@ -336,8 +439,8 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
     },
     async stop() {
       stopped = true;
-      if (retrySoon !== null) clearTimeout(retrySoon);
-      wake?.();
+      stopPause?.();
+      wake();
       await running;
     },
   };

@@ -41,9 +41,9 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   const delivery = startDeliveryLoop({
     pool: deps.pool, gateway: deps.gateway, clock: deps.clock, warn: (message) => app.log.warn(message),
     ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }), ...deps.delivery,
-    onDelivered: (count, passMs) => {
+    onDelivered: (count, overMs) => {
       deps.observability?.eventsDelivered.inc(count);
-      app.log.info({ delivered: count, passMs }, 'events delivered');
+      app.log.info({ delivered: count, overMs }, 'events delivered');
     },
   });
   app.decorate('deliveries', delivery);

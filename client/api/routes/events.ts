@@ -32,7 +32,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: ApiDeps, deliver
     const outcome = await acceptEvents(deps.pool, items, intake);
     if (!outcome.ok) return reply.code(400).send({ errors: outcome.errors });
     // Stored: from here on nothing is lost. The loop signals the journeys.
-    if (outcome.accepted > 0) delivery.notify(outcome.checked);
+    if (outcome.accepted > 0) delivery.notify(outcome.checked, outcome.stored);
     return reply.code(202).send({ accepted: outcome.accepted, duplicates: outcome.duplicates, ignored_fields: outcome.ignoredFields });
   });
 }
