@@ -1,0 +1,67 @@
+/**
+ * The delivery loop signals each journey as soon as it is ready (issue 14:
+ * the lag's p99 was two passes): a journey whose signal hangs holds back
+ * nobody else, its own later events wait behind it, and once it answers they
+ * follow in order.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { deploy, enrolment } from './support/playbook.ts';
+import { recordingGateway, type RecordingGateway } from './support/recording-gateway.ts';
+import { startApi, type RunningApi } from './support/server.ts';
+
+let db: TestDatabase;
+let api: RunningApi;
+let gateway: RecordingGateway;
+let release: () => void = () => {};
+let hanging: Promise<void> = Promise.resolve();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await deploy(db.pool);
+  gateway = recordingGateway();
+  const record = gateway.deliverEvent.bind(gateway);
+  gateway.deliverEvent = async (input) => {
+    if (input.journeyId.includes('slow')) await hanging;
+    return record(input);
+  };
+  api = await startApi(db.pool, gateway, { delivery: { retryEveryMs: 50, sweepEveryMs: 60_000 } });
+  for (const id of ['slow', 'fast']) expect((await api.call('/customers', { body: enrolment(id) })).status).toBe(201);
+});
+afterAll(async () => {
+  release();
+  await api?.close();
+  await db?.drop();
+});
+
+const event = (id: string, customer: string) => ({ id, customer, type: 'usage', at: '2026-02-03T10:00:00Z', data: { active_users: 1 } });
+const signalledAt = async (id: string) =>
+  (await db.pool.query<{ signalled_at: Date | null }>('SELECT signalled_at FROM customer_events WHERE event_id = $1', [id])).rows[0]?.signalled_at ?? null;
+
+describe('delivery per journey', () => {
+  it('delivers and marks a journey\'s events while another journey\'s signal hangs, and the hung one\'s in order once it answers', async () => {
+    hanging = new Promise((resolve) => { release = resolve; });
+    expect((await api.call('/events', { body: event('slow-1', 'slow') })).status).toBe(202);
+    for (const id of ['fast-1', 'fast-2', 'fast-3']) {
+      expect((await api.call('/events', { body: event(id, 'fast') })).status).toBe(202);
+      await until(async () => (await signalledAt(id)) !== null);
+    }
+    expect((await api.call('/events', { body: event('slow-2', 'slow') })).status).toBe(202);
+    expect(gateway.delivered.map((d) => d.event.id)).toEqual(['fast-1', 'fast-2', 'fast-3']);
+    expect(await signalledAt('slow-1')).toBeNull();
+    release();
+    await api.settle();
+    expect(gateway.delivered.filter((d) => d.customerId === 'slow').map((d) => d.event.id)).toEqual(['slow-1', 'slow-2']);
+    expect(await signalledAt('slow-2')).not.toBeNull();
+    const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customer_events WHERE signalled_at IS NULL');
+    expect(rows[0]!.n).toBe(0);
+  });
+});
+
+async function until(done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
