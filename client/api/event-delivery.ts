@@ -25,7 +25,9 @@
  *
  * One loop delivers at a time across API processes: the loop holds an
  * advisory lock while it has work and lets it go when idle, so another
- * server's loop takes over when this one is gone or quiet.
+ * server's loop takes over when this one is gone or quiet. While it holds
+ * the lock it sweeps every second, so what the other servers store is
+ * delivered within about a second too.
  *
  * Exactly once: a signal is not idempotent in Temporal, and the process can
  * die after a signal succeeded but before its events were marked. After a
@@ -58,6 +60,9 @@ const CHECKED_KEPT = 100_000;
 
 /** Rows one sweep reads (oldest undelivered first). */
 const SWEEP_LIMIT = 1000;
+
+/** Sweeps at least this often while delivering, ms (idle: every `sweepEveryMs`). */
+const SWEEP_WHILE_DELIVERING_MS = 1000;
 
 /** Events checked by `POST /events`: event id → workflow id → the journey's event. */
 export type CheckedEvents = Map<string, Map<string, JourneyEvent>>;
@@ -184,6 +189,8 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
   const sweepEveryMs = options.sweepEveryMs ?? 5000;
   const gatherMs = options.gatherMs ?? 20;
   const concurrency = options.concurrency ?? 32;
+  // While delivering, what other API servers store (their loops wait for the lock) is swept up within a second.
+  const sweepWhileDelivering = Math.min(sweepEveryMs, SWEEP_WHILE_DELIVERING_MS);
   const checked: CheckedEvents = new Map();
   /** Rows handed by notify, not yet taken in. */
   let handed: StoredEvent[] = [];
@@ -315,7 +322,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
         // Marked together: every event whose journeys all have it.
         await markDelivered(queues);
         // Taken in: a sweep when asked or due, or while behind and little is held; then what notify handed.
-        if (sweepWanted || Date.now() - sweptAt >= sweepEveryMs || (!caughtUp && queues.held < SWEEP_LIMIT / 2)) {
+        if (sweepWanted || Date.now() - sweptAt >= sweepWhileDelivering || (!caughtUp && queues.held < SWEEP_LIMIT / 2)) {
           sweepWanted = false;
           sweptAt = Date.now();
           const rows = await undeliveredEvents(pool, SWEEP_LIMIT);
@@ -336,7 +343,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
         if (queues.settled && caughtUp && handed.length === 0 && answers.length === 0 && !sweepWanted) return;
         if (answers.length > 0 || handed.length > 0 || queues.markable > 0) continue;
         const retryAt = queues.nextRetryAt();
-        const sweepIn = sweptAt + sweepEveryMs - Date.now();
+        const sweepIn = sweptAt + sweepWhileDelivering - Date.now();
         await waitForWake(Math.min(sweepIn, retryAt === null ? Infinity : retryAt - Date.now()));
       }
     } finally {

@@ -15,6 +15,8 @@ let api: RunningApi;
 let gateway: RecordingGateway;
 let release: () => void = () => {};
 let hanging: Promise<void> = Promise.resolve();
+/** Event ids whose signal was asked for (a hanging one before it answers). */
+const asked: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -22,6 +24,7 @@ beforeAll(async () => {
   gateway = recordingGateway();
   const record = gateway.deliverEvent.bind(gateway);
   gateway.deliverEvent = async (input) => {
+    asked.push(input.event.id ?? '');
     if (input.journeyId.includes('slow')) await hanging;
     return record(input);
   };
@@ -55,6 +58,28 @@ describe('delivery per journey', () => {
     expect(await signalledAt('slow-2')).not.toBeNull();
     const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customer_events WHERE signalled_at IS NULL');
     expect(rows[0]!.n).toBe(0);
+  });
+
+  it('delivers within about a second what a second API server stores while the first one holds the delivery lock', async () => {
+    const second = await startApi(db.pool, gateway, { delivery: { retryEveryMs: 50, sweepEveryMs: 60_000 } });
+    try {
+      hanging = new Promise((resolve) => { release = resolve; });
+      expect((await api.call('/events', { body: event('slow-3', 'slow') })).status).toBe(202);
+      // The first server's loop is delivering, the lock held: its signal for slow-3 hangs.
+      await until(async () => asked.includes('slow-3'));
+      const stored = Date.now();
+      expect((await second.call('/events', { body: event('fast-4', 'fast') })).status).toBe(202);
+      // The first server, delivering (its slow journey's signal still out), sweeps it up.
+      await until(async () => (await signalledAt('fast-4')) !== null);
+      expect(Date.now() - stored).toBeLessThan(3000);
+      expect(await signalledAt('slow-3')).toBeNull();
+      release();
+      await api.settle();
+      expect(await signalledAt('slow-3')).not.toBeNull();
+    } finally {
+      release();
+      await second.close();
+    }
   });
 });
 
