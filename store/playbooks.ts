@@ -15,7 +15,7 @@ export interface PlaybookVersion {
   deployedAt: Date;
 }
 
-interface Row { playbook: string; version: number; source_hash: string; ir: unknown; deployed_by: string; deployed_at: Date }
+interface Row { playbook: string; version: number; source_hash: string; deployed_by: string; deployed_at: Date }
 
 /**
  * Parsed IRs by source hash. A version's IR never changes (its hash is the
@@ -25,37 +25,46 @@ interface Row { playbook: string; version: number; source_hash: string; ir: unkn
 const parsedIRs = new Map<string, PlaybookIR>();
 const PARSED_IRS_KEPT = 256;
 
-function parsedIR(row: Row): PlaybookIR {
-  const key = pinKey(row.playbook, row.source_hash);
-  let ir = parsedIRs.get(key);
-  if (ir === undefined) {
-    // The IR was validated when deployed; parsing again guards against a row
-    // written by an older, incompatible Milepost.
-    ir = PlaybookIR.parse(row.ir);
-    parsedIRs.set(key, ir);
-    if (parsedIRs.size > PARSED_IRS_KEPT) parsedIRs.delete(parsedIRs.keys().next().value!);
-  }
+/** Keeps a parsed IR (bounded: the oldest parse goes first). */
+function keepIR(key: string, ir: PlaybookIR): PlaybookIR {
+  parsedIRs.set(key, ir);
+  if (parsedIRs.size > PARSED_IRS_KEPT) parsedIRs.delete(parsedIRs.keys().next().value!);
   return ir;
 }
 
-function toVersion(row: Row): PlaybookVersion {
-  return {
-    playbook: row.playbook,
-    version: row.version,
-    sourceHash: row.source_hash,
-    ir: parsedIR(row),
-    deployedBy: row.deployed_by,
-    deployedAt: row.deployed_at,
-  };
+/**
+ * The versions of `rows` with their IRs: parsed ones from this process, the
+ * others read and parsed once. The rows leave out the `ir` column (tens of KB
+ * of JSON that `pg` would parse on every enrolment only for it to be thrown
+ * away), so a version whose IR is parsed costs one small row.
+ */
+async function withIRs(db: Queryable, rows: Row[]): Promise<PlaybookVersion[]> {
+  const missing = rows.filter((row) => !parsedIRs.has(pinKey(row.playbook, row.source_hash)));
+  if (missing.length > 0) {
+    const { rows: irs } = await db.query<{ playbook: string; source_hash: string; ir: unknown }>(
+      `SELECT playbook, source_hash, ir FROM playbook_versions
+        WHERE (playbook, source_hash) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [missing.map((r) => r.playbook), missing.map((r) => r.source_hash)]);
+    // The IR was validated when deployed; parsing again guards against a row
+    // written by an older, incompatible Milepost.
+    for (const row of irs) keepIR(pinKey(row.playbook, row.source_hash), PlaybookIR.parse(row.ir));
+  }
+  return rows.flatMap((row) => {
+    const ir = parsedIRs.get(pinKey(row.playbook, row.source_hash));
+    // Deleted between the two reads (by hand): as if never deployed.
+    return ir === undefined ? [] : [{
+      playbook: row.playbook, version: row.version, sourceHash: row.source_hash, ir, deployedBy: row.deployed_by, deployedAt: row.deployed_at,
+    }];
+  });
 }
 
-const COLUMNS = 'playbook, version, source_hash, ir, deployed_by, deployed_at';
+const COLUMNS = 'playbook, version, source_hash, deployed_by, deployed_at';
 
 /** The newest deployed version of `playbook`, or null when it was never deployed. */
 export async function latestPlaybookVersion(db: Queryable, playbook: string): Promise<PlaybookVersion | null> {
   const { rows } = await db.query<Row>(
     `SELECT ${COLUMNS} FROM playbook_versions WHERE playbook = $1 ORDER BY version DESC LIMIT 1`, [playbook]);
-  return rows[0] === undefined ? null : toVersion(rows[0]);
+  return (await withIRs(db, rows))[0] ?? null;
 }
 
 /** The deployed versions with these (playbook, source hash) pairs, keyed `playbook@hash`. */
@@ -66,7 +75,7 @@ export async function playbookVersionsByHash(db: Queryable, pins: Array<{ playbo
     `SELECT ${COLUMNS} FROM playbook_versions
       WHERE (playbook, source_hash) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
     [pins.map((p) => p.playbook), pins.map((p) => p.hash)]);
-  for (const row of rows) found.set(pinKey(row.playbook, row.source_hash), toVersion(row));
+  for (const version of await withIRs(db, rows)) found.set(pinKey(version.playbook, version.sourceHash), version);
   return found;
 }
 
