@@ -2,9 +2,12 @@
  * The delivery loop signals each journey as soon as it is ready (issue 14:
  * the lag's p99 was two passes): a journey whose signal hangs holds back
  * nobody else, its own later events wait behind it, and once it answers they
- * follow in order.
+ * follow in order. Another server's events are swept up while this one
+ * delivers, and a backlog left by an earlier process goes before what arrives
+ * now.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertCustomerEvents } from '../../store/customer-events.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { deploy, enrolment } from './support/playbook.ts';
 import { recordingGateway, type RecordingGateway } from './support/recording-gateway.ts';
@@ -80,6 +83,19 @@ describe('delivery per journey', () => {
       release();
       await second.close();
     }
+  });
+});
+
+describe('delivery behind a backlog', () => {
+  it('delivers a backlog left by an earlier process before what arrives now, in arrival order, each event once', async () => {
+    const backlog = Array.from({ length: 1200 }, (_, i) => ({ id: `old-${i}`, customerId: 'fast', type: 'usage', at: Date.parse('2026-02-04T10:00:00Z') + i, data: { active_users: 1 } }));
+    // Stored without a notify, as an API process that died before signalling them would leave them.
+    await insertCustomerEvents(db.pool, backlog);
+    const before = gateway.delivered.length;
+    expect((await api.call('/events', { body: event('new-1', 'fast') })).status).toBe(202);
+    await api.settle();
+    const ids = gateway.delivered.slice(before).map((d) => d.event.id);
+    expect(ids).toEqual([...backlog.map((e) => e.id), 'new-1']);
   });
 });
 
