@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { deploy, enrolment } from './support/playbook.ts';
-import { recordingGateway, type RecordingGateway } from './support/recording-gateway.ts';
+import { beforeEachDelivery, recordingGateway, type RecordingGateway } from './support/recording-gateway.ts';
 import { startApi, type RunningApi } from './support/server.ts';
 
 const RETRY_MS = 200;
@@ -17,21 +17,19 @@ let api: RunningApi;
 let gateway: RecordingGateway;
 /** Signals asked of the gateway, failed ones included. */
 let attempts = 0;
-/** When the gateway last answered a signal (ms). */
+/** When the gateway last answered a signal, or was about to (ms). */
 let answeredAt = 0;
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await deploy(db.pool);
   gateway = recordingGateway();
-  const record = gateway.deliverEvent.bind(gateway);
-  gateway.deliverEvent = async (input) => {
+  beforeEachDelivery(gateway, async () => {
     attempts += 1;
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const result = await record(input);
+    // Just before the signal answers: signalled_at must not be earlier.
     answeredAt = Date.now();
-    return result;
-  };
+  });
   api = await startApi(db.pool, gateway, { delivery: { retryEveryMs: RETRY_MS, sweepEveryMs: 60_000 } });
   expect((await api.call('/customers', { body: enrolment('pace') })).status).toBe(201);
 });

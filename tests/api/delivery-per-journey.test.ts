@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertCustomerEvents } from '../../store/customer-events.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { deploy, enrolment } from './support/playbook.ts';
-import { recordingGateway, type RecordingGateway } from './support/recording-gateway.ts';
+import { beforeEachDelivery, recordingGateway, type RecordingGateway } from './support/recording-gateway.ts';
 import { startApi, type RunningApi } from './support/server.ts';
 
 let db: TestDatabase;
@@ -25,12 +25,10 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await deploy(db.pool);
   gateway = recordingGateway();
-  const record = gateway.deliverEvent.bind(gateway);
-  gateway.deliverEvent = async (input) => {
+  beforeEachDelivery(gateway, async (input) => {
     asked.push(input.event.id ?? '');
     if (input.journeyId.includes('slow')) await hanging;
-    return record(input);
-  };
+  });
   api = await startApi(db.pool, gateway, { delivery: { retryEveryMs: 50, sweepEveryMs: 60_000 } });
   for (const id of ['slow', 'fast']) expect((await api.call('/customers', { body: enrolment(id) })).status).toBe(201);
 });

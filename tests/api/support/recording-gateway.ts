@@ -66,3 +66,12 @@ export function recordingGateway(): RecordingGateway {
   };
   return gateway;
 }
+
+/** Runs `hook` before each event the gateway records (to count, delay or hold back deliveries); a throw fails the delivery. */
+export function beforeEachDelivery(gateway: RecordingGateway, hook: (input: Parameters<RecordingGateway['deliverEvent']>[0]) => Promise<void> | void): void {
+  const record = gateway.deliverEvent.bind(gateway);
+  gateway.deliverEvent = async (input) => {
+    await hook(input);
+    return record(input);
+  };
+}
