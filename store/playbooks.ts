@@ -25,32 +25,47 @@ interface Row { playbook: string; version: number; source_hash: string; deployed
 const parsedIRs = new Map<string, PlaybookIR>();
 const PARSED_IRS_KEPT = 256;
 
-/** Keeps a parsed IR (bounded: the oldest parse goes first). */
-function keepIR(key: string, ir: PlaybookIR): PlaybookIR {
-  parsedIRs.set(key, ir);
-  if (parsedIRs.size > PARSED_IRS_KEPT) parsedIRs.delete(parsedIRs.keys().next().value!);
-  return ir;
+/**
+ * The IRs of these (playbook, source hash) pins, keyed `playbook@hash`: this
+ * process's parsed ones, and only the others read and parsed, then kept
+ * (their `ir` column is tens of KB of JSON, so reading it again for every
+ * event batch was most of the cost of a small `POST /events`). A pin not
+ * deployed is absent.
+ */
+export async function pinnedIRs(db: Queryable, pins: ReadonlyArray<{ playbook: string; hash: string }>): Promise<Map<string, PlaybookIR>> {
+  const found = new Map<string, PlaybookIR>();
+  const missing: Array<{ playbook: string; hash: string }> = [];
+  for (const pin of pins) {
+    const ir = parsedIRs.get(pinKey(pin.playbook, pin.hash));
+    if (ir !== undefined) found.set(pinKey(pin.playbook, pin.hash), ir);
+    else missing.push(pin);
+  }
+  if (missing.length === 0) return found;
+  const { rows } = await db.query<{ playbook: string; source_hash: string; ir: unknown }>(
+    `SELECT playbook, source_hash, ir FROM playbook_versions
+      WHERE (playbook, source_hash) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    [missing.map((p) => p.playbook), missing.map((p) => p.hash)]);
+  for (const row of rows) {
+    const key = pinKey(row.playbook, row.source_hash);
+    // The IR was validated when deployed; parsing again guards against a row
+    // written by an older, incompatible Milepost.
+    const ir = PlaybookIR.parse(row.ir);
+    found.set(key, ir);
+    parsedIRs.set(key, ir);
+    if (parsedIRs.size > PARSED_IRS_KEPT) parsedIRs.delete(parsedIRs.keys().next().value!);
+  }
+  return found;
 }
 
 /**
- * The versions of `rows` with their IRs: parsed ones from this process, the
- * others read and parsed once. The rows leave out the `ir` column (tens of KB
- * of JSON that `pg` would parse on every enrolment only for it to be thrown
- * away), so a version whose IR is parsed costs one small row.
+ * The versions of `rows` with their IRs ({@link pinnedIRs}). The rows leave out
+ * the `ir` column (tens of KB of JSON that `pg` would parse on every enrolment
+ * only for it to be thrown away), so a version whose IR is parsed costs one small row.
  */
 async function withIRs(db: Queryable, rows: Row[]): Promise<PlaybookVersion[]> {
-  const missing = rows.filter((row) => !parsedIRs.has(pinKey(row.playbook, row.source_hash)));
-  if (missing.length > 0) {
-    const { rows: irs } = await db.query<{ playbook: string; source_hash: string; ir: unknown }>(
-      `SELECT playbook, source_hash, ir FROM playbook_versions
-        WHERE (playbook, source_hash) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [missing.map((r) => r.playbook), missing.map((r) => r.source_hash)]);
-    // The IR was validated when deployed; parsing again guards against a row
-    // written by an older, incompatible Milepost.
-    for (const row of irs) keepIR(pinKey(row.playbook, row.source_hash), PlaybookIR.parse(row.ir));
-  }
+  const irs = await pinnedIRs(db, rows.map((row) => ({ playbook: row.playbook, hash: row.source_hash })));
   return rows.flatMap((row) => {
-    const ir = parsedIRs.get(pinKey(row.playbook, row.source_hash));
+    const ir = irs.get(pinKey(row.playbook, row.source_hash));
     // Deleted between the two reads (by hand): as if never deployed.
     return ir === undefined ? [] : [{
       playbook: row.playbook, version: row.version, sourceHash: row.source_hash, ir, deployedBy: row.deployed_by, deployedAt: row.deployed_at,
@@ -76,25 +91,6 @@ export async function playbookVersionsByHash(db: Queryable, pins: Array<{ playbo
       WHERE (playbook, source_hash) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
     [pins.map((p) => p.playbook), pins.map((p) => p.hash)]);
   for (const version of await withIRs(db, rows)) found.set(pinKey(version.playbook, version.sourceHash), version);
-  return found;
-}
-
-/**
- * The IRs of these (playbook, source hash) pins, keyed `playbook@hash`: from
- * this process's parsed IRs where it has them, and only the others read (their
- * `ir` column is tens of KB of JSON, so reading it again for every event batch
- * was most of the cost of a small `POST /events`). A pin not deployed is absent.
- */
-export async function pinnedIRs(db: Queryable, pins: Array<{ playbook: string; hash: string }>): Promise<Map<string, PlaybookIR>> {
-  const found = new Map<string, PlaybookIR>();
-  const missing = new Map<string, { playbook: string; hash: string }>();
-  for (const pin of pins) {
-    const key = pinKey(pin.playbook, pin.hash);
-    const ir = parsedIRs.get(key);
-    if (ir !== undefined) found.set(key, ir);
-    else missing.set(key, pin);
-  }
-  if (missing.size > 0) for (const [key, version] of await playbookVersionsByHash(db, [...missing.values()])) found.set(key, version.ir);
   return found;
 }
 
