@@ -10,7 +10,8 @@
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import { journeyEventsOf } from '../client/api/journey-events.ts';
 import { journeyTermWorkflowId } from '../client/temporal/journey-id.ts';
-import { insertJourney } from '../store/journeys.ts';
+import { placeTerm } from '../client/api/terms.ts';
+import { insertJourney, withTermsLocked } from '../store/journeys.ts';
 import { latestPlaybookVersion } from '../store/playbooks.ts';
 import { feedTypesFor } from '../workflows/metric-feed.ts';
 import type { Contract, JourneyCustomer, JourneyEvent } from '../workflows/engine/types.ts';
@@ -28,8 +29,16 @@ export interface NextTermRequest {
   metricTypes: string[];
 }
 
-/** The next term, ready to start; `null` when its playbook is not deployed. */
-export type NextTerm = { workflowId: string; ir: PlaybookIR; events: JourneyEvent[]; metricTypes: string[] } | null;
+/**
+ * The next term, ready to start; `null` when its playbook is not deployed;
+ * `taken` when a journey enrolled otherwise (through the API) holds the term
+ * already (`enrolled`: it starts at the same instant, so it is the next term)
+ * or overlaps it (terms of a customer and playbook never overlap, §9).
+ */
+export type NextTerm =
+  | { workflowId: string; ir: PlaybookIR; events: JourneyEvent[]; metricTypes: string[] }
+  | { taken: { kind: 'enrolled' | 'overlapping'; workflowId: string } }
+  | null;
 
 export function createNextTermActivities(deps: Pick<ActivityDeps, 'pool'>) {
   return {
@@ -39,11 +48,20 @@ export function createNextTermActivities(deps: Pick<ActivityDeps, 'pool'>) {
       if (version === null) return null;
       const metricTypes = feedTypesFor(version.ir, request.metricTypes);
       const workflowId = journeyTermWorkflowId(request.playbook, request.customer.id, request.contract.start);
-      await insertJourney(deps.pool, {
-        workflowId, customerId: journey.customerId, playbook: request.playbook, playbookHash: version.sourceHash,
-        contractStart: new Date(request.contract.start), contractEnd: new Date(request.contract.end), enrolledAt: new Date(request.contract.start),
-        metricEvents: metricTypes,
+      // Under the lock enrolments take (client/api/enrol.ts), so no term enrolled meanwhile overlaps this one.
+      const taken = await withTermsLocked(deps.pool, journey.customerId, request.playbook, async (db, terms) => {
+        const placed = placeTerm(terms, request.contract);
+        // This activity's own row, recorded by an attempt before a retry: carry on.
+        if (placed.kind === 'enrolled' && placed.journey.workflowId === workflowId) return null;
+        if (placed.kind !== 'new') return { kind: placed.kind, workflowId: placed.journey.workflowId };
+        await insertJourney(db, {
+          workflowId, customerId: journey.customerId, playbook: request.playbook, playbookHash: version.sourceHash,
+          contractStart: new Date(request.contract.start), contractEnd: new Date(request.contract.end), enrolledAt: new Date(request.contract.start),
+          metricEvents: metricTypes,
+        });
+        return null;
       });
+      if (taken !== null) return { taken };
       const events = await journeyEventsOf(deps.pool, version.ir, journey.customerId, metricTypes);
       return { workflowId, ir: version.ir, events, metricTypes };
     },

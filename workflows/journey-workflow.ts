@@ -235,6 +235,16 @@ async function startNextTerm(closing: {
     await store.recordLedger.executeWithOptions({ summary: `next term: ${next.playbook} is not deployed` }, [ref, [entry('not_deployed', { ...next })]]);
     return;
   }
+  if ('taken' in prepared) {
+    // Enrolled through the API before this term closed: that journey is the next term (same start), or
+    // it overlaps it and no next term starts. (No recorded history has this answer: the branch is new.)
+    const { kind, workflowId } = prepared.taken;
+    if (kind === 'overlapping') log.warn('an enrolled term overlaps the next term; no next term started', { playbook: next.playbook, journey: workflowId });
+    await store.recordLedger.executeWithOptions({ summary: `next term: ${kind === 'enrolled' ? 'enrolled already as' : 'overlapped by'} ${workflowId}` }, [
+      ref, [entry(kind === 'enrolled' ? workflowId : 'overlapping', { ...next, journey: workflowId })],
+    ]);
+    return;
+  }
   const start: JourneyStart = {
     ir: prepared.ir, customer, contract, enrolledAt: contract.start, events: prepared.events,
     // The closing journey's domain clock goes on (zero offset in production).

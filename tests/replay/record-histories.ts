@@ -43,6 +43,7 @@ const CASES = [
   'clinic-acme-year', 'clinic-acme-enrolled-april', 'stability-webhooks', 'clinic-continue-as-new',
   'clinic-migrated-march', 'clinic-manual-activation', 'clinic-metric-feed',
   'v2-tasks-closed', 'v2-tasks-overdue', 'v2-catch-up', 'v2-close-by-update', 'v2-migration', 'v2-next-term',
+  'v2-next-term-taken',
 ] as const;
 const chosen = process.argv.slice(3);
 const unknown = chosen.filter((c) => !(CASES as readonly string[]).includes(c));
@@ -62,9 +63,13 @@ const cases = [
 const activities = createDryRunActivities();
 // The one playbook "deployed" for the recordings: the next term of case v2-next-term.
 const deployed = new Map<string, PlaybookIR>();
+// Next terms held by a journey enrolled through the API (case v2-next-term-taken), by playbook.
+const taken = new Map<string, { kind: 'enrolled' | 'overlapping'; workflowId: string }>();
 const harness = await startSimulationHarness({
   ...activities,
   prepareNextTerm: async (_journey, request) => {
+    const held = taken.get(request.playbook);
+    if (held !== undefined) return { taken: held };
     const ir = deployed.get(request.playbook);
     return ir === undefined ? null : { workflowId: journeyTermWorkflowId(request.playbook, request.customer.id, request.contract.start), ir, events: [], metricTypes: [] };
   },
@@ -227,6 +232,23 @@ try {
     if (report.next_term == null) throw new Error('the renewing term did not name its next term');
     await client.workflow.getHandle(journeyTermWorkflowId('calls', t.customer.id, t.contract.end)).terminate('recorded');
     await save('v2-next-term', handle.workflowId, undefined, callsSource);
+  }
+  // The same, but a term enrolled through the API overlaps the next term: none starts, the ledger says why.
+  if (wanted('v2-next-term-taken')) {
+    const renewing: PlaybookIR = {
+      ...structuredClone(calls), playbook: 'calls-renewing', sourceHash: 'sha256:calls-renewing',
+      renewalTerm: { playbook: 'calls-by-hand', length: { amount: 1, unit: 'month' } },
+    };
+    renewing.milestones[1] = { ...renewing.milestones[1]!, renewal: true };
+    const t = callsTimeline([{ at: callsStart + 3 * DAY, type: 'trained', data: {} }], []);
+    taken.set('calls-by-hand', { kind: 'overlapping', workflowId: journeyTermWorkflowId('calls-by-hand', t.customer.id, t.contract.end - DAY) });
+    const handle = await client.workflow.start<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
+      workflowId: `calls-renewing-taken-${Date.now()}`, taskQueue: harness.taskQueue,
+      args: [{ kind: 'start', start: { ir: renewing, customer: t.customer, contract: t.contract, enrolledAt: callsStart, domainStart: callsStart, events: t.events } }],
+    });
+    const report = await handle.result();
+    if (report.next_term == null) throw new Error('the renewing term did not name its next term');
+    await save('v2-next-term-taken', handle.workflowId, undefined, callsSource);
   }
 } finally {
   await harness.stop();

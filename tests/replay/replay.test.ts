@@ -100,8 +100,15 @@ describe('recorded journey histories', () => {
     const migrated = runs.filter((r) => patches(r.events).includes('migration-keeps-fired-actions'));
     expect(migrated.map((r) => r.file).sort()).toEqual(['v0.5.0-clinic-migrated-march.json', 'v0.5.0-v2-migration.json']);
     const renewed = runs.filter((r) => patches(r.events).includes('next-term-started'));
-    expect(renewed.map((r) => r.file)).toEqual(['v0.5.0-v2-next-term.json']);
+    expect(renewed.map((r) => r.file)).toEqual(['v0.5.0-v2-next-term.json', 'v0.6.0-v2-next-term-taken.json']);
     expect(renewed[0]!.events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toHaveLength(1);
+    // A next term held by a journey enrolled through the API: no child, a ledger row that says so.
+    expect(renewed[1]!.events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toHaveLength(0);
+    const ledgerInputs = renewed[1]!.events.flatMap((e) => {
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      return scheduled?.activityType?.name === 'recordLedger' ? [Buffer.from(scheduled.input!.payloads![1]!.data!).toString()] : [];
+    });
+    expect(ledgerInputs.some((input) => input.includes('"toState":"overlapping"'))).toBe(true);
   });
 
   it('catch a history the code no longer produces (an activity swapped)', async () => {

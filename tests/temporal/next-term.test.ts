@@ -165,3 +165,44 @@ async function runSamePlaybookTerms(own: TemporalHarness, firstId: string, runni
   expect(closing.next_term).toEqual({ playbook: 'same-year', start: new Date(end).toISOString(), end: '2026-02-28T00:00:00.000Z' });
   await own.env.client.workflow.getHandle<typeof journeyWorkflow>(journeyTermWorkflowId('same-year', customer.id, end)).result();
 }
+
+it('starts no second journey for a term enrolled through the API: the same start is the next term, an overlap refuses it', async () => {
+  const first: PlaybookIR = { ...compile(FIRST.replace('playbook: first-year', 'playbook: taken-year')), renewalTerm: { playbook: 'second-year', length: { amount: 1, unit: 'month' } } };
+  // second-year is deployed by the first test; deployed again here so this test stands alone.
+  await insertPlaybookVersion(db.pool, { source: SECOND, ir: compile(SECOND), deployedBy: 'test' });
+  // dune: its CSM enrolled the renewal by hand at the same start, under the API's name for a first term.
+  // cove: enrolled by hand from five days before the term ends, which overlaps the next term.
+  const enrolled = { dune: { id: journeyWorkflowId('second-year', 'dune'), start: end }, cove: { id: journeyTermWorkflowId('second-year', 'cove', end - 5 * DAY), start: end - 5 * DAY } };
+  const own = await startSimulationHarness(createActivities(testActivityDeps(db.pool, null, 'http://127.0.0.1:9')));
+  try {
+    for (const [id, term] of Object.entries(enrolled)) {
+      const customer = { id, attrs: { name: id, csm: 'ada@example.com' } };
+      await upsertCustomer(db.pool, customer);
+      await insertJourney(db.pool, {
+        workflowId: term.id, customerId: id, playbook: 'second-year', playbookHash: 'sha256:by-hand',
+        contractStart: new Date(term.start), contractEnd: new Date(term.start + 30 * DAY), enrolledAt: new Date(start),
+      });
+      const firstId = journeyWorkflowId('taken-year', id);
+      await insertJourney(db.pool, {
+        workflowId: firstId, customerId: id, playbook: 'taken-year', playbookHash: first.sourceHash,
+        contractStart: new Date(start), contractEnd: new Date(end), enrolledAt: new Date(start),
+      });
+      const closing = await own.env.client.workflow.execute<typeof journeyWorkflow>(JOURNEY_WORKFLOW_TYPE, {
+        workflowId: firstId, taskQueue: own.taskQueue,
+        args: [{ kind: 'start', start: { ir: first, customer, contract: { start, end }, enrolledAt: start, domainStart: start, events: [{ id: `${id}-renewed`, at: start + 10 * DAY, type: 'renewed', data: {} }] } }],
+      });
+      expect(closing.next_term).toMatchObject({ playbook: 'second-year', start: new Date(end).toISOString() });
+      const history = (await own.env.client.workflow.getHandle(firstId).fetchHistory()).events!;
+      expect(history.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes), id).toHaveLength(0);
+    }
+    const terms = (await db.pool.query(`SELECT customer_id, workflow_id FROM journeys WHERE playbook = 'second-year' AND customer_id IN ('dune', 'cove') ORDER BY customer_id`)).rows;
+    expect(terms).toEqual([{ customer_id: 'cove', workflow_id: enrolled.cove.id }, { customer_id: 'dune', workflow_id: enrolled.dune.id }]);
+    const ledger = (await db.pool.query(`SELECT journey_id, to_state, detail->>'journey' AS journey FROM milestone_ledger WHERE kind = 'term' AND subject = 'next_term' AND journey_id LIKE '%taken-year%' ORDER BY journey_id`)).rows;
+    expect(ledger).toEqual([
+      { journey_id: journeyWorkflowId('taken-year', 'cove'), to_state: 'overlapping', journey: enrolled.cove.id },
+      { journey_id: journeyWorkflowId('taken-year', 'dune'), to_state: enrolled.dune.id, journey: enrolled.dune.id },
+    ]);
+  } finally {
+    await own.stop();
+  }
+});
