@@ -31,6 +31,7 @@ import { buildApiServer } from '../client/api/server.ts';
 import { createTestDatabase } from '../tests/support/postgres.ts';
 import { createPool } from '../store/pool.ts';
 import { deployPlaybookFile, startTemporalJourneys } from '../tests/api/support/temporal-journeys.ts';
+import { EMBEDDED_TEMPORAL_NICENESS } from '../scripts/temporal/dev-server.ts';
 import { writeBenchPart } from './bench-doc.ts';
 
 const TOKEN = 'bench-token';
@@ -38,13 +39,16 @@ const seconds = Number(process.argv[2] ?? 10);
 const customers = Number(process.argv[3] ?? 200);
 const CONNECTIONS = 50;
 const ENROL_CONCURRENCY = 8;
+/** Pairs of `GET /health` and `POST /events` loads; the median pair's ratio is the figure. */
+const PAIRS = 3;
 
 const stopPostgres = await setupPostgres();
 const db = await createTestDatabase();
 // The worker's activities get a pool of their own, as under `npm start` (the worker is its own process
 // there): sharing the API's 8 connections made enrolments queue behind the new journeys' activity writes.
 const workerPool = createPool(db.url);
-const temporal = await startTemporalJourneys(workerPool);
+// The dev server at the niceness `npm start` gives it (below the API), as the product runs on one machine.
+const temporal = await startTemporalJourneys(workerPool, { niceness: EMBEDDED_TEMPORAL_NICENESS });
 await deployPlaybookFile(db.pool, 'playbooks/clinic-first-year.yaml');
 /** While set, deliveries answer at once and signal nothing (the stubbed line). */
 let stubbed = false;
@@ -93,24 +97,39 @@ const eventBody = () => JSON.stringify({ id: `e${eventNo++}-${randomUUID()}`, cu
 const cannon = (options: autocannon.Options) => new Promise<autocannon.Result>((resolve, reject) => {
   autocannon(options, (err, result) => (err ? reject(err) : resolve(result)));
 });
-const health = await cannon({ url: `${base}/health`, connections: CONNECTIONS, duration: seconds });
+const healthLoad = () => cannon({ url: `${base}/health`, connections: CONNECTIONS, duration: seconds });
+/** One `POST /events` load of `seconds`; every answer must be 202. */
+const eventLoad = async (what: string) => {
+  const result = await cannon({
+    url: `${base}/events`, connections: CONNECTIONS, duration: seconds, headers: auth,
+    requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: eventBody() }) }],
+  });
+  if (result.non2xx > 0) {
+    const probe = await fetch(`${base}/events`, { method: 'POST', headers: auth, body: eventBody() });
+    throw new Error(`${what}: ${result.non2xx} answers were not 202; one now: ${probe.status} ${(await probe.text()).slice(0, 300)}`);
+  }
+  return result;
+};
+/** Waits for the deliveries to end, then a little for the workflow tasks they caused. */
+const settle = async () => {
+  await app.deliveries.idle();
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+};
+const stubbedHealth = await healthLoad();
 stubbed = true;
-const stubbedEvents = await cannon({
-  url: `${base}/events`, connections: CONNECTIONS, duration: seconds, headers: auth,
-  requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: eventBody() }) }],
-});
-if (stubbedEvents.non2xx > 0) throw new Error(`POST /events, signals stubbed: ${stubbedEvents.non2xx} answers were not 202`);
+const stubbedEvents = await eventLoad('POST /events, signals stubbed');
 await app.deliveries.idle();
 stubbed = false;
-const events = await cannon({
-  url: `${base}/events`, connections: CONNECTIONS, duration: seconds, headers: auth,
-  requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: eventBody() }) }],
-});
-if (events.non2xx > 0) {
-  const probe = await fetch(`${base}/events`, { method: 'POST', headers: auth, body: eventBody() });
-  throw new Error(`POST /events: ${events.non2xx} answers were not 202; one now: ${probe.status} ${(await probe.text()).slice(0, 300)}; codes ${JSON.stringify((events as unknown as { statusCodeStats?: unknown }).statusCodeStats)}`);
+// The machine's speed drifts (other tenants): each ratio is of two loads run back to back,
+// and the figure is the median of PAIRS such pairs.
+const pairs: Array<{ health: autocannon.Result; events: autocannon.Result; ratio: number }> = [];
+for (let i = 0; i < PAIRS; i++) {
+  const health = await healthLoad();
+  const events = await eventLoad('POST /events');
+  await settle();
+  pairs.push({ health, events, ratio: events.requests.average / health.requests.average });
 }
-await app.deliveries.idle();
+const { health, events } = [...pairs].sort((a, b) => a.ratio - b.ratio)[Math.floor(PAIRS / 2)]!;
 
 // 3. Delivery lag at half the measured ingest capacity.
 const halfRate = Math.max(1, Math.floor(events.requests.average / 2));
@@ -151,14 +170,14 @@ const r = lag.rows[0]!;
 const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} when it finished: other work shares the machine)`;
 const text = `
 \`node bench/ingest.ts ${seconds} ${customers}\` on ${machine}, Node ${process.versions.node}, Postgres and a Temporal
-dev server (in-memory SQLite) with one journey worker on the same machine (its activities on a pool of
+dev server (in-memory SQLite, at niceness ${EMBEDDED_TEMPORAL_NICENESS} as under \`npm start\`) with one journey worker on the same machine (its activities on a pool of
 their own, as under \`npm start\`); the API in the benchmark's process (autocannon 8 is its client, in the same process too). Each line is a ratio of two figures
 measured one after the other in the same run.
 
 | figure | measured | against | ratio | target |
 | --- | ---: | ---: | ---: | --- |
-| single-event \`POST /events\`, ${CONNECTIONS} connections, ${seconds} s | ${events.requests.average.toFixed(0)} req/s (p50 ${events.latency.p50} ms, p99 ${events.latency.p99} ms) | \`GET /health\` ${health.requests.average.toFixed(0)} req/s | ${pct(events.requests.average / health.requests.average)} | ≥ 30 % |
-| the same with the journeys' signals stubbed out (the API's own path) | ${stubbedEvents.requests.average.toFixed(0)} req/s (p50 ${stubbedEvents.latency.p50} ms, p99 ${stubbedEvents.latency.p99} ms) | \`GET /health\` ${health.requests.average.toFixed(0)} req/s | ${pct(stubbedEvents.requests.average / health.requests.average)} | |
+| single-event \`POST /events\`, ${CONNECTIONS} connections, ${seconds} s, the median of ${PAIRS} pairs (ratios ${pairs.map((p) => pct(p.ratio)).join(', ')}) | ${events.requests.average.toFixed(0)} req/s (p50 ${events.latency.p50} ms, p99 ${events.latency.p99} ms) | \`GET /health\` ${health.requests.average.toFixed(0)} req/s just before | ${pct(events.requests.average / health.requests.average)} | ≥ 30 % |
+| the same with the journeys' signals stubbed out (the API's own path) | ${stubbedEvents.requests.average.toFixed(0)} req/s (p50 ${stubbedEvents.latency.p50} ms, p99 ${stubbedEvents.latency.p99} ms) | \`GET /health\` ${stubbedHealth.requests.average.toFixed(0)} req/s just before | ${pct(stubbedEvents.requests.average / stubbedHealth.requests.average)} | |
 | enrolment through the API (\`POST /customers\`, ${customers} customers, ${ENROL_CONCURRENCY} at a time) | ${enrolRate.toFixed(1)} /s | bare \`client.workflow.start\` ${startRate.toFixed(1)} /s | ${pct(enrolRate / startRate)} | ≥ 50 % |
 | delivery lag (stored → signalled) at ${halfRate} events/s (half of the above), ${paced.requests.total} events | p99 ${r.p99.toFixed(3)} s (p50 ${r.p50.toFixed(3)} s, max ${r.max.toFixed(3)} s, ${r.n} events) | | | p99 < 2 s |
 | \`POST /events\` answered 202 with Temporal stopped (200 sequential requests) | p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms | | | < 100 ms |
@@ -168,8 +187,10 @@ Node process and two cores with the rest of the machine, so \`POST /events\` com
 it causes (\`GET /health\` does not cause any); under \`npm start\` the worker is a process of its own.
 \`GET /health\` is one \`SELECT 1\`; a single-event \`POST /events\` is one statement too (the insert, on the
 condition that the customer's journeys are still those it was checked against), but each event also costs
-a signal, a workflow task and often an activity on the same cores, so the ratio moves with the machine's load;
-the stubbed line (measured first, before any event made work for Temporal) is the API's path alone.
+a signal and a workflow task on the same cores, so the ratio moves with the machine's load. The dev server
+runs below the API's priority (as \`npm start\` runs it): when the cores are contended the 202s come first,
+and the deliveries they cause wait, stored, and catch up once the burst passes (the lag line is that catching up).
+The stubbed line (measured first, before any event made work for Temporal) is the API's path alone.
 The lag is \`signalled_at − received_at\`, \`signalled_at\` being stamped when the signal of the event's (last) journey answered.
 The bare starts run no workflow, so the enrolment ratio says how much the API adds to Temporal's own
 cost of a start (storing the customer and the journey, the playbook's IR as input).

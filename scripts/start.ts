@@ -26,7 +26,8 @@
  * MILEPOST_TEMPORAL_METRICS_PORT (the dev server's other ports; random when
  * unset), MILEPOST_PGLITE_PORT (the embedded Postgres socket; random when
  * unset), MILEPOST_WORKER_METRICS_PORT (the worker's Prometheus metrics;
- * random when unset), MILEPOST_DEMO=0 to skip the demo book, and every setting of
+ * random when unset), MILEPOST_TEMPORAL_NICE (the dev server's CPU niceness,
+ * 10: below the API's), MILEPOST_DEMO=0 to skip the demo book, and every setting of
  * `milepost worker` / `milepost serve` (README, Configuration).
  */
 import { randomBytes } from 'node:crypto';
@@ -44,7 +45,7 @@ import { ConfigError, temporalConfig } from '../worker/config.ts';
 import { seedDemoBook } from './start/demo-seed.ts';
 import { backoffDelay, DEFAULT_BACKOFF, startChild, type Child } from './start/children.ts';
 import { provisionTemporalCli, ROOT } from './temporal/binaries.ts';
-import { assertPortFree, freePort, PortInUseError, startDevServer, type DevServer } from './temporal/dev-server.ts';
+import { assertPortFree, EMBEDDED_TEMPORAL_NICENESS, freePort, PortInUseError, startDevServer, type DevServer } from './temporal/dev-server.ts';
 
 const say = (line: string) => process.stdout.write(`milepost: ${line}\n`);
 
@@ -57,6 +58,15 @@ function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: number | un
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`${name} must be a port number (1-65535), got '${raw}'`);
   return port;
+}
+
+/** Parses MILEPOST_TEMPORAL_NICE (0-19), or stops with a clear message. */
+function nicenessSetting(env: NodeJS.ProcessEnv): number {
+  const raw = env.MILEPOST_TEMPORAL_NICE;
+  if (raw === undefined || raw === '') return EMBEDDED_TEMPORAL_NICENESS;
+  const niceness = Number(raw);
+  if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) throw new ConfigError(`MILEPOST_TEMPORAL_NICE must be a niceness from 0 to 19, got '${raw}'`);
+  return niceness;
 }
 
 /** The API token: MILEPOST_API_TOKEN, else one generated on first start and kept, so restarts keep it. */
@@ -142,6 +152,7 @@ async function main(): Promise<number> {
   const temporalHttpPort = portSetting(env, 'MILEPOST_TEMPORAL_HTTP_PORT', undefined);
   const temporalMetricsPort = portSetting(env, 'MILEPOST_TEMPORAL_METRICS_PORT', undefined);
   const pglitePort = portSetting(env, 'MILEPOST_PGLITE_PORT', undefined);
+  const temporalNiceness = nicenessSetting(env);
   const workerMetricsPort = portSetting(env, 'MILEPOST_WORKER_METRICS_PORT', undefined) ?? (await freePort());
 
   const onCrash = (name: string, exit: { code: number | null; signal: NodeJS.Signals | null }, restartInMs: number) => {
@@ -162,7 +173,7 @@ async function main(): Promise<number> {
     await assertPortFree(temporalUiPort, 'the Temporal web UI; set MILEPOST_TEMPORAL_UI_PORT');
     if (temporalHttpPort) await assertPortFree(temporalHttpPort, "the Temporal dev server's HTTP API; set MILEPOST_TEMPORAL_HTTP_PORT");
     if (temporalMetricsPort) await assertPortFree(temporalMetricsPort, "the Temporal dev server's metrics; set MILEPOST_TEMPORAL_METRICS_PORT");
-    say(`starting the Temporal dev server on 127.0.0.1:${temporalPort} (state in ${join(home, 'temporal.db')})`);
+    say(`starting the Temporal dev server on 127.0.0.1:${temporalPort} (state in ${join(home, 'temporal.db')}, niceness ${temporalNiceness})`);
     const server: DevServer = await startDevServer({
       dbFile: join(home, 'temporal.db'),
       port: temporalPort,
@@ -171,6 +182,9 @@ async function main(): Promise<number> {
       ...(temporalMetricsPort ? { metricsPort: temporalMetricsPort } : {}),
       searchAttributes: SEARCH_ATTRIBUTE_REGISTRATIONS,
       logFile: join(logs, 'temporal.log'),
+      // Below the API and the worker: when a burst of events contends for the cores, the 202s come
+      // first and the Temporal work those events cause waits (they are stored), docs/benchmarks.md.
+      niceness: temporalNiceness,
     });
     // The dev server is supervised like the children: restarted on the same
     // ports and SQLite file; journeys carry on where they were.

@@ -4,14 +4,14 @@
  * API and dashboard, demo book), then an event through the API and its effect,
  * then Ctrl-C, then a second start that picks up where the first left off.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/temporal/binaries.ts';
 import { freePort } from '../support/temporal.ts';
-import { assertPortFree } from '../../scripts/temporal/dev-server.ts';
+import { assertPortFree, EMBEDDED_TEMPORAL_NICENESS } from '../../scripts/temporal/dev-server.ts';
 import { demoBook } from '../../scripts/demo/demo-book.ts';
 
 const TOKEN = 'npm-start-test-token';
@@ -46,6 +46,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 async function stop(started: Started): Promise<void> {
   process.kill(-started.process.pid!, 'SIGINT');
   await until('"stopped"', async () => (started.output().includes('milepost: stopped') ? true : undefined), 60_000, started.output);
+}
+
+/** The niceness of the dev server serving `port` (`ps`; every thread of it, on Linux). */
+function devServerNiceness(port: number): number | undefined {
+  const out = execFileSync('ps', ['-eLo', 'ni=,args='], { encoding: 'utf8' });
+  const threads = out.split('\n').filter((l) => l.includes('server start-dev') && l.includes(`--port ${port} `));
+  const values = new Set(threads.map((l) => Number(l.trim().split(/\s+/)[0])));
+  return values.size === 1 ? [...values][0] : undefined;
 }
 
 /** True when nothing listens on `port` on loopback any more. */
@@ -95,6 +103,8 @@ describe('npm start', () => {
     await until('"ready"', async () => (first.output().includes('milepost: ready') ? true : undefined), 240_000, first.output);
     expect(first.output()).toContain(`demo book: ${book.length} customers enrolled, 0 already enrolled`);
     expect(first.output()).toContain(`${api}/dashboard`);
+    // The embedded dev server runs below the API's priority (issue 14: a burst's 202s come before its Temporal work).
+    expect(devServerNiceness(temporalPort)).toBe(EMBEDDED_TEMPORAL_NICENESS);
 
     // The dashboard answers with the demo journeys.
     const dashboard = await fetch(`${api}/dashboard/portfolio?token=${TOKEN}`, { headers: auth });
