@@ -15,8 +15,6 @@ export interface DevServer {
   namespace: string;
   /** The web UI's URL, when it is served. */
   uiUrl: string | null;
-  /** The server process's id while it runs (its niceness, its CPU time), else null. */
-  readonly pid: number | null;
   /** Stops the server process (SIGTERM, then SIGKILL after 5 s). */
   stop(): Promise<void>;
   /** Stops and starts the server again on the same ports and SQLite file. */
@@ -87,9 +85,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     address,
     namespace,
     uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : null,
-    get pid() {
-      return child !== undefined && child.exitCode === null && child.signalCode === null ? child.pid ?? null : null;
-    },
     stop: async () => {
       const running = child;
       child = undefined;

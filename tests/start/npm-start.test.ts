@@ -94,6 +94,7 @@ describe('npm start', () => {
     };
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;
+    delete env.MILEPOST_TEMPORAL_NICE;
     const api = `http://127.0.0.1:${apiPort}`;
     const auth = { authorization: `Bearer ${TOKEN}` };
     const book = demoBook(Date.now());
