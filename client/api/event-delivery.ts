@@ -58,6 +58,9 @@ const unlock = (db: Parameters<typeof unlockKey>[0]) => unlockKey(db, DELIVERY_L
 /** Most checked events kept for delivery (beyond it, the oldest are converted again from their rows). */
 const CHECKED_KEPT = 100_000;
 
+/** Ids of the events this loop marked last, remembered (a few seconds' worth at full intake). */
+const MARKED_KEPT = 20_000;
+
 /** Rows one sweep reads (oldest undelivered first). */
 const SWEEP_LIMIT = 1000;
 
@@ -194,6 +197,13 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
   const checked: CheckedEvents = new Map();
   /** Rows handed by notify, not yet taken in. */
   let handed: StoredEvent[] = [];
+  /**
+   * The events this loop marked last, oldest first. A request commits its
+   * rows and then hands them to notify: a sweep in between can take them in,
+   * and they can be delivered and marked before the handed copies arrive,
+   * which must then not be signalled again.
+   */
+  const marked = new Set<string>();
   let stopped = false;
   /** A sweep is asked for (start, idle(), a turn that failed, a notify without rows). */
   let sweepWanted = true;
@@ -288,7 +298,14 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
     if (marks.length === 0) return;
     await markEventsSignalled(pool, marks.map((m) => ({ id: m.id, at: new Date(m.at) })));
     queues.marked(marks);
-    for (const { id } of marks) checked.delete(id);
+    for (const { id } of marks) {
+      checked.delete(id);
+      marked.add(id);
+    }
+    for (const id of marked) {
+      if (marked.size <= MARKED_KEPT) break;
+      marked.delete(id);
+    }
     report(marks.length);
   };
 
@@ -329,7 +346,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
           caughtUp = rows.length < SWEEP_LIMIT;
           await takeIn(queues, rows);
         }
-        const rows = handed;
+        const rows = handed.filter((row) => !marked.has(row.id));
         handed = [];
         // Behind, the handed rows would overtake older ones of the same journeys: a later sweep reads them in order.
         if (caughtUp) await takeIn(queues, rows);
@@ -424,7 +441,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
 
   return {
     notify(handedChecked, stored) {
-      if (handedChecked !== undefined) for (const [id, byJourney] of handedChecked) checked.set(id, byJourney);
+      if (handedChecked !== undefined) for (const [id, byJourney] of handedChecked) if (!marked.has(id)) checked.set(id, byJourney);
       // Bounded: events another server delivered never leave through this loop's marks.
       while (checked.size > CHECKED_KEPT) checked.delete(checked.keys().next().value!);
       if (stored === undefined) sweepWanted = true;

@@ -95,6 +95,17 @@ describe('delivery behind a backlog', () => {
     const ids = gateway.delivered.slice(before).map((d) => d.event.id);
     expect(ids).toEqual([...backlog.map((e) => e.id), 'new-1']);
   });
+
+  it('does not signal again an event handed by its request after a sweep took it in and it was delivered', async () => {
+    const late = { id: 'late-hand', customerId: 'fast', type: 'usage', at: Date.parse('2026-02-05T10:00:00Z'), data: { active_users: 1 } };
+    // The request commits its row, then hands it to the loop: a sweep in between can deliver it first.
+    await insertCustomerEvents(db.pool, [late]);
+    api.app.deliveries.notify();
+    await until(async () => (await signalledAt('late-hand')) !== null);
+    api.app.deliveries.notify(undefined, [late]);
+    await api.settle();
+    expect(gateway.delivered.filter((d) => d.event.id === 'late-hand')).toHaveLength(1);
+  });
 });
 
 async function until(done: () => Promise<boolean>): Promise<void> {
