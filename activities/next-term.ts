@@ -37,8 +37,14 @@ export interface NextTermRequest {
  */
 export type NextTerm =
   | { workflowId: string; ir: PlaybookIR; events: JourneyEvent[]; metricTypes: string[] }
-  | { taken: { kind: 'enrolled' | 'overlapping'; workflowId: string } }
+  | { taken: TakenTerm }
   | null;
+
+/** The journey that holds the next term already, and how. */
+export interface TakenTerm {
+  kind: 'enrolled' | 'overlapping';
+  workflowId: string;
+}
 
 export function createNextTermActivities(deps: Pick<ActivityDeps, 'pool'>) {
   return {

@@ -45,7 +45,7 @@ import { ConfigError, temporalConfig } from '../worker/config.ts';
 import { seedDemoBook } from './start/demo-seed.ts';
 import { backoffDelay, DEFAULT_BACKOFF, startChild, type Child } from './start/children.ts';
 import { provisionTemporalCli, ROOT } from './temporal/binaries.ts';
-import { assertPortFree, EMBEDDED_TEMPORAL_NICENESS, freePort, PortInUseError, startDevServer, type DevServer } from './temporal/dev-server.ts';
+import { assertPortFree, EMBEDDED_TEMPORAL_NICENESS, freePort, isNiceness, PortInUseError, startDevServer, type DevServer } from './temporal/dev-server.ts';
 
 const say = (line: string) => process.stdout.write(`milepost: ${line}\n`);
 
@@ -65,7 +65,7 @@ function nicenessSetting(env: NodeJS.ProcessEnv): number {
   const raw = env.MILEPOST_TEMPORAL_NICE;
   if (raw === undefined || raw === '') return EMBEDDED_TEMPORAL_NICENESS;
   const niceness = Number(raw);
-  if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) throw new ConfigError(`MILEPOST_TEMPORAL_NICE must be a niceness from 0 to 19, got '${raw}'`);
+  if (!isNiceness(niceness)) throw new ConfigError(`MILEPOST_TEMPORAL_NICE must be a niceness from 0 to 19, got '${raw}'`);
   return niceness;
 }
 

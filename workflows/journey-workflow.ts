@@ -237,7 +237,7 @@ async function startNextTerm(closing: {
   }
   if ('taken' in prepared) {
     // Enrolled through the API before this term closed: that journey is the next term (same start), or
-    // it overlaps it and no next term starts. (No recorded history has this answer: the branch is new.)
+    // it overlaps it and no next term starts. (Histories recorded before v0.6.0 never got this answer.)
     const { kind, workflowId } = prepared.taken;
     if (kind === 'overlapping') log.warn('an enrolled term overlaps the next term; no next term started', { playbook: next.playbook, journey: workflowId });
     await store.recordLedger.executeWithOptions({ summary: `next term: ${kind === 'enrolled' ? 'enrolled already as' : 'overlapped by'} ${workflowId}` }, [

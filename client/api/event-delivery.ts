@@ -61,6 +61,14 @@ const CHECKED_KEPT = 100_000;
 /** Ids of the events this loop marked last, remembered (a few seconds' worth at full intake). */
 const MARKED_KEPT = 20_000;
 
+/** Deletes the oldest entries (insertion order) of `kept` until at most `max` are left. */
+function dropOldest(kept: Map<string, unknown> | Set<string>, max: number): void {
+  for (const key of kept.keys()) {
+    if (kept.size <= max) return;
+    kept.delete(key);
+  }
+}
+
 /** Rows one sweep reads (oldest undelivered first). */
 const SWEEP_LIMIT = 1000;
 
@@ -302,10 +310,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
       checked.delete(id);
       marked.add(id);
     }
-    for (const id of marked) {
-      if (marked.size <= MARKED_KEPT) break;
-      marked.delete(id);
-    }
+    dropOldest(marked, MARKED_KEPT);
     report(marks.length);
   };
 
@@ -443,7 +448,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
     notify(handedChecked, stored) {
       if (handedChecked !== undefined) for (const [id, byJourney] of handedChecked) if (!marked.has(id)) checked.set(id, byJourney);
       // Bounded: events another server delivered never leave through this loop's marks.
-      while (checked.size > CHECKED_KEPT) checked.delete(checked.keys().next().value!);
+      dropOldest(checked, CHECKED_KEPT);
       if (stored === undefined) sweepWanted = true;
       else handed.push(...stored);
       if (failedAt !== null) retrySoon = true;

@@ -58,11 +58,16 @@ export interface DevServerOptions {
  */
 export const EMBEDDED_TEMPORAL_NICENESS = 10;
 
+/** Whether `value` is a niceness `startDevServer` takes: an integer from 0 to 19. */
+export function isNiceness(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= 19;
+}
+
 /** Starts the dev server on loopback and resolves once its namespace answers. */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = temporalCliPath();
   if (!existsSync(cli)) throw new Error(`Temporal CLI not found at ${cli}: run 'npm run provision'`);
-  if (options.niceness !== undefined && !(Number.isInteger(options.niceness) && options.niceness >= 0 && options.niceness <= 19)) {
+  if (options.niceness !== undefined && !isNiceness(options.niceness)) {
     throw new RangeError(`the dev server's niceness must be an integer from 0 to 19, got ${options.niceness}`);
   }
   if (options.port !== undefined) await assertPortFree(options.port, 'the Temporal dev server');

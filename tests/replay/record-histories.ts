@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { runJourneyOnTemporal, startSimulationHarness } from '../../client/temporal/simulate-on-temporal.ts';
 import { createDryRunActivities } from '../../activities/dry-run.ts';
+import type { TakenTerm } from '../../activities/next-term.ts';
 import { compileFile, timelineFile } from '../temporal/support/reference.ts';
 import { clinicVersions } from '../temporal/support/clinic-versions.ts';
 import { JOURNEY_WORKFLOW_TYPE, journeyWorkflowId } from '../../client/temporal/journey-gateway.ts';
@@ -64,7 +65,7 @@ const activities = createDryRunActivities();
 // The one playbook "deployed" for the recordings: the next term of case v2-next-term.
 const deployed = new Map<string, PlaybookIR>();
 // Next terms held by a journey enrolled through the API (case v2-next-term-taken), by playbook.
-const taken = new Map<string, { kind: 'enrolled' | 'overlapping'; workflowId: string }>();
+const taken = new Map<string, TakenTerm>();
 const harness = await startSimulationHarness({
   ...activities,
   prepareNextTerm: async (_journey, request) => {
