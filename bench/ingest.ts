@@ -20,8 +20,10 @@
  *
  * Run: `node bench/ingest.ts [seconds=10] [customers=200]` (Postgres: the tests'
  * server, started privately when none answers; the Temporal CLI from
- * `npm run provision`). Rewrites the "Issue 14: ingest, enrolment, delivery"
- * part of docs/benchmarks.md.
+ * `npm run provision`). The dev server and the worker run at `npm start`'s
+ * niceness, which MILEPOST_TEMPORAL_NICE and MILEPOST_WORKER_NICE change as
+ * they do there (`=0` both: everything at one priority). Rewrites the
+ * "Issue 14: ingest, enrolment, delivery" part of docs/benchmarks.md.
  */
 import { cpus, loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -29,10 +31,13 @@ import autocannon from 'autocannon';
 import setupPostgres from '../tests/setup/postgres-server.ts';
 import { buildApiServer } from '../client/api/server.ts';
 import { createTestDatabase } from '../tests/support/postgres.ts';
-import { createPool } from '../store/pool.ts';
-import { deployPlaybookFile, startTemporalJourneys } from '../tests/api/support/temporal-journeys.ts';
-import { EMBEDDED_TEMPORAL_NICENESS } from '../scripts/temporal/dev-server.ts';
+import { Client, Connection } from '@temporalio/client';
+import { createJourneyGateway } from '../client/temporal/journey-gateway.ts';
+import { deployPlaybookFile } from '../tests/api/support/temporal-journeys.ts';
+import { startDevServer } from '../scripts/temporal/dev-server.ts';
+import { EMBEDDED_TEMPORAL_NICENESS, EMBEDDED_WORKER_NICENESS, nicenessSetting } from '../scripts/start/niceness.ts';
 import { writeBenchPart } from './bench-doc.ts';
+import { startWorkerProcess } from './worker-process.ts';
 
 const TOKEN = 'bench-token';
 const seconds = Number(process.argv[2] ?? 10);
@@ -44,11 +49,26 @@ const PAIRS = 3;
 
 const stopPostgres = await setupPostgres();
 const db = await createTestDatabase();
-// The worker's activities get a pool of their own, as under `npm start` (the worker is its own process
-// there): sharing the API's 8 connections made enrolments queue behind the new journeys' activity writes.
-const workerPool = createPool(db.url);
-// The dev server at the niceness `npm start` gives it (below the API), as the product runs on one machine.
-const temporal = await startTemporalJourneys(workerPool, { niceness: EMBEDDED_TEMPORAL_NICENESS });
+// The dev server and the journey worker (a process of its own) at the niceness `npm start` gives them
+// (below the API), as the product runs on one machine; npm start's settings change them here too.
+const niceness = {
+  temporal: nicenessSetting(process.env, 'MILEPOST_TEMPORAL_NICE', EMBEDDED_TEMPORAL_NICENESS),
+  worker: nicenessSetting(process.env, 'MILEPOST_WORKER_NICE', EMBEDDED_WORKER_NICENESS),
+};
+const server = await startDevServer({ niceness: niceness.temporal });
+const taskQueue = `bench-journeys-${randomUUID()}`;
+const worker = await startWorkerProcess({ databaseUrl: db.url, temporal: server, taskQueue, niceness: niceness.worker });
+const connection = await Connection.connect({ address: server.address });
+const client = new Client({ connection, namespace: server.namespace });
+const temporal = {
+  gateway: createJourneyGateway({ client, taskQueue }),
+  client,
+  async stop() {
+    await worker.stop();
+    await connection.close();
+    await server.stop();
+  },
+};
 await deployPlaybookFile(db.pool, 'playbooks/clinic-first-year.yaml');
 /** While set, deliveries answer at once and signal nothing (the stubbed line). */
 let stubbed = false;
@@ -161,7 +181,6 @@ latencies.sort((a, b) => a - b);
 const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
 
 await app.close();
-await workerPool.end();
 await db.drop();
 await stopPostgres();
 
@@ -170,9 +189,9 @@ const r = lag.rows[0]!;
 const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} when it finished: other work shares the machine)`;
 const text = `
 \`node bench/ingest.ts ${seconds} ${customers}\` on ${machine}, Node ${process.versions.node}, Postgres and a Temporal
-dev server (in-memory SQLite, at niceness ${EMBEDDED_TEMPORAL_NICENESS} as under \`npm start\`) with one journey worker on the same machine (its activities on a pool of
-their own, as under \`npm start\`); the API in the benchmark's process (autocannon 8 is its client, in the same process too). Each line is a ratio of two figures
-measured one after the other in the same run.
+dev server (in-memory SQLite, at niceness ${niceness.temporal}) and one journey worker (\`milepost worker\`, a process of its own, at niceness ${niceness.worker}) on the
+same machine, as \`npm start\` runs them (its defaults: ${EMBEDDED_TEMPORAL_NICENESS} and ${EMBEDDED_WORKER_NICENESS}); the API in the benchmark's process, with autocannon 8, its client,
+in the same process too. Each line is a ratio of two figures measured one after the other in the same run.
 
 | figure | measured | against | ratio | target |
 | --- | ---: | ---: | ---: | --- |
@@ -182,13 +201,13 @@ measured one after the other in the same run.
 | delivery lag (stored → signalled) at ${halfRate} events/s (half of the above), ${paced.requests.total} events | p99 ${r.p99.toFixed(3)} s (p50 ${r.p50.toFixed(3)} s, max ${r.max.toFixed(3)} s, ${r.n} events) | | | p99 < 2 s |
 | \`POST /events\` answered 202 with Temporal stopped (200 sequential requests) | p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms | | | < 100 ms |
 
-Read with care: the journey worker, the API with its delivery loop and the load generator share one
-Node process and two cores with the rest of the machine, so \`POST /events\` competes with the deliveries
-it causes (\`GET /health\` does not cause any); under \`npm start\` the worker is a process of its own.
+Read with care: the API with its delivery loop and the load generator share one Node process, and with
+the worker, Temporal and Postgres two cores with the rest of the machine, so \`POST /events\` competes with
+the deliveries it causes (\`GET /health\` does not cause any).
 \`GET /health\` is one \`SELECT 1\`; a single-event \`POST /events\` is one statement too (the insert, on the
 condition that the customer's journeys are still those it was checked against), but each event also costs
 a signal and a workflow task on the same cores, so the ratio moves with the machine's load. The dev server
-runs below the API's priority (as \`npm start\` runs it): when the cores are contended the 202s come first,
+and the worker run below the API's priority (as \`npm start\` runs them): when the cores are contended the 202s come first,
 and the deliveries they cause wait, stored, and catch up once the burst passes (the lag line is that catching up).
 The stubbed line (measured first, before any event made work for Temporal) is the API's path alone.
 The lag is \`signalled_at − received_at\`, \`signalled_at\` being stamped when the signal of the event's (last) journey answered.

@@ -26,8 +26,9 @@
  * MILEPOST_TEMPORAL_METRICS_PORT (the dev server's other ports; random when
  * unset), MILEPOST_PGLITE_PORT (the embedded Postgres socket; random when
  * unset), MILEPOST_WORKER_METRICS_PORT (the worker's Prometheus metrics;
- * random when unset), MILEPOST_TEMPORAL_NICE (the dev server's CPU niceness,
- * 10: below the API's), MILEPOST_DEMO=0 to skip the demo book, and every setting of
+ * random when unset), MILEPOST_TEMPORAL_NICE and MILEPOST_WORKER_NICE (the dev
+ * server's and the worker's CPU niceness, 10 each: below the API's,
+ * scripts/start/niceness.ts), MILEPOST_DEMO=0 to skip the demo book, and every setting of
  * `milepost worker` / `milepost serve` (README, Configuration).
  */
 import { randomBytes } from 'node:crypto';
@@ -45,7 +46,8 @@ import { ConfigError, temporalConfig } from '../worker/config.ts';
 import { seedDemoBook } from './start/demo-seed.ts';
 import { backoffDelay, DEFAULT_BACKOFF, startChild, type Child } from './start/children.ts';
 import { provisionTemporalCli, ROOT } from './temporal/binaries.ts';
-import { assertPortFree, EMBEDDED_TEMPORAL_NICENESS, freePort, isNiceness, PortInUseError, startDevServer, type DevServer } from './temporal/dev-server.ts';
+import { assertPortFree, freePort, PortInUseError, startDevServer, type DevServer } from './temporal/dev-server.ts';
+import { EMBEDDED_TEMPORAL_NICENESS, EMBEDDED_WORKER_NICENESS, nicedCommand, nicenessSetting } from './start/niceness.ts';
 
 const say = (line: string) => process.stdout.write(`milepost: ${line}\n`);
 
@@ -58,15 +60,6 @@ function portSetting(env: NodeJS.ProcessEnv, name: string, fallback: number | un
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`${name} must be a port number (1-65535), got '${raw}'`);
   return port;
-}
-
-/** Parses MILEPOST_TEMPORAL_NICE (0-19), or stops with a clear message. */
-function nicenessSetting(env: NodeJS.ProcessEnv): number {
-  const raw = env.MILEPOST_TEMPORAL_NICE;
-  if (raw === undefined || raw === '') return EMBEDDED_TEMPORAL_NICENESS;
-  const niceness = Number(raw);
-  if (!isNiceness(niceness)) throw new ConfigError(`MILEPOST_TEMPORAL_NICE must be a niceness from 0 to 19, got '${raw}'`);
-  return niceness;
 }
 
 /** The API token: MILEPOST_API_TOKEN, else one generated on first start and kept, so restarts keep it. */
@@ -152,7 +145,8 @@ async function main(): Promise<number> {
   const temporalHttpPort = portSetting(env, 'MILEPOST_TEMPORAL_HTTP_PORT', undefined);
   const temporalMetricsPort = portSetting(env, 'MILEPOST_TEMPORAL_METRICS_PORT', undefined);
   const pglitePort = portSetting(env, 'MILEPOST_PGLITE_PORT', undefined);
-  const temporalNiceness = nicenessSetting(env);
+  const temporalNiceness = nicenessSetting(env, 'MILEPOST_TEMPORAL_NICE', EMBEDDED_TEMPORAL_NICENESS);
+  const workerNiceness = nicenessSetting(env, 'MILEPOST_WORKER_NICE', EMBEDDED_WORKER_NICENESS);
   const workerMetricsPort = portSetting(env, 'MILEPOST_WORKER_METRICS_PORT', undefined) ?? (await freePort());
 
   const onCrash = (name: string, exit: { code: number | null; signal: NodeJS.Signals | null }, restartInMs: number) => {
@@ -182,7 +176,7 @@ async function main(): Promise<number> {
       ...(temporalMetricsPort ? { metricsPort: temporalMetricsPort } : {}),
       searchAttributes: SEARCH_ATTRIBUTE_REGISTRATIONS,
       logFile: join(logs, 'temporal.log'),
-      // Below the API and the worker: when a burst of events contends for the cores, the 202s come
+      // Below the API: when a burst of events contends for the cores, the 202s come
       // first and the Temporal work those events cause waits (they are stored), docs/benchmarks.md.
       niceness: temporalNiceness,
     });
@@ -251,7 +245,11 @@ async function main(): Promise<number> {
   childEnv.MILEPOST_SUPERVISOR_PID = String(process.pid);
   await assertPortFree(workerMetricsPort, "the worker's Prometheus metrics; set MILEPOST_WORKER_METRICS_PORT");
   childEnv.MILEPOST_WORKER_METRICS_ADDRESS = `127.0.0.1:${workerMetricsPort}`;
-  const worker = startChild('worker', process.execPath, [milepost, 'worker'], { env: childEnv, cwd: ROOT, logFile: join(logs, 'worker.log'), onCrash, onRestart });
+  // Below the API, like the dev server (scripts/start/niceness.ts): what the worker does for the events
+  // the API takes in waits, stored, while a burst keeps the cores busy.
+  const workerCommand = nicedCommand(workerNiceness, process.execPath, [milepost, 'worker']);
+  say(`starting the journey worker (niceness ${workerNiceness}) and the API on 127.0.0.1:${apiPort}`);
+  const worker = startChild('worker', workerCommand.command, workerCommand.args, { env: childEnv, cwd: ROOT, logFile: join(logs, 'worker.log'), onCrash, onRestart });
   stack.push(() => worker.stop());
   const api = startChild('api', process.execPath, [milepost, 'serve'], {
     env: { ...childEnv, MILEPOST_PORT: String(apiPort), MILEPOST_API_TOKEN: token },

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
+import { isNiceness, nicedCommand } from '../start/niceness.ts';
 import { temporalCliPath } from './binaries.ts';
 
 export interface DevServer {
@@ -48,19 +49,6 @@ export interface DevServerOptions {
    * caller's own.
    */
   niceness?: number;
-}
-
-/**
- * The niceness `npm start` gives its embedded dev server: the API's 202 comes
- * before the Temporal work its events cause when they share the cores (the
- * events wait, stored, and are delivered once the burst passes). Measured in
- * docs/benchmarks.md, issue 14; MILEPOST_TEMPORAL_NICE overrides it.
- */
-export const EMBEDDED_TEMPORAL_NICENESS = 10;
-
-/** Whether `value` is a niceness `startDevServer` takes: an integer from 0 to 19. */
-export function isNiceness(value: number): boolean {
-  return Number.isInteger(value) && value >= 0 && value <= 19;
 }
 
 /** Starts the dev server on loopback and resolves once its namespace answers. */
@@ -108,11 +96,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     },
   };
   const launch = async () => {
-    const niced = options.niceness !== undefined && options.niceness > 0 && process.platform !== 'win32';
-    // `nice` execs the CLI in its own process, so the pid (and the signals sent to it) are the server's.
-    const spawned = niced
-      ? spawn('nice', ['-n', String(options.niceness), cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = nicedCommand(options.niceness, cli, args);
+    const spawned = spawn(command.command, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = spawned;
     let tail = '';
     const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000));

@@ -5,13 +5,14 @@
  * then Ctrl-C, then a second start that picks up where the first left off.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/temporal/binaries.ts';
 import { freePort } from '../support/temporal.ts';
-import { assertPortFree, EMBEDDED_TEMPORAL_NICENESS } from '../../scripts/temporal/dev-server.ts';
+import { assertPortFree } from '../../scripts/temporal/dev-server.ts';
+import { EMBEDDED_TEMPORAL_NICENESS, EMBEDDED_WORKER_NICENESS } from '../../scripts/start/niceness.ts';
 import { demoBook } from '../../scripts/demo/demo-book.ts';
 
 const TOKEN = 'npm-start-test-token';
@@ -48,13 +49,22 @@ async function stop(started: Started): Promise<void> {
   await until('"stopped"', async () => (started.output().includes('milepost: stopped') ? true : undefined), 60_000, started.output);
 }
 
-/** The niceness of the dev server serving `port` (`ps`; every thread of it, on Linux). */
-function devServerNiceness(port: number): number | undefined {
-  const out = execFileSync('ps', ['-eLo', 'ni=,args='], { encoding: 'utf8' });
-  const threads = out.split('\n').filter((l) => l.includes('server start-dev') && l.includes(`--port ${port} `));
-  const values = new Set(threads.map((l) => Number(l.trim().split(/\s+/)[0])));
+/** The one niceness of every thread `ps` lists whose parent and command match (undefined: none, or several). */
+function niceness(matches: (thread: { ppid: number; args: string }) => boolean): number | undefined {
+  const out = execFileSync('ps', ['-eLo', 'ni=,ppid=,args='], { encoding: 'utf8' });
+  const values = new Set<number>();
+  for (const line of out.split('\n')) {
+    const [ni, ppid, ...args] = line.trim().split(/\s+/);
+    if (args.length > 0 && matches({ ppid: Number(ppid), args: args.join(' ') })) values.add(Number(ni));
+  }
   return values.size === 1 ? [...values][0] : undefined;
 }
+
+/** The niceness of the dev server serving `port` (every thread of it, on Linux). */
+const devServerNiceness = (port: number) => niceness(({ args }) => args.includes('server start-dev') && args.includes(`--port ${port} `));
+
+/** The niceness of the journey worker `npm start` process `supervisor` runs (every thread of it). */
+const workerNiceness = (supervisor: number) => niceness(({ ppid, args }) => ppid === supervisor && args.endsWith('milepost.js worker'));
 
 /** True when nothing listens on `port` on loopback any more. */
 async function portIsFree(port: number): Promise<boolean> {
@@ -95,6 +105,7 @@ describe('npm start', () => {
     delete env.DATABASE_URL;
     delete env.TEMPORAL_ADDRESS;
     delete env.MILEPOST_TEMPORAL_NICE;
+    delete env.MILEPOST_WORKER_NICE;
     const api = `http://127.0.0.1:${apiPort}`;
     const auth = { authorization: `Bearer ${TOKEN}` };
     const book = demoBook(Date.now());
@@ -106,6 +117,8 @@ describe('npm start', () => {
     expect(first.output()).toContain(`${api}/dashboard`);
     // The embedded dev server runs below the API's priority (issue 14: a burst's 202s come before its Temporal work).
     expect(devServerNiceness(temporalPort)).toBe(EMBEDDED_TEMPORAL_NICENESS);
+    const stack = JSON.parse(readFileSync(join(home, 'stack.json'), 'utf8')) as { pid: number };
+    expect(workerNiceness(stack.pid)).toBe(EMBEDDED_WORKER_NICENESS);
 
     // The dashboard answers with the demo journeys.
     const dashboard = await fetch(`${api}/dashboard/portfolio?token=${TOKEN}`, { headers: auth });

@@ -58,10 +58,11 @@ export async function npmStart(home: string, token: string, extraEnv: NodeJS.Pro
     MILEPOST_PGLITE_PORT: String(ports.pglite),
     MILEPOST_API_TOKEN: token,
     MILEPOST_DEMO: '0',
-    // At its default niceness (10) the dev server would get a tenth of a core whenever this
-    // run's other suites keep both cores busy; these tests are about faults, not priorities
-    // (npm-start.test.ts checks the default).
+    // At their default niceness (10) the dev server and the worker would get a tenth of a core
+    // whenever this run's other suites keep both cores busy; these tests are about faults, not
+    // priorities (npm-start.test.ts checks the defaults).
     MILEPOST_TEMPORAL_NICE: '0',
+    MILEPOST_WORKER_NICE: '0',
     ...extraEnv,
   };
   delete env.DATABASE_URL;
