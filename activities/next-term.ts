@@ -10,7 +10,7 @@
 import type { PlaybookIR } from '../dsl/ir/schema.ts';
 import { journeyEventsOf } from '../client/api/journey-events.ts';
 import { journeyTermWorkflowId } from '../client/temporal/journey-id.ts';
-import { placeTerm } from '../client/api/terms.ts';
+import { placeTerm } from '../store/terms.ts';
 import { insertJourney, withTermsLocked } from '../store/journeys.ts';
 import { latestPlaybookVersion } from '../store/playbooks.ts';
 import { feedTypesFor } from '../workflows/metric-feed.ts';

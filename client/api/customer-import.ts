@@ -14,7 +14,7 @@ import { parseCsv } from './csv.ts';
 import { checkCustomerFor } from './declaration-checks.ts';
 import { formatInstant, parseInstant } from '../../workflows/engine/instant.ts';
 import { journeysOfCustomers } from '../../store/journeys.ts';
-import { overlapMessage, placeTerm } from './terms.ts';
+import { overlapMessage, placeTerm } from '../../store/terms.ts';
 
 /** A problem with one line of the file (line 1 is the header). */
 export interface ImportError {

@@ -19,7 +19,7 @@ import { journeyTermWorkflowId, journeyWorkflowId } from '../temporal/journey-id
 import type { Enrolment } from '../temporal/journey-gateway.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import { viaGateway } from './journeys-unavailable.ts';
-import { overlapMessage, placeTerm } from './terms.ts';
+import { overlapMessage, placeTerm } from '../../store/terms.ts';
 import { DEFAULT_PULL_EVERY_MS, feedTypesFor, type MetricFeed } from '../../workflows/metric-feed.ts';
 
 /** The body of a successful enrolment, the same for 201 and 200 (reference §15). */

@@ -2,10 +2,12 @@
  * Contract terms (reference §9 "The next term"): a customer may have one
  * journey per term of a playbook; a term is its customer, playbook and
  * contract start, and terms of one customer and playbook never overlap. The
- * rule in one place for `POST /customers` and the CSV import.
+ * rule in one place for `POST /customers`, the CSV import and the next term
+ * a journey enrols (activities/next-term.ts), each under the terms lock
+ * (journeys.ts `withTermsLocked`).
  */
-import type { JourneyRow } from '../../store/journeys.ts';
-import { formatInstant } from '../../workflows/engine/instant.ts';
+import type { JourneyRow } from './journeys.ts';
+import { formatInstant } from '../workflows/engine/instant.ts';
 
 /** A contract's span, epoch ms. */
 export interface ContractSpan {
