@@ -15,7 +15,10 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `milepost worker` on `taskQueue` and resolves once it polls; rejects with its output if it exits first. */
+/** How long the worker may take to start polling (it migrates the database and loads its bundle first), ms. */
+const START_TIMEOUT_MS = 60_000;
+
+/** Starts `milepost worker` on `taskQueue` and resolves once it polls; rejects with its output if it exits or hangs first. */
 export async function startWorkerProcess(options: {
   databaseUrl: string;
   temporal: { address: string; namespace: string };
@@ -37,15 +40,21 @@ export async function startWorkerProcess(options: {
   });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const hear = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-4000);
-      if (output.includes('milepost worker: polling')) resolve();
-    };
-    child.stdout.on('data', hear);
-    child.stderr.on('data', hear);
-    void exited.then(() => reject(new Error(`the journey worker exited before polling:\n${output}`)));
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const hear = (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-4000);
+        if (output.includes('milepost worker: polling')) resolve();
+      };
+      child.stdout.on('data', hear);
+      child.stderr.on('data', hear);
+      void exited.then(() => reject(new Error(`the journey worker exited before polling:\n${output}`)));
+      setTimeout(() => reject(new Error(`the journey worker did not poll within ${START_TIMEOUT_MS / 1000} s:\n${output}`)), START_TIMEOUT_MS).unref();
+    });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   return {
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
