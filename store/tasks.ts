@@ -111,9 +111,16 @@ export async function requestTaskClose(db: Queryable, id: number, close: { by: s
   return rows[0] ?? null;
 }
 
-/** Withdraws a close request the journey refused (it has no such task), so nothing stays changed. */
-export async function withdrawTaskClose(db: Queryable, id: number): Promise<void> {
-  await db.query('UPDATE tasks SET close_requested_by = NULL, close_requested_note = NULL, close_requested_at = NULL WHERE id = $1', [id]);
+/**
+ * Withdraws a close request the journey refused (it has no such task, or
+ * refuses the request), so nothing stays changed. With `requestedAt`, only
+ * that request (as {@link pendingTaskCloses} read it: a JS Date, to the
+ * millisecond), not one recorded since.
+ */
+export async function withdrawTaskClose(db: Queryable, id: number, requestedAt?: Date): Promise<void> {
+  await db.query(
+    `UPDATE tasks SET close_requested_by = NULL, close_requested_note = NULL, close_requested_at = NULL
+      WHERE id = $1 AND ($2::timestamptz IS NULL OR date_trunc('milliseconds', close_requested_at) = $2)`, [id, requestedAt ?? null]);
 }
 
 /** Open tasks a person closed whose journey has not closed them yet, oldest request first. */

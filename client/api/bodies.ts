@@ -33,6 +33,14 @@ export const safeText = (schema: z.ZodString = z.string()) => schema.superRefine
   if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/**
+ * Who did something (a close's or completion's `by`, an assignment's `to`):
+ * a person's name or address, with at least one character that is not white
+ * space. The journey refuses a blank one (workflows/journey-driver.ts), so the
+ * API refuses it first, as a 400 naming the field.
+ */
+export const personText = () => safeText(z.string().min(1).max(200).regex(/\S/, 'must name someone (not only white space)'));
+
 /** Refuses object keys Postgres cannot store (the values are checked by their own schemas). */
 const safeKeys = (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
   for (const key of Object.keys(value)) {
@@ -96,7 +104,7 @@ export type EnrolBody = z.infer<typeof EnrolBody>;
 /** `POST /customers/:id/journeys/:playbook/milestones/:milestone/complete`. */
 export const CompleteMilestoneBody = z.strictObject({
   note: safeText(z.string().max(2000)).default(''),
-  by: safeText(z.string().min(1).max(200)),
+  by: personText(),
 });
 
 /** Turns zod issues into one readable line each: `path: message`. */

@@ -42,13 +42,14 @@ import { tryAdvisoryLock as tryLockKey, advisoryUnlock as unlockKey } from '../.
 import { journeysOfCustomers } from '../../store/journeys.ts';
 import { pinKey, pinnedIRs } from '../../store/playbooks.ts';
 import type { Pool } from '../../store/pool.ts';
-import { pendingTaskCloses } from '../../store/tasks.ts';
+import { pendingTaskCloses, withdrawTaskClose } from '../../store/tasks.ts';
 import type { MetricFeed } from '../../workflows/metric-feed.ts';
 import type { JourneyEvent } from '../../workflows/engine/types.ts';
 import type { ApiJourneyGateway } from './deps.ts';
 import { DeliveryQueues, type DeliveredJourney, type Dispatch, type EventTargets } from './delivery-queues.ts';
 import { enrolmentOf } from './enrol.ts';
 import { journeyEvent } from './journey-events.ts';
+import { closeRefusal } from './task-close-refusals.ts';
 
 export { SIGNAL_BATCH } from './delivery-queues.ts';
 
@@ -121,9 +122,13 @@ async function signal(pool: Pool, gateway: ApiJourneyGateway, dispatch: Dispatch
 /**
  * Asks the journeys again for the task closes recorded more than
  * `olderThanMs` ago that they have not made yet (the API's own call failed,
- * or the process died after recording). Idempotent in the workflow.
+ * or the process died after recording). Idempotent in the workflow. A close
+ * the journey refuses (task-close-refusals.ts) is withdrawn and said, not
+ * asked again.
  */
-export async function deliverTaskCloses(pool: Pool, gateway: ApiJourneyGateway, now: number, olderThanMs = 10_000): Promise<number> {
+export async function deliverTaskCloses(
+  pool: Pool, gateway: ApiJourneyGateway, now: number, olderThanMs = 10_000, warn: (message: string) => void = () => {},
+): Promise<number> {
   if (gateway.closeTask === undefined) return 0;
   let asked = 0;
   for (const task of await pendingTaskCloses(pool, 100)) {
@@ -131,8 +136,12 @@ export async function deliverTaskCloses(pool: Pool, gateway: ApiJourneyGateway, 
     try {
       await gateway.closeTask(task.journey_id, { task: task.task_id, by: task.close_requested_by ?? 'unknown', note: task.close_requested_note ?? '' });
       asked += 1;
-    } catch {
-      // Temporal down, or the journey refused it: the next pass tries again.
+    } catch (err) {
+      const refusal = closeRefusal(err);
+      // Temporal down: the next pass tries again.
+      if (refusal === null) continue;
+      await withdrawTaskClose(pool, task.id, task.close_requested_at);
+      warn(`task ${task.id}: the close ${task.close_requested_by === null ? '' : `by '${task.close_requested_by}' `}was withdrawn, journey ${task.journey_id} refused it: ${refusal.message}`);
     }
   }
   return asked;
@@ -252,7 +261,7 @@ export function startDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
     // Wall-clock age of the request (its row has the database's now()), whatever the domain clock.
     if (Date.now() - closesCheckedAt < TASK_CLOSE_CHECK_MS) return;
     closesCheckedAt = Date.now();
-    await deliverTaskCloses(pool, gateway, closesCheckedAt, options.taskCloseRetryMs);
+    await deliverTaskCloses(pool, gateway, closesCheckedAt, options.taskCloseRetryMs, warn);
   };
 
   const report = (count: number, force = false) => {

@@ -11,7 +11,7 @@ import { createActivities } from '../../activities/index.ts';
 import type { ActivityDeps } from '../../activities/deps.ts';
 import type { InstantProgress, JourneyRef } from '../../activities/types.ts';
 import { healthTrend } from '../../store/journey-progress.ts';
-import { findTask } from '../../store/tasks.ts';
+import { findTask, requestTaskClose } from '../../store/tasks.ts';
 import type { FiredAction, JourneyReport } from '../../workflows/engine/types.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { deploy, enrolment } from './support/playbook.ts';
@@ -45,6 +45,10 @@ beforeAll(async () => {
       const { rows } = await db.pool.query('SELECT close_requested_by FROM tasks WHERE journey_id = $1 AND task_id = $2', [journeyId, close.task]);
       gateway.closes.push({ journeyId, task: close.task, recordedFirst: rows[0]?.close_requested_by === close.by });
       if (gateway.closeFails === 'UnknownTask') throw Object.assign(new Error(`no task ${close.task}`), { name: 'UnknownTaskError', type: 'UnknownTask' });
+      // As workflows/journey-driver.ts refuses a close it cannot take (the gateway keeps the failure as `cause`).
+      if (gateway.closeFails === 'InvalidRequest') {
+        throw new Error("a task close needs 'by' (who closed it)", { cause: Object.assign(new Error('refused'), { type: 'InvalidRequest' }) });
+      }
       if (gateway.closeFails !== null) throw new Error(gateway.closeFails);
       return { id: close.task, closed_at: '2026-02-10T12:00:00.000Z', closed_because: 'done' };
     },
@@ -137,6 +141,17 @@ describe('tasks through the API', () => {
     expect(JSON.stringify(noBy.json)).toMatch(/by/);
     expect((await api.call('/tasks/999999/close', { body: { by: 'bo' } })).status).toBe(404);
     expect((await api.call('/tasks/not-a-task/close', { body: { by: 'bo' } })).status).toBe(404);
+    // Only white space names nobody: the journey would refuse it, so the API does, before recording anything
+    // (Schemathesis found `{"by": "\n"}` recorded, then refused by the journey, answered 503 and asked again for ever).
+    for (const by of ['\n', '   ', '\t ']) {
+      const blank = await api.call(`/tasks/${openId}/close`, { body: { by } });
+      expect(blank.status).toBe(400);
+      expect(blank.json.errors).toEqual(['by: must name someone (not only white space)']);
+    }
+    expect((await api.call(`/tasks/${openId}/assign`, { body: { to: ' ' } })).json.errors).toEqual(['to: must name someone (not only white space)']);
+    const completion = await api.call('/customers/acme/journeys/onboarding/milestones/activation/complete', { body: { by: '\n', note: 'kick-off held' } });
+    expect(completion.status).toBe(400);
+    expect(completion.json.errors).toEqual(['by: must name someone (not only white space)']);
     expect((await findTask(db.pool, openId))!.close_requested_by).toBeNull();
     expect(await rowCounts(db.pool)).toEqual(before);
     expect(gateway.closes).toEqual([]);
@@ -170,6 +185,32 @@ describe('tasks through the API', () => {
     gateway.closeFails = null;
     expect(unknown.status).toBe(409);
     expect((await findTask(db.pool, review.id))).toMatchObject({ status: 'open', close_requested_by: null });
+
+    // The journey refuses the request itself: 400 with its reason, and nothing left recorded to ask again.
+    gateway.closeFails = 'InvalidRequest';
+    const refused = await api.call(`/tasks/${review.id}/close`, { body: { by: 'ada@example.com' } });
+    gateway.closeFails = null;
+    expect(refused.status).toBe(400);
+    expect(refused.json.errors).toEqual([`journey ${review.journey_id} refused the close: a task close needs 'by' (who closed it)`]);
+    expect((await findTask(db.pool, review.id))).toMatchObject({ status: 'open', close_requested_by: null });
+  });
+
+  it('withdraws a recorded close the journey refuses when the loop asks again, instead of asking for ever', async () => {
+    const review = (await api.call('/tasks?customer=acme&state=open')).json.tasks[0];
+    // As a server before the check above recorded it: a blank `by`, which the journey refuses.
+    await requestTaskClose(db.pool, review.id, { by: ' ', note: '' });
+    gateway.closeFails = 'InvalidRequest';
+    try {
+      await expect.poll(async () => (await findTask(db.pool, review.id))!.close_requested_by, { timeout: 10_000 }).toBeNull();
+      const asked = gateway.closes.filter((c) => c.task === review.task_id).length;
+      expect(asked).toBeGreaterThan(0);
+      // The loop looks for closes to ask again every second: two more looks ask nothing.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(gateway.closes.filter((c) => c.task === review.task_id)).toHaveLength(asked);
+      expect(await findTask(db.pool, review.id)).toMatchObject({ status: 'open', close_requested_at: null });
+    } finally {
+      gateway.closeFails = null;
+    }
   });
 
   it('assigns a task to a person, and 404s an unknown one', async () => {

@@ -14,11 +14,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { PageQuery } from '../query-integer.ts';
 import { applyTaskCloses, assignTask, findTask, listTasks, requestTaskClose, withdrawTaskClose, type TaskRow } from '../../../store/tasks.ts';
-import { describeIssues, safeText } from '../bodies.ts';
+import { describeIssues, personText, safeText } from '../bodies.ts';
 import { refuseOutsideBook } from '../auth.ts';
 import { findCustomer } from '../../../store/journeys.ts';
 import type { ApiDeps } from '../deps.ts';
 import { JourneysUnavailableError } from '../journeys-unavailable.ts';
+import { closeRefusal } from '../task-close-refusals.ts';
 
 /** Query string of `GET /tasks`. */
 export const TaskListQuery = z.strictObject({
@@ -36,12 +37,12 @@ export const TaskListQuery = z.strictObject({
 
 /** `POST /tasks/:task/close`. `by` defaults to the signed-in person when the request has one. */
 export const CloseTaskBody = z.strictObject({
-  by: safeText(z.string().min(1).max(200)).optional(),
+  by: personText().optional(),
   note: safeText(z.string().max(2000)).default(''),
 });
 
 /** `POST /tasks/:task/assign`. */
-export const AssignTaskBody = z.strictObject({ to: safeText(z.string().min(1).max(200)) });
+export const AssignTaskBody = z.strictObject({ to: personText() });
 
 /** The task's answer shape: the row, with `id` the global id. */
 function taskBody(task: TaskRow): TaskRow {
@@ -84,10 +85,13 @@ export function registerTaskRoutes(app: FastifyInstance, deps: ApiDeps): void {
     try {
       closed = await deps.gateway.closeTask(task.journey_id, { task: task.task_id, by, note: parsed.data.note });
     } catch (err) {
-      const type = failureType(err);
-      if (type === 'UnknownTask') {
+      // Refused, the close can never be made: its request goes, and the answer says why.
+      const refusal = closeRefusal(err);
+      if (refusal !== null) {
         await withdrawTaskClose(deps.pool, id);
-        return reply.code(409).send({ errors: [`journey ${task.journey_id} has no task '${task.task_id}' to close (a journey on a version-1 playbook keeps no tasks)`] });
+        return refusal.kind === 'unknown-task'
+          ? reply.code(409).send({ errors: [`journey ${task.journey_id} has no task '${task.task_id}' to close (a journey on a version-1 playbook keeps no tasks)`] })
+          : reply.code(400).send({ errors: [`journey ${task.journey_id} refused the close: ${refusal.message}`] });
       }
       throw new JourneysUnavailableError(
         `the close of task ${id} is recorded and will reach journey ${task.journey_id} when Temporal answers (${(err as Error).message})`, { cause: err });
@@ -114,14 +118,6 @@ export function registerTaskRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (task === null) return unknown(reply, request.params.task);
     return taskBody(task);
   });
-}
-
-/** The ApplicationFailure type behind a failed update (Temporal wraps it in `cause`). */
-function failureType(err: unknown): string | undefined {
-  for (let e = err as { type?: string; cause?: unknown } | undefined, depth = 0; e !== undefined && e !== null && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.type === 'string') return e.type;
-  }
-  return undefined;
 }
 
 /** The CSM of a task's customer (whose book it is in). */
