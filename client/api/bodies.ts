@@ -34,12 +34,22 @@ export const safeText = (schema: z.ZodString = z.string()) => schema.superRefine
 });
 
 /**
+ * JavaScript's white space: what `trim()` removes (the journey's test of a
+ * blank name) and `\s` matches, spelled out so that the published pattern
+ * means the same in every regex engine (Python's `\s` is another set).
+ */
+const WHITE_SPACE = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+const SOMEONE = new RegExp(`[^${WHITE_SPACE}]`);
+
+/**
  * Who did something (a close's or completion's `by`, an assignment's `to`):
  * a person's name or address, with at least one character that is not white
  * space. The journey refuses a blank one (workflows/journey-driver.ts), so the
  * API refuses it first, as a 400 naming the field.
  */
-export const personText = () => safeText(z.string().min(1).max(200).regex(/\S/, 'must name someone (not only white space)'));
+export const personText = () => safeText(z.string().min(1).max(200).regex(SOMEONE, 'must name someone (not only white space)'))
+  // Published as one pattern (it replaces the document's no-NUL one, openapi.ts): not only white space, no NUL.
+  .meta({ pattern: `^[^\\u0000]*[^\\u0000${WHITE_SPACE}][^\\u0000]*$` });
 
 /** Refuses object keys Postgres cannot store (the values are checked by their own schemas). */
 const safeKeys = (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
